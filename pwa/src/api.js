@@ -1,0 +1,117 @@
+/**
+ * The only module that talks to the network. Every call goes to the same origin under /api/v1
+ * (sync-protocol.md); failures become an ApiError with the HTTP status (0 for no connection) and
+ * the server's error code.
+ */
+
+/** The app's data schema version, sent as X-Doorstep-Schema (§5a). */
+export const SCHEMA_VERSION = 1;
+
+export class ApiError extends Error {
+  /**
+   * @param {number} status HTTP status, 0 when the request never got an answer
+   * @param {string} code the server's error code, or `network` / `timeout` / `bad_response`
+   * @param {string} [message]
+   * @param {any} [details]
+   */
+  constructor(status, code, message, details) {
+    super(message || code);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details ?? null;
+  }
+}
+
+/**
+ * @typedef {{token: string, expires_at?: string, user: {id: string, username: string,
+ *   display_name: string, role: string, quarters: string[]}}} Session
+ */
+
+/**
+ * @param {{base?: string, getToken?: () => Promise<string|null|undefined>, fetchImpl?: typeof fetch,
+ *   timeoutMs?: number}} [options]
+ */
+export function createApi(options = {}) {
+  const base = options.base ?? '/api/v1';
+  const getToken = options.getToken ?? (async () => null);
+  const fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? 60000;
+
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {any} [body]
+   * @param {{auth?: boolean}} [opts]
+   */
+  async function request(method, path, body, opts = {}) {
+    /** @type {Record<string, string>} */
+    const headers = { Accept: 'application/json', 'X-Doorstep-Schema': String(SCHEMA_VERSION) };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (opts.auth !== false) {
+      const token = await getToken();
+      if (token) headers.Authorization = `Bearer ${token}`;
+    }
+    const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
+    const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : null;
+    let response;
+    try {
+      response = await fetchImpl(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: controller?.signal,
+        cache: 'no-store',
+        credentials: 'same-origin',
+      });
+    } catch (err) {
+      const aborted = /** @type {any} */ (err)?.name === 'AbortError';
+      throw new ApiError(0, aborted ? 'timeout' : 'network', String(err));
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    let data = null;
+    const text = await response.text().catch(() => '');
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        if (response.ok) throw new ApiError(response.status, 'bad_response', 'Not JSON');
+      }
+    }
+    if (!response.ok) {
+      const e = data?.error ?? {};
+      throw new ApiError(response.status, e.code || `http_${response.status}`, e.message, e.details);
+    }
+    return data;
+  }
+
+  return {
+    /**
+     * @param {{username: string, password: string, device_id?: string, device_name?: string}} creds
+     * @returns {Promise<Session>}
+     */
+    login: (creds) => request('POST', '/auth/login', creds, { auth: false }),
+    logout: () => request('POST', '/auth/logout', {}),
+    me: () => request('GET', '/me'),
+    health: () => request('GET', '/health', undefined, { auth: false }),
+    /**
+     * @param {string} deviceId
+     * @param {any[]} ops
+     * @returns {Promise<{results: any[]}>}
+     */
+    push: (deviceId, ops) => request('POST', '/sync/push', { device_id: deviceId, ops }),
+    /**
+     * @param {string|null|undefined} cursor
+     * @param {number} limit
+     * @returns {Promise<{changes: any[], cursor: string, more: boolean}>}
+     */
+    pull: (cursor, limit) => {
+      const qs = new URLSearchParams({ limit: String(limit) });
+      if (cursor) qs.set('cursor', cursor);
+      return request('GET', `/sync/pull?${qs}`);
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof createApi>} Api */

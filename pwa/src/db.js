@@ -1,0 +1,82 @@
+/**
+ * The only module that owns IndexedDB. One Dexie database, opened once, with cumulative
+ * versioned schema steps.
+ *
+ * Tables
+ * - records: one row per synced record, `[collection+id]`. `server` holds the last state the server
+ *   sent (fields, rev, meta), `patch` the pending local fields (merge of outbox ops), `fields` the
+ *   overlay the UI shows (`{...server.fields, ...patch}`). `hh` is the household id of a child
+ *   record and `q` its neighbourhood, for indexed lookups.
+ * - outbox: operations waiting for (or refused by) the server, in the order they were made.
+ * - meta: key/value (session, device id, pull cursor, last sync, language).
+ */
+import Dexie from 'dexie';
+
+/**
+ * @typedef {{fields: Record<string, any>, rev: number, meta: Record<string, any>|null, deleted: boolean}} ServerState
+ * @typedef {{collection: string, id: string, server: ServerState|null, patch: Record<string, any>|null,
+ *   localDelete: boolean, fields: Record<string, any>, hh: string|null, q: string|null, search: string}} LocalRecord
+ * @typedef {'pending'|'sending'|'rejected'|'conflict'} OpState
+ * @typedef {{seq?: number, op_id: string, collection: string, id: string, base_rev: number|null,
+ *   fields: Record<string, any>|null, delete: boolean, state: OpState, attempts: number,
+ *   client_time: string, code?: string|null, errors?: any, message?: string|null,
+ *   conflict_id?: string|null}} OutboxOp
+ * @typedef {Dexie & {records: Dexie.Table<LocalRecord, [string, string]>,
+ *   outbox: Dexie.Table<OutboxOp, number>, meta: Dexie.Table<{key: string, value: any}, string>}} DoorstepDb
+ */
+
+/**
+ * Open (or create/migrate) the database. Call once per name.
+ * @param {string} [name]
+ * @returns {DoorstepDb}
+ */
+export function openDb(name = 'doorstep') {
+  const db = /** @type {DoorstepDb} */ (new Dexie(name));
+  // Version 1: the first schema. Later versions add `.version(N).stores(...).upgrade(...)`
+  // below, each step written for data of version N-1 (Dexie applies them cumulatively).
+  db.version(1).stores({
+    records: '[collection+id], collection, [collection+hh], [collection+q]',
+    outbox: '++seq, &op_id, [collection+id], state',
+    meta: 'key',
+  });
+  return db;
+}
+
+/** @type {DoorstepDb|null} */
+let appDb = null;
+
+/** The app's database, opened on first use. */
+export function getDb() {
+  if (!appDb) appDb = openDb();
+  return appDb;
+}
+
+/**
+ * Read a meta value.
+ * @param {DoorstepDb} db
+ * @param {string} key
+ */
+export async function getMeta(db, key) {
+  const row = await db.meta.get(key);
+  return row ? row.value : undefined;
+}
+
+/**
+ * Write a meta value (undefined deletes it).
+ * @param {DoorstepDb} db
+ * @param {string} key
+ * @param {any} value
+ */
+export async function setMeta(db, key, value) {
+  if (value === undefined) await db.meta.delete(key);
+  else await db.meta.put({ key, value });
+}
+
+/**
+ * Whether an error is the browser saying the storage is full.
+ * @param {any} err
+ */
+export function isQuotaError(err) {
+  const name = err?.name || err?.inner?.name || '';
+  return name === 'QuotaExceededError' || name === 'Dexie.QuotaExceededError';
+}

@@ -1,0 +1,274 @@
+/**
+ * The sync orchestrator: push the outbox in batches, then pull from the saved cursor and apply
+ * each page. Each phase is a small function; the network is never awaited inside an IndexedDB
+ * transaction (push: take batch → send → store results; pull: fetch page → store page + cursor).
+ */
+import { getMeta, setMeta } from './db.js';
+import { applyPushResults, returnToPending, takeBatch, toWire } from './outbox.js';
+import { evictRecord, storeServerRecord } from './records.js';
+
+/**
+ * How an error affects syncing.
+ * @param {any} err
+ * @returns {'retry'|'sign_in'|'update'|'resync'|'too_large'|'permanent'}
+ */
+export function classifyError(err) {
+  const status = err?.status;
+  if (status === 401) return 'sign_in';
+  if (status === 426) return 'update';
+  if (status === 410) return 'resync';
+  if (status === 413) return 'too_large';
+  if (status === 0 || status === undefined || status === 408 || status === 429 || status >= 500)
+    return 'retry';
+  return 'permanent';
+}
+
+/**
+ * Delay before retry number `failures` (1, 2, …): exponential with full jitter.
+ * @param {number} failures
+ * @param {() => number} random
+ */
+export function backoffDelay(failures, random = Math.random) {
+  const cap = Math.min(5 * 60_000, 2000 * 2 ** Math.max(0, failures - 1));
+  return Math.round(1000 + random() * cap);
+}
+
+/**
+ * Push every pending op, batch by batch.
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {import('./api.js').Api} api
+ * @param {{deviceId: string, batchSize: number}} opts
+ * @returns {Promise<number>} ops answered
+ */
+export async function pushOutbox(db, api, opts) {
+  let batchSize = opts.batchSize;
+  let answered = 0;
+  for (;;) {
+    const batch = await takeBatch(db, batchSize);
+    if (batch.length === 0) return answered;
+    let response;
+    try {
+      response = await api.push(opts.deviceId, batch.map(toWire));
+    } catch (err) {
+      await returnToPending(db, batch);
+      if (classifyError(err) === 'too_large' && batchSize > 1) {
+        batchSize = Math.ceil(batchSize / 2);
+        continue;
+      }
+      throw err;
+    }
+    await applyPushResults(db, batch, response.results || []);
+    answered += batch.length;
+  }
+}
+
+/**
+ * Store one pulled page and the cursor after it, in one transaction: the cursor never moves past
+ * a change that is not stored.
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {{changes: any[], cursor: string}} page
+ */
+export async function applyPullPage(db, page) {
+  await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
+    for (const change of page.changes || []) {
+      if (change.op === 'evict') {
+        await evictRecord(db, change.collection, change.id);
+      } else if (change.record) {
+        const record = { collection: change.collection, id: change.id, ...change.record };
+        if (change.op === 'delete') record.deleted = true;
+        await storeServerRecord(db, record);
+      }
+    }
+    await setMeta(db, 'cursor', page.cursor);
+  });
+}
+
+/**
+ * Forget everything the server sent (keeping records with pending ops) and the cursor, so that the
+ * next pull starts from the beginning (§5: 410 cursor_expired). The outbox is kept.
+ * @param {import('./db.js').DoorstepDb} db
+ */
+export async function resetForFullResync(db) {
+  await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
+    const withOps = new Set((await db.outbox.toArray()).map((o) => `${o.collection}/${o.id}`));
+    const drop = await db.records.filter((r) => !withOps.has(`${r.collection}/${r.id}`)).primaryKeys();
+    await db.records.bulkDelete(drop);
+    await setMeta(db, 'cursor', undefined);
+  });
+}
+
+/**
+ * Pull every page from the saved cursor. On 410 starts over once from no cursor.
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {import('./api.js').Api} api
+ * @param {{pageSize: number, onProgress?: (applied: number) => void}} opts
+ * @returns {Promise<number>} changes applied
+ */
+export async function pullChanges(db, api, opts) {
+  let cursor = await getMeta(db, 'cursor');
+  let applied = 0;
+  let restarted = false;
+  for (;;) {
+    let page;
+    try {
+      page = await api.pull(cursor, opts.pageSize);
+    } catch (err) {
+      if (classifyError(err) === 'resync' && !restarted) {
+        restarted = true;
+        await resetForFullResync(db);
+        cursor = undefined;
+        continue;
+      }
+      throw err;
+    }
+    await applyPullPage(db, page);
+    applied += (page.changes || []).length;
+    cursor = page.cursor;
+    opts.onProgress?.(applied);
+    // Let the UI breathe between pages on a large first sync.
+    await new Promise((r) => setTimeout(r, 0));
+    if (!page.more) return applied;
+  }
+}
+
+/**
+ * @typedef {{running: boolean, phase: 'idle'|'push'|'pull', pulled: number,
+ *   lastSuccessAt: string|null, lastError: {code: string, message: string}|null,
+ *   needsSignIn: boolean, updateRequired: boolean, retryAt: number|null, failures: number}} SyncStatus
+ */
+
+/**
+ * The sync engine: one run at a time; failures are retried with backoff, except those that need
+ * the user (sign in again, update the app).
+ * @param {{db: import('./db.js').DoorstepDb, api: import('./api.js').Api, deviceId: () => Promise<string>,
+ *   batchSize?: number, pageSize?: number, random?: () => number, now?: () => number,
+ *   setTimer?: (fn: () => void, ms: number) => any, clearTimer?: (t: any) => void,
+ *   lock?: <T>(fn: () => Promise<T>) => Promise<T>}} deps
+ */
+export function createSyncEngine(deps) {
+  const { db, api } = deps;
+  const random = deps.random ?? Math.random;
+  const now = deps.now ?? Date.now;
+  const setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+  const clearTimer = deps.clearTimer ?? ((t) => clearTimeout(t));
+  const lock = deps.lock ?? ((fn) => fn());
+  /** @type {Set<(s: SyncStatus) => void>} */
+  const listeners = new Set();
+  /** @type {SyncStatus} */
+  let status = {
+    running: false,
+    phase: 'idle',
+    pulled: 0,
+    lastSuccessAt: null,
+    lastError: null,
+    needsSignIn: false,
+    updateRequired: false,
+    retryAt: null,
+    failures: 0,
+  };
+  /** @type {Promise<SyncStatus>|null} */
+  let inFlight = null;
+  let again = false;
+  /** @type {any} */
+  let timer = null;
+
+  /** @param {Partial<SyncStatus>} change */
+  function set(change) {
+    status = { ...status, ...change };
+    for (const fn of listeners) fn(status);
+  }
+
+  async function runOnce() {
+    set({ running: true, phase: 'push', pulled: 0, retryAt: null });
+    try {
+      await returnToPending(db);
+      const deviceId = await deps.deviceId();
+      await pushOutbox(db, api, { deviceId, batchSize: deps.batchSize ?? 100 });
+      set({ phase: 'pull' });
+      await pullChanges(db, api, {
+        pageSize: deps.pageSize ?? 1000,
+        onProgress: (pulled) => set({ pulled }),
+      });
+      const at = new Date(now()).toISOString();
+      await setMeta(db, 'last_sync', at);
+      await setMeta(db, 'needs_sign_in', undefined);
+      set({ lastSuccessAt: at, lastError: null, failures: 0, needsSignIn: false, updateRequired: false });
+    } catch (err) {
+      const kind = classifyError(err);
+      const e = /** @type {any} */ (err);
+      const lastError = { code: e?.code ?? 'error', message: e?.message ?? String(err) };
+      if (kind === 'sign_in') {
+        await setMeta(db, 'needs_sign_in', true);
+        set({ needsSignIn: true, lastError });
+      } else if (kind === 'update') {
+        set({ updateRequired: true, lastError });
+      } else {
+        const failures = status.failures + 1;
+        const delay = backoffDelay(failures, random);
+        set({ failures, lastError, retryAt: now() + delay });
+        if (timer) clearTimer(timer);
+        timer = setTimer(() => {
+          timer = null;
+          engine.syncNow();
+        }, delay);
+      }
+    } finally {
+      set({ running: false, phase: 'idle' });
+    }
+  }
+
+  const engine = {
+    /** The current status. */
+    get status() {
+      return status;
+    },
+    /** @param {(s: SyncStatus) => void} fn @returns {() => void} unsubscribe */
+    subscribe(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    /** Load what a previous run left in storage (last sync time, sign-in needed). */
+    async load() {
+      set({
+        lastSuccessAt: (await getMeta(db, 'last_sync')) ?? null,
+        needsSignIn: !!(await getMeta(db, 'needs_sign_in')),
+      });
+    },
+    /**
+     * Sync now. A call while a run is in flight schedules one more run after it (a save made
+     * during a sync is pushed too).
+     * @returns {Promise<SyncStatus>}
+     */
+    syncNow() {
+      if (timer) {
+        clearTimer(timer);
+        timer = null;
+      }
+      if (inFlight) {
+        again = true;
+        return inFlight;
+      }
+      inFlight = (async () => {
+        do {
+          again = false;
+          await lock(runOnce);
+        } while (again && !status.needsSignIn && !status.updateRequired && !status.retryAt);
+        inFlight = null;
+        return status;
+      })();
+      return inFlight;
+    },
+    /** After signing in again. */
+    clearSignIn() {
+      set({ needsSignIn: false });
+    },
+    /** Stop any scheduled retry. */
+    stop() {
+      if (timer) clearTimer(timer);
+      timer = null;
+    },
+  };
+  return engine;
+}
+
+/** @typedef {ReturnType<typeof createSyncEngine>} SyncEngine */

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { saveChange } from '../src/outbox.js';
+import { evictRecord, overlay, storeServerRecord } from '../src/records.js';
+import { freshDb, household } from './helpers.js';
+
+const H = '0190a000-0000-7000-8000-00000000000b';
+const store = (db, wire) => db.transaction('rw', db.records, db.outbox, () => storeServerRecord(db, wire));
+
+describe('pending-patch overlay', () => {
+  it('lays the patch over the server fields', () => {
+    expect(overlay({ a: 1, b: 2 }, { b: 3 })).toEqual({ a: 1, b: 3 });
+    expect(overlay(null, null)).toEqual({});
+  });
+
+  it('a pulled record keeps showing the pending local edit on top', async () => {
+    const db = freshDb();
+    await store(db, { collection: 'households', id: H, rev: 1, fields: household(), meta: {} });
+    await saveChange(db, 'households', H, { phone: '0912345678' });
+    await store(db, { collection: 'households', id: H, rev: 2, fields: household({ address: '99 Lê Lợi' }), meta: {} });
+    const rec = await db.records.get(['households', H]);
+    expect(rec?.fields.phone).toBe('0912345678');
+    expect(rec?.fields.address).toBe('99 Lê Lợi');
+    expect(rec?.server?.rev).toBe(2);
+    expect(rec?.server?.fields.phone).toBeNull();
+  });
+
+  it('an older revision never overwrites a newer one', async () => {
+    const db = freshDb();
+    await store(db, { collection: 'households', id: H, rev: 5, fields: household({ address: 'new' }), meta: {} });
+    await store(db, { collection: 'households', id: H, rev: 4, fields: household({ address: 'old' }), meta: {} });
+    expect((await db.records.get(['households', H]))?.fields.address).toBe('new');
+  });
+
+  it('a tombstone removes the record unless something is pending', async () => {
+    const db = freshDb();
+    await store(db, { collection: 'households', id: H, rev: 1, fields: household(), meta: {} });
+    await store(db, { collection: 'households', id: H, rev: 2, deleted: true, fields: household(), meta: {} });
+    expect(await db.records.count()).toBe(0);
+  });
+
+  it('indexes search text without diacritics', async () => {
+    const db = freshDb();
+    await store(db, { collection: 'households', id: H, rev: 1, fields: household({ head_name: 'Đỗ Thị Hằng' }), meta: {} });
+    expect((await db.records.get(['households', H]))?.search).toContain('do thi hang');
+  });
+
+  it('eviction drops the record but never a pending change', async () => {
+    const db = freshDb();
+    await store(db, { collection: 'households', id: H, rev: 1, fields: household(), meta: {} });
+    await saveChange(db, 'households', H, { phone: '0912345678' });
+    await db.transaction('rw', db.records, db.outbox, () => evictRecord(db, 'households', H));
+    expect(await db.outbox.count()).toBe(1);
+    expect((await db.records.get(['households', H]))?.server).toBeNull();
+  });
+});

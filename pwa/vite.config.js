@@ -1,0 +1,54 @@
+import { defineConfig } from 'vite';
+import preact from '@preact/preset-vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+// The server (`doorstep serve`) serves dist/ at `/` on the same origin as /api/v1;
+// in development vite proxies /api to it.
+export default defineConfig({
+  plugins: [
+    preact(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.js',
+      registerType: 'prompt',
+      injectRegister: false,
+      includeAssets: ['favicon.svg', 'icons/*.png'],
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+      },
+      manifest: {
+        name: 'Doorstep – Dân vận',
+        short_name: 'Doorstep',
+        description: 'Ứng dụng ghi nhận công tác Dân vận tại hộ gia đình, dùng được khi không có mạng',
+        lang: 'vi',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        orientation: 'portrait',
+        background_color: '#ffffff',
+        theme_color: '#b71c1c',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          {
+            src: '/icons/maskable-512.png',
+            sizes: '512x512',
+            type: 'image/png',
+            purpose: 'maskable',
+          },
+        ],
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
+  server: {
+    proxy: { '/api': 'http://127.0.0.1:8000' },
+  },
+  build: { target: 'es2020', sourcemap: false },
+  test: {
+    environment: 'node',
+    include: ['test/**/*.test.js'],
+    setupFiles: ['fake-indexeddb/auto'],
+  },
+});
