@@ -1,0 +1,72 @@
+"""Doorstep's sync server: the Flask app factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config, errors
+from .extensions import cors, db, migrate
+
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+MAX_BODY = 10 * 1024 * 1024  # §4: at most 10 MiB per body
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the app: defaults, then `DOORSTEP_*` variables, then `test_config`."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.config.from_mapping(config.defaults())
+    app.config.update(config.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    url = app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'doorstep.db'}"
+    app.config["DATABASE_URL"] = url
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(url)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.json.ensure_ascii = False  # Vietnamese stays readable on the wire
+    app.json.sort_keys = False
+    logging.getLogger("server").setLevel(app.config["LOG_LEVEL"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    origins = [o.strip() for o in app.config["CORS_ORIGINS"].split(",") if o.strip()]
+    if origins:
+        cors.init_app(app, resources={r"/api/*": {"origins": origins}})
+    errors.register(app)
+
+    from . import admin, audit, auth, conflicts, records, reports, service, sync
+    from .service import AppPath
+
+    app.url_map.converters["app_path"] = AppPath
+    for module in (auth, sync, records, conflicts, admin, audit, reports, service):
+        app.register_blueprint(module.bp, url_prefix="/api/v1")
+    app.register_blueprint(service.web)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """SQLite waits for the write lock instead of failing; PostgreSQL checks pooled connections."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets pulls read while a push writes; foreign keys on."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,152 @@
+"""Users (§9, admin only): create, change role and neighbourhoods, deactivate, sign out devices."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint
+from sqlalchemy import select, update
+
+from sync.models import Record, Token, User
+from sync.state import iso
+
+from .auth import hash_password, require, user_to_wire, utcnow
+from .errors import ApiError
+from .extensions import db
+from .requests import json_body
+from .schemas import user_create_schema, user_patch_schema
+
+bp = Blueprint("admin", __name__)
+
+
+def _user(user_id: str) -> User:
+    try:
+        user = db.session.get(User, str(uuid.UUID(user_id)))
+    except ValueError:
+        user = None
+    if user is None:
+        raise ApiError(404, "not_found", "No such user.")
+    return user
+
+
+def _check_quarters(quarters: list[str]) -> list[str]:
+    """Every neighbourhood named must exist (422 otherwise)."""
+    wanted = sorted(set(quarters))
+    if not wanted:
+        return []
+    found = set(
+        db.session.execute(
+            select(Record.id).where(
+                Record.collection == "quarters", Record.id.in_(wanted), Record.deleted.is_(False)
+            )
+        ).scalars()
+    )
+    missing = [q for q in wanted if q not in found]
+    if missing:
+        raise ApiError(
+            422,
+            "validation",
+            "Unknown neighbourhood.",
+            {"quarters": [f"No such quarter: {m}" for m in missing]},
+        )
+    return wanted
+
+
+def revoke_all(user: User) -> int:
+    """Sign a user out of every device (a lost phone)."""
+    result = db.session.execute(
+        update(Token)
+        .where(Token.user_id == user.id, Token.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+@bp.get("/users")
+@require("admin")
+def list_users():
+    users = db.session.execute(select(User).order_by(User.username)).scalars().all()
+    return {"users": [user_to_wire(u) for u in users]}
+
+
+@bp.post("/users")
+@require("admin")
+def create_user():
+    body = user_create_schema.load(json_body())
+    username = body["username"].lower()
+    if db.session.execute(select(User.id).where(User.username == username)).first():
+        raise ApiError(
+            409, "username_taken", "That username is taken.", {"username": ["Already taken."]}
+        )
+    now = utcnow()
+    user = User(
+        id=str(uuid.uuid4()),
+        username=username,
+        display_name=body["display_name"],
+        role=body["role"],
+        quarters=_check_quarters(body["quarters"]),
+        password_hash=hash_password(body["password"]),
+        active=True,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user_to_wire(user), 201
+
+
+@bp.patch("/users/<user_id>")
+@require("admin")
+def update_user(user_id: str):
+    user = _user(user_id)
+    body = user_patch_schema.load(json_body())
+    if "display_name" in body:
+        user.display_name = body["display_name"]
+    if "role" in body:
+        user.role = body["role"]
+    if "quarters" in body:
+        user.quarters = _check_quarters(body["quarters"])
+    if "password" in body:
+        user.password_hash = hash_password(body["password"])
+    if "active" in body:
+        user.active = body["active"]
+        if not user.active:
+            revoke_all(user)
+    user.updated_at = utcnow()
+    db.session.commit()
+    return user_to_wire(user)
+
+
+@bp.post("/users/<user_id>/revoke-tokens")
+@require("admin")
+def revoke_tokens(user_id: str):
+    user = _user(user_id)
+    count = revoke_all(user)
+    db.session.commit()
+    return {"revoked": count}
+
+
+@bp.get("/users/<user_id>/devices")
+@require("admin")
+def user_devices(user_id: str):
+    user = _user(user_id)
+    tokens = (
+        db.session.execute(
+            select(Token).where(Token.user_id == user.id).order_by(Token.last_used_at.desc())
+        )
+        .scalars()
+        .all()
+    )
+    devices: list[dict[str, Any]] = [
+        {
+            "device_id": t.device_id,
+            "device_name": t.device_name,
+            "signed_in_at": iso(t.created_at),
+            "last_used_at": iso(t.last_used_at),
+            "last_sync_at": iso(t.last_sync_at),
+            "active": t.revoked_at is None and t.expires_at is not None,
+        }
+        for t in tokens
+    ]
+    return {"devices": devices}

@@ -1,0 +1,167 @@
+"""Sign-in, tokens and roles (§3).
+
+Tokens are opaque random strings; only their SHA-256 is stored. They are per device, revocable,
+and expire `TOKEN_DAYS` after their last use. Passwords use werkzeug's slow salted hash.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, g, request
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from sync.models import LoginAttempt, Token, User
+from sync.push import Actor
+
+from .errors import ApiError
+from .extensions import db
+from .requests import json_body
+from .schemas import login_schema, user_schema
+
+bp = Blueprint("auth", __name__)
+
+THROTTLE_FAILURES = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
+TOUCH_EVERY = timedelta(minutes=1)
+_DUMMY_HASH = "scrypt:32768:8:1$dummysaltdummysa$" + "0" * 128
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything here is UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_METHOD"])
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_to_wire(user: User) -> dict[str, Any]:
+    return user_schema.dump(user)
+
+
+def actor_for(user: User, device_id: str | None) -> Actor:
+    """The engine's view of a user: role and neighbourhoods (None = everywhere for admins)."""
+    quarters = None if user.role == "admin" else frozenset(user.quarters or [])
+    return Actor(user_id=user.id, role=user.role, quarters=quarters, device_id=device_id)
+
+
+@bp.post("/auth/login")
+def login():
+    body = login_schema.load(json_body())
+    now = utcnow()
+    username = body["username"].strip().lower()
+    failures = db.session.execute(
+        select(func.count()).where(
+            LoginAttempt.username == username,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > now - THROTTLE_WINDOW,
+        )
+    ).scalar_one()
+    if failures >= THROTTLE_FAILURES:
+        raise ApiError(
+            429, "too_many_attempts", "Too many failed sign-ins; try again in 15 minutes."
+        )
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    # Hash even for an unknown user, so the answer takes as long either way.
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, body["password"])
+    ok = ok and user is not None and user.active
+    db.session.add(LoginAttempt(username=username, at=now, succeeded=ok))
+    if not ok:
+        db.session.commit()
+        raise ApiError(401, "invalid_credentials", "Wrong username or password.")
+    assert user is not None
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(days=current_app.config["TOKEN_DAYS"])
+    db.session.add(
+        Token(
+            id=str(uuid.uuid4()),
+            user_id=user.id,
+            token_hash=token_digest(token),
+            device_id=body["device_id"],
+            device_name=body["device_name"] or request.user_agent.string[:200],
+            created_at=now,
+            last_used_at=now,
+            expires_at=expires,
+        )
+    )
+    db.session.commit()
+    return {
+        "token": token,
+        "expires_at": expires.isoformat(timespec="seconds"),
+        "user": user_to_wire(user),
+    }
+
+
+@bp.post("/auth/logout")
+def logout():
+    token = current_token()
+    json_body(optional=True)
+    token.revoked_at = utcnow()
+    db.session.commit()
+    return {"status": "signed_out"}
+
+
+@bp.get("/me")
+def me():
+    current_token()
+    return user_to_wire(g.user)
+
+
+def current_token() -> Token:
+    """Authenticate the request's bearer token (401 if missing, unknown, expired or revoked)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise ApiError(401, "unauthorized", "Sign in first.")
+    token = db.session.execute(
+        select(Token).where(Token.token_hash == token_digest(raw.strip()))
+    ).scalar_one_or_none()
+    now = utcnow()
+    if token is None or token.revoked_at is not None or aware(token.expires_at) <= now:
+        raise ApiError(401, "unauthorized", "Your sign-in has expired; sign in again.")
+    user = db.session.get(User, token.user_id)
+    if user is None or not user.active:
+        raise ApiError(401, "unauthorized", "This account is not active.")
+    if now - aware(token.last_used_at) > TOUCH_EVERY:
+        token.last_used_at = now
+        token.expires_at = now + timedelta(days=current_app.config["TOKEN_DAYS"])
+        db.session.commit()  # a short transaction of its own, before the request's real work
+    g.user, g.token = user, token
+    g.actor = actor_for(user, token.device_id)
+    return token
+
+
+def require(*roles: str) -> Callable[[F], F]:
+    """Authenticate, then allow only these roles (all roles when none is given): else 403."""
+
+    def wrap(view: F) -> F:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            current_token()
+            if roles and g.user.role not in roles:
+                raise ApiError(403, "forbidden", "Your role may not do this.")
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return wrap

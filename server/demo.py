@@ -1,0 +1,302 @@
+"""Demo data for `doorstep seed-demo`: the town's 8 neighbourhoods, the campaign of the seed plan
+(launch 12/10/2024, report due 25/10/2024), demo users of each role, and realistic households
+made with Faker's `vi_VN` locale. Everything goes through the push engine, so demo records have
+revisions and history like real ones.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from faker import Faker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync.models import User
+from sync.push import Actor, push
+
+from .auth import hash_password, utcnow
+from .schemas import catalogue
+
+DEMO_PASSWORD = "doorstep2024"
+# username, role, neighbourhood codes, display name (None: a Faker name)
+DEMO_USERS: list[tuple[str, str, list[str], str | None]] = [
+    ("admin", "admin", [], "Văn phòng UBND thị trấn"),
+    ("giamsat1", "supervisor", ["KP1", "KP2", "KP3", "KP4"], None),
+    ("giamsat2", "supervisor", ["KP5", "KP6", "KP7", "KP8"], None),
+    ("canbo1", "field", ["KP1", "KP2"], None),
+    ("canbo2", "field", ["KP1", "KP3"], None),
+    ("canbo3", "field", ["KP4"], None),
+]
+CAMPAIGN = {
+    "name": "Dân vận đợt 2/2024",
+    "starts_on": "2024-10-12",
+    "ends_on": "2024-10-24",
+    "launch_on": "2024-10-12",
+    "report_due_on": "2024-10-25",
+    "active": True,
+}
+VN = timezone(timedelta(hours=7))
+SPONSORS = (
+    "Ủy ban MTTQ Việt Nam thị trấn",
+    "Hội Chữ thập đỏ",
+    "Doanh nghiệp tư nhân",
+    "Nhà hảo tâm",
+)
+CRITERIA = (
+    "Chấp hành tốt chủ trương, chính sách",
+    "Gia đình hòa thuận, hạnh phúc",
+    "Nhà cửa sạch đẹp, có cây xanh",
+    "Tham gia bảo hiểm y tế đầy đủ",
+    "Phân loại rác tại nguồn",
+)
+BATCH = 500
+
+
+class Seeder:
+    """Pushes demo records as the demo users would."""
+
+    def __init__(self, session: Session, rng: random.Random, fake: Faker) -> None:
+        self.session, self.rng, self.fake = session, rng, fake
+        self.now = utcnow()
+
+    def op(self, collection: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "op_id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+            "collection": collection,
+            "id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+            "base_rev": None,
+            "fields": fields,
+        }
+
+    def push(self, actor: Actor, ops: list[dict[str, Any]]) -> list[str]:
+        ids = []
+        for start in range(0, len(ops), BATCH):
+            results = push(self.session, catalogue, actor, ops[start : start + BATCH], self.now)
+            for result in results:
+                if result["status"] != "applied":
+                    raise RuntimeError(f"demo op not applied: {result}")
+                ids.append(result["id"])
+        return ids
+
+
+def seed(
+    session: Session, *, households: int = 300, random_seed: int = 2024
+) -> dict[str, int] | None:
+    """Create the demo data unless it is there already; returns what was made."""
+    if session.execute(select(User.id).where(User.username == "admin")).first():
+        return None
+    rng = random.Random(random_seed)
+    fake = Faker("vi_VN")
+    fake.seed_instance(random_seed)
+    seeder = Seeder(session, rng, fake)
+
+    now = utcnow()
+    users: dict[str, User] = {}
+    admin_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    admin = Actor(admin_id, "admin", None, "seed-demo")
+    session.add(
+        User(
+            id=admin_id,
+            username="admin",
+            display_name=DEMO_USERS[0][3],
+            role="admin",
+            quarters=[],
+            password_hash=hash_password(DEMO_PASSWORD),
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    session.flush()
+
+    quarter_ops = [
+        seeder.op("quarters", {"code": f"KP{n}", "name": f"Khu phố {n}"}) for n in range(1, 9)
+    ]
+    quarter_ids = dict(
+        zip([f"KP{n}" for n in range(1, 9)], seeder.push(admin, quarter_ops), strict=True)
+    )
+    group_ops = [
+        seeder.op(
+            "groups",
+            {
+                "quarter_id": q,
+                "name": f"Tổ {g}",
+                "model_status": rng.choice(["none", "none", "registered", "achieved"]),
+            },
+        )
+        for q in quarter_ids.values()
+        for g in range(1, 5)
+    ]
+    group_ids = seeder.push(admin, group_ops)
+    groups_by_quarter: dict[str, list[str]] = {}
+    for op, gid in zip(group_ops, group_ids, strict=True):
+        groups_by_quarter.setdefault(op["fields"]["quarter_id"], []).append(gid)
+    campaign_id = seeder.push(admin, [seeder.op("campaigns", CAMPAIGN)])[0]
+
+    for username, role, codes, display in DEMO_USERS[1:]:
+        user = User(
+            id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            username=username,
+            display_name=display or fake.name(),
+            role=role,
+            quarters=[quarter_ids[c] for c in codes],
+            password_hash=hash_password(DEMO_PASSWORD),
+            active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(user)
+        users[username] = user
+    session.flush()
+
+    field_staff = [users[u] for u, role, _, _ in DEMO_USERS if role == "field"]
+    codes = list(quarter_ids)
+    children = 0
+    made = 0
+    for staff in field_staff + [None]:
+        # Field staff cover their own neighbourhoods; the admin's office enters the rest.
+        if staff is None:
+            covered = {q for s in field_staff for q in s.quarters}
+            quarters = [quarter_ids[c] for c in codes if quarter_ids[c] not in covered]
+            actor = admin
+        else:
+            quarters = list(staff.quarters)
+            actor = Actor(staff.id, "field", frozenset(staff.quarters), f"seed-{staff.username}")
+        share = max(1, households // (len(field_staff) + 1))
+        if staff is None:
+            share = households - made
+        ops, kids = _households(seeder, quarters, groups_by_quarter, share, campaign_id)
+        seeder.push(actor, ops)
+        seeder.push(actor, kids)
+        made += share
+        children += len(kids)
+    return {"households": made, "children": children}
+
+
+def _households(
+    seeder: Seeder, quarters: list[str], groups: dict[str, list[str]], count: int, campaign_id: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Household ops and their visits, registrations, support and assessments."""
+    rng, fake = seeder.rng, seeder.fake
+    start = date(2024, 10, 12)
+    ops: list[dict[str, Any]] = []
+    kids: list[dict[str, Any]] = []
+    for _ in range(count):
+        quarter = rng.choice(quarters)
+        categories = rng.sample(
+            ["policy_family", "meritorious", "poor", "near_poor", "hardship"],
+            k=rng.choice([0, 0, 0, 1, 1, 2]),
+        )
+        household = seeder.op(
+            "households",
+            {
+                "quarter_id": quarter,
+                "group_id": rng.choice(groups[quarter]),
+                "address": fake.street_address(),
+                "head_name": fake.name(),
+                "phone": fake.numerify(rng.choice(["09########", "03########", "08########"]))
+                if rng.random() < 0.8
+                else None,
+                "members_count": rng.randint(1, 7),
+                "categories": categories,
+                "notes": fake.sentence(nb_words=8) if rng.random() < 0.2 else None,
+            },
+        )
+        ops.append(household)
+        hid = household["id"]
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            day = start + timedelta(days=rng.randint(0, 12))
+            at = datetime.combine(day, time(rng.randint(7, 17), rng.randint(0, 59)), tzinfo=VN)
+            kids.append(
+                seeder.op(
+                    "visits",
+                    {
+                        "household_id": hid,
+                        "visited_at": at.isoformat(),
+                        "campaign_id": campaign_id,
+                        "purpose": rng.choice(
+                            ["outreach", "outreach", "registration", "support", "model_family"]
+                        ),
+                        "follow_up_needed": rng.random() < 0.15,
+                        "notes": fake.sentence(nb_words=10) if rng.random() < 0.3 else None,
+                    },
+                )
+            )
+        for kind in ("health_insurance", "waste_collection", "clean_water"):
+            if rng.random() < 0.45:
+                status = rng.choice(
+                    ["registered", "registered", "already_enrolled", "considering", "declined"]
+                )
+                persons = (
+                    rng.randint(1, 5)
+                    if kind == "health_insurance" and status == "registered"
+                    else 0
+                )
+                kids.append(
+                    seeder.op(
+                        "registrations",
+                        {
+                            "household_id": hid,
+                            "kind": kind,
+                            "status": status,
+                            "persons": persons,
+                            "registered_on": (
+                                start + timedelta(days=rng.randint(0, 12))
+                            ).isoformat(),
+                            "campaign_id": campaign_id,
+                        },
+                    )
+                )
+        if categories and rng.random() < 0.7:
+            kids.append(
+                seeder.op(
+                    "support",
+                    {
+                        "household_id": hid,
+                        "kind": rng.choice(["gift", "cash", "scholarship", "health"]),
+                        "value_vnd": rng.choice(
+                            [300_000, 500_000, 1_000_000, 1_500_000, 2_000_000]
+                        ),
+                        "sponsor": rng.choice(SPONSORS),
+                        "given_on": (start + timedelta(days=rng.randint(0, 12))).isoformat(),
+                        "campaign_id": campaign_id,
+                    },
+                )
+            )
+        if rng.random() < 0.2:
+            met = rng.sample(CRITERIA, k=rng.randint(2, 5))
+            kids.append(
+                seeder.op(
+                    "assessments",
+                    {
+                        "household_id": hid,
+                        "year": 2024,
+                        "criteria_met": met,
+                        "result": "model" if len(met) >= 4 else "not_yet",
+                    },
+                )
+            )
+    if quarters and rng.random() < 0.9:
+        kids.append(
+            seeder.op(
+                "nominations",
+                {
+                    "quarter_id": quarters[0],
+                    "nominee": fake.name(),
+                    "nominee_kind": "individual",
+                    "domain": rng.choice(
+                        ["economy", "culture_society", "security_defence", "party_government"]
+                    ),
+                    "achievement": "Vận động "
+                    + str(rng.randint(10, 60))
+                    + " hộ dân tham gia bảo hiểm y tế và "
+                    "thu gom rác thải sinh hoạt trong đợt ra quân.",
+                    "campaign_id": campaign_id,
+                },
+            )
+        )
+    return ops, kids

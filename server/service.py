@@ -1,0 +1,80 @@
+"""Health, the OpenAPI description, and the built app served at `/`."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from flask import Blueprint, current_app, send_from_directory
+from sqlalchemy import text
+from werkzeug.routing import PathConverter
+
+from .errors import ApiError
+from .extensions import db
+from .openapi import openapi_document
+
+bp = Blueprint("service", __name__)
+web = Blueprint("web", __name__)
+
+NO_APP = """<!doctype html><html lang="vi"><meta charset="utf-8"><title>Doorstep</title>
+<p>Ứng dụng chưa được build. Chạy <code>./scripts/run</code> (hoặc <code>cd pwa && npm ci &&
+npm run build</code>).</p><p>The app is not built yet: run <code>./scripts/run</code>.</p></html>"""
+
+
+class AppPath(PathConverter):
+    """Any path outside `/api/`, so unknown API paths stay 404/405 with the error envelope."""
+
+    regex = r"(?!api(?:/|$))[^/].*?"
+
+
+def app_version() -> str:
+    try:
+        return version("doorstep")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+@bp.get("/health")
+def health():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # a health check reports, it does not crash
+        current_app.logger.warning("health check: database unreachable: %s", exc)
+        database = "unreachable"
+    body = {
+        "status": "ok" if database == "ok" else "degraded",
+        "database": database,
+        "version": app_version(),
+    }
+    return body, 200 if database == "ok" else 503
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return openapi_document(current_app)
+
+
+def _dist() -> Path:
+    return Path(current_app.config["PWA_DIST"])
+
+
+@web.get("/")
+@web.get("/<app_path:path>")
+def app_shell(path: str = "index.html"):
+    dist = _dist()
+    if not (dist / "index.html").is_file():
+        return NO_APP, 200, {"Content-Type": "text/html; charset=utf-8"}
+    target = (dist / path).resolve()
+    if target.is_file() and dist.resolve() in target.parents:
+        response = send_from_directory(dist, path)
+        if path in ("sw.js", "index.html", "manifest.webmanifest", "registerSW.js"):
+            response.headers["Cache-Control"] = "no-cache"
+        elif path.startswith("assets/"):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+    if "." in path.rsplit("/", 1)[-1]:
+        raise ApiError(404, "not_found", "No such file.")
+    response = send_from_directory(dist, "index.html")  # a client-side route of the app
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,52 @@
+"""Push and pull (§4, §5): thin views over the engine in `sync/`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, g
+
+from sync.feed import pull as pull_changes
+from sync.push import push as push_ops
+
+from .auth import aware, require, utcnow
+from .errors import ApiError
+from .extensions import db
+from .requests import check_schema_version, json_body, query_args
+from .schemas import catalogue, pull_args, push_schema
+
+bp = Blueprint("sync", __name__)
+
+MAX_OPS = 1000
+SYNC_TOUCH_EVERY = timedelta(minutes=1)
+
+
+@bp.post("/sync/push")
+@require()
+def push():
+    check_schema_version()
+    body = push_schema.load(json_body())
+    if len(body["ops"]) > MAX_OPS:
+        raise ApiError(413, "too_large", f"At most {MAX_OPS} ops per push; nothing was applied.")
+    actor = g.actor
+    if body["device_id"]:
+        actor = type(actor)(actor.user_id, actor.role, actor.quarters, body["device_id"])
+    now = utcnow()
+    results = push_ops(db.session, catalogue, actor, body["ops"], now)
+    g.token.last_sync_at = now
+    db.session.commit()
+    return {"results": results}
+
+
+@bp.get("/sync/pull")
+@require()
+def pull():
+    check_schema_version()
+    args = query_args(pull_args)
+    page = pull_changes(db.session, g.actor.quarters, args["cursor"], args["limit"])
+    now = utcnow()
+    last = aware(g.token.last_sync_at)
+    if last is None or now - last > SYNC_TOUCH_EVERY:
+        g.token.last_sync_at = now
+    db.session.commit()
+    return page

@@ -1,0 +1,111 @@
+"""The synced collections and the rules the engine applies to each (domain.md "Collections").
+
+Validation itself is the server's (marshmallow schemas); the engine receives it as a callable, so
+this package needs no web framework.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+# Validates a full record's fields; returns (cleaned fields with defaults, errors by field).
+Validator = Callable[[Mapping[str, Any], datetime], tuple[dict[str, Any], dict[str, list[str]]]]
+
+Scope = Literal["self", "quarter", "household", "global"]
+
+REFERENCE = frozenset({"quarters", "groups", "campaigns"})
+CHILDREN = frozenset({"visits", "registrations", "support", "assessments"})
+ADMIN_ONLY = frozenset({"admin"})
+FIELD_WRITERS = frozenset({"field", "admin"})
+
+
+@dataclass(frozen=True)
+class CollectionRule:
+    """How one collection is scoped, who writes it, and which fields point at other records."""
+
+    name: str
+    scope: Scope
+    writers: frozenset[str]
+    field_names: frozenset[str]
+    validate: Validator
+    references: Mapping[str, str] = field(default_factory=dict)
+    search_fields: tuple[str, ...] = ()
+
+    def quarter_of(self, record_id: str, fields: Mapping[str, Any]) -> str | None:
+        """The neighbourhood of a record of this collection, when its own fields tell it."""
+        if self.scope == "self":
+            return record_id
+        if self.scope == "quarter":
+            value = fields.get("quarter_id")
+            return value if isinstance(value, str) else None
+        return None
+
+
+SCOPES: dict[str, Scope] = {
+    "quarters": "self",
+    "groups": "quarter",
+    "campaigns": "global",
+    "households": "quarter",
+    "visits": "household",
+    "registrations": "household",
+    "support": "household",
+    "assessments": "household",
+    "nominations": "quarter",
+}
+
+REFERENCES: dict[str, dict[str, str]] = {
+    "groups": {"quarter_id": "quarters"},
+    "households": {"quarter_id": "quarters", "group_id": "groups"},
+    "visits": {"household_id": "households", "campaign_id": "campaigns"},
+    "registrations": {"household_id": "households", "campaign_id": "campaigns"},
+    "support": {"household_id": "households", "campaign_id": "campaigns"},
+    "assessments": {"household_id": "households"},
+    "nominations": {"quarter_id": "quarters", "campaign_id": "campaigns"},
+}
+
+SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
+    "quarters": ("code", "name"),
+    "groups": ("name",),
+    "campaigns": ("name",),
+    "households": ("head_name", "address", "phone"),
+    "nominations": ("nominee",),
+    "visits": ("notes",),
+    "registrations": ("notes",),
+    "support": ("sponsor", "notes"),
+    "assessments": ("notes",),
+}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every collection's rule, by name."""
+
+    rules: Mapping[str, CollectionRule]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.rules
+
+    def __getitem__(self, name: str) -> CollectionRule:
+        return self.rules[name]
+
+
+def build_catalogue(
+    validators: Mapping[str, Validator], field_names: Mapping[str, frozenset[str]]
+) -> Catalogue:
+    """Combine the server's validators with the engine's rules into a `Catalogue`."""
+    rules = {
+        name: CollectionRule(
+            name=name,
+            scope=scope,
+            writers=ADMIN_ONLY if name in REFERENCE else FIELD_WRITERS,
+            field_names=field_names[name],
+            validate=validators[name],
+            references=REFERENCES.get(name, {}),
+            search_fields=SEARCH_FIELDS.get(name, ()),
+        )
+        for name, scope in SCOPES.items()
+    }
+    return Catalogue(rules)

@@ -1,0 +1,228 @@
+"""Tables of the sync engine and of the people who use it.
+
+Plain SQLAlchemy (no Flask): the server hands this `Base` to Flask-SQLAlchemy as its model class,
+and Alembic migrations are generated from its metadata.
+
+Every synced record of every collection lives in `records` (its fields as JSON, the scope and
+review as columns); every revision of it in `revisions` (a full snapshot, which is what the §4
+three-way merge reads its base from); every op a device sent in `ops` (§1.1, nothing typed is lost).
+`feed_state` holds the change-feed counter: see `sync.feed` for how it keeps pulls complete.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UUID_LEN = 36
+TS = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by the engine and the server."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    """A person who signs in: field staff, supervisor or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(12))
+    quarters: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    updated_at: Mapped[datetime] = mapped_column(TS)
+
+
+class Token(Base):
+    """A sign-in on one device. Only the token's SHA-256 is stored (§3)."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    device_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(TS)
+    last_used_at: Mapped[datetime] = mapped_column(TS)
+    last_sync_at: Mapped[datetime | None] = mapped_column(TS)
+    expires_at: Mapped[datetime] = mapped_column(TS)
+    revoked_at: Mapped[datetime | None] = mapped_column(TS)
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, kept for throttling (5 failures / 15 minutes per username)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(TS)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class Record(Base):
+    """The current state of one synced record (§2)."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        Index("ix_records_quarter_seq", "quarter_id", "seq"),
+        Index("ix_records_collection_updated", "collection", "updated_at"),
+    )
+
+    collection: Mapped[str] = mapped_column(String(20), primary_key=True)
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    rev: Mapped[int] = mapped_column(Integer)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The neighbourhood the record belongs to (derived for child records); null = everyone's.
+    quarter_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    household_id: Mapped[str | None] = mapped_column(String(UUID_LEN), index=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    created_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    updated_at: Mapped[datetime] = mapped_column(TS)
+    updated_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    review_status: Mapped[str] = mapped_column(String(12), default="pending")
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    review_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    review_at: Mapped[datetime | None] = mapped_column(TS)
+    open_conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    # Names and addresses without diacritics, lower case: what `q` searches (§6).
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class Revision(Base):
+    """One revision of a record: who, which device, when, what changed, and the full state."""
+
+    __tablename__ = "revisions"
+
+    collection: Mapped[str] = mapped_column(String(20), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    rev: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(TS)
+    user_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    op_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+
+
+class Op(Base):
+    """Every op a device pushed, with its payload and result, kept for good (§1.1)."""
+
+    __tablename__ = "ops"
+
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    # Null when the device sent something that is not a UUID: the op is still kept.
+    op_id: Mapped[str | None] = mapped_column(String(UUID_LEN), unique=True)
+    user_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(TS)
+    client_time: Mapped[str | None] = mapped_column(String(64))
+    collection: Mapped[str | None] = mapped_column(String(40))
+    record_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Conflict(Base):
+    """A conflict an admin must resolve (§6), with the values of both sides."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (Index("ix_conflicts_status_created", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    collection: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)
+    quarter_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    kind: Mapped[str] = mapped_column(String(16))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    base_rev: Mapped[int | None] = mapped_column(Integer)
+    server_rev: Mapped[int] = mapped_column(Integer)
+    server_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    op_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    user_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    client_time: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(TS)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(TS)
+    resolved_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    resolved_at: Mapped[datetime | None] = mapped_column(TS)
+    resolution: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Move(Base):
+    """A record leaving a neighbourhood: devices scoped to `from_quarter` get an `evict` (§5)."""
+
+    __tablename__ = "moves"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    collection: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    from_quarter: Mapped[str | None] = mapped_column(String(UUID_LEN), index=True)
+    to_quarter: Mapped[str | None] = mapped_column(String(UUID_LEN))
+
+
+class FeedState(Base):
+    """The single row that orders the change feed (see `sync.feed`)."""
+
+    __tablename__ = "feed_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Tombstones with seq <= purged_seq are gone: older cursors get 410 (§5).
+    purged_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    epoch: Mapped[str] = mapped_column(String(36))
+
+
+class AuditEntry(Base):
+    """Who looked at or exported personal data, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(TS, index=True)
+    user_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(120))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,176 @@
+"""A record's current state in memory, and its shape on the wire (§2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Record, User
+from .text import fold
+
+COLUMNS = tuple(c.name for c in Record.__table__.columns)
+
+
+class RecordState:
+    """One row of `records`, held while a request works on it, then written back in bulk."""
+
+    __slots__ = (*COLUMNS, "is_new", "dirty")
+
+    collection: str
+    id: str
+    rev: int
+    deleted: bool
+    fields: dict[str, Any]
+    quarter_id: str | None
+    household_id: str | None
+    seq: int
+    created_at: datetime
+    created_by: str | None
+    updated_at: datetime
+    updated_by: str | None
+    review_status: str
+    review_comment: str | None
+    review_by: str | None
+    review_at: datetime | None
+    open_conflicts: int
+    search_text: str
+
+    def __init__(self, row: Mapping[str, Any], *, is_new: bool = False) -> None:
+        for name in COLUMNS:
+            setattr(self, name, row.get(name))
+        self.is_new = is_new
+        self.dirty = is_new
+
+    @classmethod
+    def created(
+        cls,
+        collection: str,
+        record_id: str,
+        fields: dict[str, Any],
+        *,
+        quarter_id: str | None,
+        user_id: str,
+        now: datetime,
+        seq: int,
+        search_fields: Iterable[str],
+    ) -> RecordState:
+        """A brand-new record at rev 1."""
+        state = cls(
+            {
+                "collection": collection,
+                "id": record_id,
+                "rev": 1,
+                "deleted": False,
+                "fields": fields,
+                "quarter_id": quarter_id,
+                "household_id": fields.get("household_id"),
+                "seq": seq,
+                "created_at": now,
+                "created_by": user_id,
+                "updated_at": now,
+                "updated_by": user_id,
+                "review_status": "pending",
+                "review_comment": None,
+                "review_by": None,
+                "review_at": None,
+                "open_conflicts": 0,
+                "search_text": "",
+            },
+            is_new=True,
+        )
+        state.refresh_search(search_fields)
+        return state
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.collection, self.id)
+
+    def refresh_search(self, search_fields: Iterable[str]) -> None:
+        """Recompute the folded text that `q` searches."""
+        parts = [self.fields.get(name) for name in search_fields]
+        self.search_text = fold(" ".join(str(p) for p in parts if p))
+
+    def row(self) -> dict[str, Any]:
+        """The columns, for a bulk INSERT or UPDATE."""
+        return {name: getattr(self, name) for name in COLUMNS}
+
+
+def load_states(
+    session: Session, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], RecordState]:
+    """Load the current state of the records with these (collection, id) keys."""
+    wanted = set(keys)
+    ids = sorted({record_id for _, record_id in wanted})
+    found: dict[tuple[str, str], RecordState] = {}
+    table = Record.__table__
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+            key = (row["collection"], row["id"])
+            if key in wanted:
+                found[key] = RecordState(row)
+    return found
+
+
+def user_names(session: Session, user_ids: Iterable[str | None]) -> dict[str, str]:
+    """Display names of these users, for the `created_by`/`updated_by` of the wire format."""
+    ids = sorted({u for u in user_ids if u})
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return dict(rows.tuples().all())
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with offset; naive datetimes (SQLite) are UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.isoformat(timespec="seconds") + "+00:00"
+    return moment.isoformat(timespec="seconds")
+
+
+def person(user_id: str | None, names: Mapping[str, str]) -> dict[str, str] | None:
+    """`{"id", "name"}` of a user, or null."""
+    if not user_id:
+        return None
+    return {"id": user_id, "name": names.get(user_id, "")}
+
+
+def to_wire(state: RecordState | Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """The record as the protocol shows it (§2)."""
+    get = state.get if isinstance(state, Mapping) else lambda name: getattr(state, name)
+    return {
+        "id": get("id"),
+        "collection": get("collection"),
+        "rev": get("rev"),
+        "deleted": bool(get("deleted")),
+        "fields": get("fields"),
+        "meta": {
+            "quarter_id": get("quarter_id"),
+            "created_at": iso(get("created_at")),
+            "created_by": person(get("created_by"), names),
+            "updated_at": iso(get("updated_at")),
+            "updated_by": person(get("updated_by"), names),
+            "review": {
+                "status": get("review_status"),
+                "comment": get("review_comment"),
+                "by": person(get("review_by"), names),
+                "at": iso(get("review_at")),
+            },
+            "open_conflicts": get("open_conflicts") or 0,
+        },
+    }
+
+
+def wire_names_for(states: Iterable[RecordState | Mapping[str, Any]]) -> set[str]:
+    """Every user id a list of records mentions in its meta."""
+    ids: set[str] = set()
+    for state in states:
+        get = state.get if isinstance(state, Mapping) else lambda name, s=state: getattr(s, name)
+        ids.update(u for u in (get("created_by"), get("updated_by"), get("review_by")) if u)
+    return ids
