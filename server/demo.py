@@ -56,6 +56,12 @@ CRITERIA = (
 BATCH = 500
 
 
+def person_name(fake: Faker, rng: random.Random) -> str:
+    """A Vietnamese full name, family name first (Faker's `name()` sometimes puts it last)."""
+    given = fake.first_name_male() if rng.random() < 0.5 else fake.first_name_female()
+    return f"{fake.last_name()} {fake.middle_name()} {given}"
+
+
 class Seeder:
     """Pushes demo records as the demo users would."""
 
@@ -141,7 +147,7 @@ def seed(
         user = User(
             id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             username=username,
-            display_name=display or fake.name(),
+            display_name=display or person_name(fake, rng),
             role=role,
             quarters=[quarter_ids[c] for c in codes],
             password_hash=hash_password(DEMO_PASSWORD),
@@ -197,7 +203,7 @@ def _households(
                 "quarter_id": quarter,
                 "group_id": rng.choice(groups[quarter]),
                 "address": fake.street_address(),
-                "head_name": fake.name(),
+                "head_name": person_name(fake, rng),
                 "phone": fake.numerify(rng.choice(["09########", "03########", "08########"]))
                 if rng.random() < 0.8
                 else None,
@@ -286,7 +292,7 @@ def _households(
                 "nominations",
                 {
                     "quarter_id": quarters[0],
-                    "nominee": fake.name(),
+                    "nominee": person_name(fake, rng),
                     "nominee_kind": "individual",
                     "domain": rng.choice(
                         ["economy", "culture_society", "security_defence", "party_government"]
