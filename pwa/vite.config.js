@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import pkg from './package.json' with { type: 'json' };
 
 // The server (`doorstep serve`) serves dist/ at `/` on the same origin as /api/v1;
 // in development vite proxies /api to it.
@@ -16,11 +17,13 @@ export default defineConfig({
       includeAssets: ['favicon.svg', 'icons/*.png'],
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        rollupFormat: 'iife',
       },
       manifest: {
         name: 'Doorstep – Dân vận',
         short_name: 'Doorstep',
-        description: 'Ứng dụng ghi nhận công tác Dân vận tại hộ gia đình, dùng được khi không có mạng',
+        description:
+          'Ứng dụng ghi nhận công tác Dân vận tại hộ gia đình, dùng được khi không có mạng',
         lang: 'vi',
         start_url: '/',
         scope: '/',
@@ -42,6 +45,7 @@ export default defineConfig({
       devOptions: { enabled: false },
     }),
   ],
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   server: {
     proxy: { '/api': 'http://127.0.0.1:8000' },
   },

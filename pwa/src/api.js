@@ -81,7 +81,12 @@ export function createApi(options = {}) {
     }
     if (!response.ok) {
       const e = data?.error ?? {};
-      throw new ApiError(response.status, e.code || `http_${response.status}`, e.message, e.details);
+      throw new ApiError(
+        response.status,
+        e.code || `http_${response.status}`,
+        e.message,
+        e.details,
+      );
     }
     return data;
   }

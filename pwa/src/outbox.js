@@ -41,7 +41,11 @@ export async function saveChange(db, collection, id, values, options = {}) {
     const last = live[live.length - 1];
     /** @type {import('./db.js').OutboxOp} */
     let op;
-    if (last && !last.delete && (last.state === 'rejected' || (last.state === 'pending' && last.attempts === 0))) {
+    if (
+      last &&
+      !last.delete &&
+      (last.state === 'rejected' || (last.state === 'pending' && last.attempts === 0))
+    ) {
       // Not yet seen by the server (or refused by it): fold the change in. A refused op gets a new
       // op_id, since the server answers a reused op_id with different content as op_id_reused.
       op = {
@@ -89,7 +93,9 @@ export async function deleteRecord(db, collection, id, options = {}) {
     const current = await db.records.get([collection, id]);
     if (!current) return;
     const ops = await db.outbox.where('[collection+id]').equals([collection, id]).sortBy('seq');
-    const unsent = ops.every((o) => o.state === 'rejected' || (o.state === 'pending' && o.attempts === 0));
+    const unsent = ops.every(
+      (o) => o.state === 'rejected' || (o.state === 'pending' && o.attempts === 0),
+    );
     if (!current.server && unsent) {
       await db.outbox.bulkDelete(ops.map((o) => /** @type {number} */ (o.seq)));
       await db.records.delete([collection, id]);
@@ -137,12 +143,15 @@ export async function takeBatch(db, max) {
     const blocked = new Set();
     /** @type {import('./db.js').OutboxOp[]} */
     const batch = [];
-    await db.outbox.orderBy('seq').until(() => batch.length >= max).each((op) => {
-      const key = `${op.collection}/${op.id}`;
-      if (op.state === 'conflict') return;
-      if (op.state === 'pending' && !blocked.has(key)) batch.push(op);
-      blocked.add(key);
-    });
+    await db.outbox
+      .orderBy('seq')
+      .until(() => batch.length >= max)
+      .each((op) => {
+        const key = `${op.collection}/${op.id}`;
+        if (op.state === 'conflict') return;
+        if (op.state === 'pending' && !blocked.has(key)) batch.push(op);
+        blocked.add(key);
+      });
     for (const op of batch) {
       op.state = 'sending';
       op.attempts += 1;
@@ -163,7 +172,8 @@ export async function returnToPending(db, ops) {
       ? await db.outbox.bulkGet(ops.map((o) => /** @type {number} */ (o.seq)))
       : await db.outbox.where('state').equals('sending').toArray();
     for (const row of rows) {
-      if (row && row.state === 'sending') await db.outbox.update(/** @type {number} */ (row.seq), { state: 'pending' });
+      if (row && row.state === 'sending')
+        await db.outbox.update(/** @type {number} */ (row.seq), { state: 'pending' });
     }
   });
 }
@@ -236,7 +246,9 @@ async function rebaseLaterOps(db, op, rev) {
   const later = await db.outbox
     .where('[collection+id]')
     .equals([op.collection, op.id])
-    .filter((o) => /** @type {number} */ (o.seq) > /** @type {number} */ (op.seq) && o.attempts === 0)
+    .filter(
+      (o) => /** @type {number} */ (o.seq) > /** @type {number} */ (op.seq) && o.attempts === 0,
+    )
     .toArray();
   for (const o of later) await db.outbox.update(/** @type {number} */ (o.seq), { base_rev: rev });
 }

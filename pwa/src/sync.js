@@ -91,7 +91,9 @@ export async function applyPullPage(db, page) {
 export async function resetForFullResync(db) {
   await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
     const withOps = new Set((await db.outbox.toArray()).map((o) => `${o.collection}/${o.id}`));
-    const drop = await db.records.filter((r) => !withOps.has(`${r.collection}/${r.id}`)).primaryKeys();
+    const drop = await db.records
+      .filter((r) => !withOps.has(`${r.collection}/${r.id}`))
+      .primaryKeys();
     await db.records.bulkDelete(drop);
     await setMeta(db, 'cursor', undefined);
   });
@@ -192,7 +194,13 @@ export function createSyncEngine(deps) {
       const at = new Date(now()).toISOString();
       await setMeta(db, 'last_sync', at);
       await setMeta(db, 'needs_sign_in', undefined);
-      set({ lastSuccessAt: at, lastError: null, failures: 0, needsSignIn: false, updateRequired: false });
+      set({
+        lastSuccessAt: at,
+        lastError: null,
+        failures: 0,
+        needsSignIn: false,
+        updateRequired: false,
+      });
     } catch (err) {
       const kind = classifyError(err);
       const e = /** @type {any} */ (err);

@@ -35,11 +35,20 @@ export function createFakeServer() {
         rev: r.rev,
         deleted: r.deleted,
         fields: { ...r.fields },
-        meta: { quarter_id: r.fields.quarter_id ?? null, open_conflicts: r.open_conflicts, review: { status: 'pending' } },
+        meta: {
+          quarter_id: r.fields.quarter_id ?? null,
+          open_conflicts: r.open_conflicts,
+          review: { status: 'pending' },
+        },
       };
     },
     /** Write a record as another device would. */
-    put(/** @type {string} */ collection, /** @type {string} */ id, /** @type {any} */ fields, deleted = false) {
+    put(
+      /** @type {string} */ collection,
+      /** @type {string} */ id,
+      /** @type {any} */ fields,
+      deleted = false,
+    ) {
       const k = server.key(collection, id);
       const r = records.get(k);
       if (r) {
@@ -48,7 +57,15 @@ export function createFakeServer() {
         r.deleted = deleted;
         r.history.push({ ...r.fields });
       } else {
-        records.set(k, { collection, id, rev: 1, deleted, fields: { ...fields }, history: [null, { ...fields }], open_conflicts: 0 });
+        records.set(k, {
+          collection,
+          id,
+          rev: 1,
+          deleted,
+          fields: { ...fields },
+          history: [null, { ...fields }],
+          open_conflicts: 0,
+        });
       }
       feed.push({ seq: ++seq, key: k });
     },
@@ -68,7 +85,14 @@ export function createFakeServer() {
       const seen = opLog.get(op.op_id);
       if (seen) {
         if (seen.content === content) return { ...seen.result, replayed: true };
-        return { op_id: op.op_id, status: 'rejected', id: op.id, rev: null, record: null, code: 'op_id_reused' };
+        return {
+          op_id: op.op_id,
+          status: 'rejected',
+          id: op.id,
+          rev: null,
+          record: null,
+          code: 'op_id_reused',
+        };
       }
       const result = server.decide(op);
       opLog.set(op.op_id, { content, result });
@@ -78,7 +102,13 @@ export function createFakeServer() {
       const k = server.key(op.collection, op.id);
       const r = records.get(k);
       const reject = (/** @type {string} */ code, /** @type {any} */ errors = null) => ({
-        op_id: op.op_id, status: 'rejected', id: op.id, rev: null, record: null, code, errors,
+        op_id: op.op_id,
+        status: 'rejected',
+        id: op.id,
+        rev: null,
+        record: null,
+        code,
+        errors,
       });
       if (op.base_rev == null && !op.delete) {
         if (op.fields?.phone && !/^(0\d{9}|\+84\d{9})$/.test(op.fields.phone))
@@ -92,7 +122,13 @@ export function createFakeServer() {
       if (op.delete) {
         server.put(op.collection, op.id, {}, true);
         const nr = /** @type {any} */ (records.get(k));
-        return { op_id: op.op_id, status: 'applied', id: op.id, rev: nr.rev, record: server.wire(nr) };
+        return {
+          op_id: op.op_id,
+          status: 'applied',
+          id: op.id,
+          rev: nr.rev,
+          record: server.wire(nr),
+        };
       }
       if (op.fields?.phone && !/^(0\d{9}|\+84\d{9})$/.test(op.fields.phone))
         return reject('validation', { phone: ['Not a Vietnamese phone number.'] });
@@ -102,16 +138,28 @@ export function createFakeServer() {
       for (const [f, v] of Object.entries(op.fields)) {
         const byClient = JSON.stringify(v) !== JSON.stringify(base[f]);
         const byServer = JSON.stringify(r.fields[f]) !== JSON.stringify(base[f]);
-        if (byClient && byServer && JSON.stringify(v) !== JSON.stringify(r.fields[f])) conflicting[f] = v;
+        if (byClient && byServer && JSON.stringify(v) !== JSON.stringify(r.fields[f]))
+          conflicting[f] = v;
         else apply[f] = v;
       }
-      const status = Object.keys(conflicting).length ? 'conflict' : op.base_rev === r.rev ? 'applied' : 'merged';
+      const status = Object.keys(conflicting).length
+        ? 'conflict'
+        : op.base_rev === r.rev
+          ? 'applied'
+          : 'merged';
       server.put(op.collection, op.id, apply);
       const nr = /** @type {any} */ (records.get(k));
       if (status === 'conflict') {
         nr.open_conflicts += 1;
         conflicts.push({ id: `c${conflicts.length + 1}`, record_id: op.id, fields: conflicting });
-        return { op_id: op.op_id, status, id: op.id, rev: nr.rev, record: server.wire(nr), conflict_id: `c${conflicts.length}` };
+        return {
+          op_id: op.op_id,
+          status,
+          id: op.id,
+          rev: nr.rev,
+          record: server.wire(nr),
+          conflict_id: `c${conflicts.length}`,
+        };
       }
       return { op_id: op.op_id, status, id: op.id, rev: nr.rev, record: server.wire(nr) };
     },
@@ -127,7 +175,16 @@ export function createFakeServer() {
       };
       return {
         async login() {
-          return { token: server.token, user: { id: 'u1', username: 'canbo1', display_name: 'Cán bộ 1', role: 'field', quarters: ['q1'] } };
+          return {
+            token: server.token,
+            user: {
+              id: 'u1',
+              username: 'canbo1',
+              display_name: 'Cán bộ 1',
+              role: 'field',
+              quarters: ['q1'],
+            },
+          };
         },
         async logout() {},
         async me() {},
@@ -161,7 +218,13 @@ export function createFakeServer() {
             const r = records.get(e.key);
             const [collection, id] = e.key.split('/');
             if (e.evict) return { op: 'evict', collection, id };
-            return { op: r?.deleted ? 'delete' : 'upsert', collection, id, rev: r?.rev, record: server.wire(r) };
+            return {
+              op: r?.deleted ? 'delete' : 'upsert',
+              collection,
+              id,
+              rev: r?.rev,
+              record: server.wire(r),
+            };
           });
           const last = page.length ? page[page.length - 1].seq : from;
           return { changes, cursor: `c:${last}`, more: after.length > limit };

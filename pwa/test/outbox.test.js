@@ -20,7 +20,12 @@ describe('outbox', () => {
     await saveChange(db, 'households', H, household());
     const ops = await db.outbox.toArray();
     expect(ops).toHaveLength(1);
-    expect(ops[0]).toMatchObject({ collection: 'households', id: H, base_rev: null, state: 'pending' });
+    expect(ops[0]).toMatchObject({
+      collection: 'households',
+      id: H,
+      base_rev: null,
+      state: 'pending',
+    });
     expect(ops[0].op_id).toMatch(/^[0-9a-f-]{36}$/);
     const rec = await db.records.get(['households', H]);
     expect(rec?.fields.head_name).toBe('Nguyễn Văn An');
@@ -40,7 +45,13 @@ describe('outbox', () => {
   it('an edit of a synced record sends only the changed fields against its rev', async () => {
     const db = freshDb();
     await db.transaction('rw', db.records, db.outbox, () =>
-      storeServerRecord(db, { collection: 'households', id: H, rev: 3, fields: household(), meta: {} }),
+      storeServerRecord(db, {
+        collection: 'households',
+        id: H,
+        rev: 3,
+        fields: household(),
+        meta: {},
+      }),
     );
     await saveChange(db, 'households', H, { ...household(), phone: '0912345678' });
     const [op] = await db.outbox.toArray();
@@ -51,7 +62,13 @@ describe('outbox', () => {
   it('saving unchanged values makes no op', async () => {
     const db = freshDb();
     await db.transaction('rw', db.records, db.outbox, () =>
-      storeServerRecord(db, { collection: 'households', id: H, rev: 1, fields: household(), meta: {} }),
+      storeServerRecord(db, {
+        collection: 'households',
+        id: H,
+        rev: 1,
+        fields: household(),
+        meta: {},
+      }),
     );
     expect(await saveChange(db, 'households', H, household())).toBeNull();
     expect(await db.outbox.count()).toBe(0);
@@ -65,9 +82,19 @@ describe('outbox', () => {
     await saveChange(db, 'households', H, { phone: '0912345678' });
     expect(await db.outbox.count()).toBe(2);
     expect(await takeBatch(db, 10)).toHaveLength(0);
-    await applyPushResults(db, [first], [
-      { op_id: first.op_id, status: 'applied', id: H, rev: 1, record: { collection: 'households', id: H, rev: 1, fields: household(), meta: {} } },
-    ]);
+    await applyPushResults(
+      db,
+      [first],
+      [
+        {
+          op_id: first.op_id,
+          status: 'applied',
+          id: H,
+          rev: 1,
+          record: { collection: 'households', id: H, rev: 1, fields: household(), meta: {} },
+        },
+      ],
+    );
     const [second] = await takeBatch(db, 10);
     expect(second.base_rev).toBe(1);
     expect(second.fields).toEqual({ phone: '0912345678' });
@@ -87,9 +114,21 @@ describe('outbox', () => {
     const db = freshDb();
     await saveChange(db, 'households', H, household({ phone: '123' }));
     const [op] = await takeBatch(db, 10);
-    await applyPushResults(db, [op], [
-      { op_id: op.op_id, status: 'rejected', id: H, rev: null, record: null, code: 'validation', errors: { phone: ['Not a Vietnamese phone number.'] } },
-    ]);
+    await applyPushResults(
+      db,
+      [op],
+      [
+        {
+          op_id: op.op_id,
+          status: 'rejected',
+          id: H,
+          rev: null,
+          record: null,
+          code: 'validation',
+          errors: { phone: ['Not a Vietnamese phone number.'] },
+        },
+      ],
+    );
     const [stored] = await db.outbox.toArray();
     expect(stored).toMatchObject({ state: 'rejected', code: 'validation' });
     expect(stored.errors.phone[0]).toMatch(/phone/);
@@ -109,7 +148,11 @@ describe('outbox', () => {
     const db = freshDb();
     await saveChange(db, 'households', H, household());
     const [op] = await takeBatch(db, 10);
-    await applyPushResults(db, [op], [{ op_id: op.op_id, status: 'rejected', id: H, code: 'forbidden' }]);
+    await applyPushResults(
+      db,
+      [op],
+      [{ op_id: op.op_id, status: 'rejected', id: H, code: 'forbidden' }],
+    );
     await discardOp(db, /** @type {number} */ (op.seq));
     expect(await db.outbox.count()).toBe(0);
     expect(await db.records.get(['households', H])).toBeUndefined();
@@ -118,12 +161,28 @@ describe('outbox', () => {
   it('a conflict keeps the server value, stays listed, and no longer counts as waiting', async () => {
     const db = freshDb();
     await db.transaction('rw', db.records, db.outbox, () =>
-      storeServerRecord(db, { collection: 'households', id: H, rev: 1, fields: household(), meta: {} }),
+      storeServerRecord(db, {
+        collection: 'households',
+        id: H,
+        rev: 1,
+        fields: household(),
+        meta: {},
+      }),
     );
     await saveChange(db, 'households', H, { phone: '0911111111' });
     const [op] = await takeBatch(db, 10);
-    const record = { collection: 'households', id: H, rev: 2, fields: household({ phone: '0922222222' }), meta: { open_conflicts: 1 } };
-    await applyPushResults(db, [op], [{ op_id: op.op_id, status: 'conflict', id: H, rev: 2, record, conflict_id: 'c1' }]);
+    const record = {
+      collection: 'households',
+      id: H,
+      rev: 2,
+      fields: household({ phone: '0922222222' }),
+      meta: { open_conflicts: 1 },
+    };
+    await applyPushResults(
+      db,
+      [op],
+      [{ op_id: op.op_id, status: 'conflict', id: H, rev: 2, record, conflict_id: 'c1' }],
+    );
     expect(await countWaiting(db)).toBe(0);
     expect((await db.outbox.toArray())[0]).toMatchObject({ state: 'conflict', conflict_id: 'c1' });
     expect((await db.records.get(['households', H]))?.fields.phone).toBe('0922222222');
@@ -147,11 +206,24 @@ describe('outbox', () => {
   it('deleting a synced record sends a delete against its rev', async () => {
     const db = freshDb();
     await db.transaction('rw', db.records, db.outbox, () =>
-      storeServerRecord(db, { collection: 'households', id: H, rev: 2, fields: household(), meta: {} }),
+      storeServerRecord(db, {
+        collection: 'households',
+        id: H,
+        rev: 2,
+        fields: household(),
+        meta: {},
+      }),
     );
     await deleteRecord(db, 'households', H);
     const [op] = await db.outbox.toArray();
-    expect(toWire(op)).toEqual({ op_id: op.op_id, collection: 'households', id: H, base_rev: 2, delete: true, client_time: op.client_time });
+    expect(toWire(op)).toEqual({
+      op_id: op.op_id,
+      collection: 'households',
+      id: H,
+      base_rev: 2,
+      delete: true,
+      client_time: op.client_time,
+    });
     expect((await db.records.get(['households', H]))?.localDelete).toBe(true);
   });
 });

@@ -4,7 +4,8 @@ import { evictRecord, overlay, storeServerRecord } from '../src/records.js';
 import { freshDb, household } from './helpers.js';
 
 const H = '0190a000-0000-7000-8000-00000000000b';
-const store = (db, wire) => db.transaction('rw', db.records, db.outbox, () => storeServerRecord(db, wire));
+const store = (db, wire) =>
+  db.transaction('rw', db.records, db.outbox, () => storeServerRecord(db, wire));
 
 describe('pending-patch overlay', () => {
   it('lays the patch over the server fields', () => {
@@ -16,7 +17,13 @@ describe('pending-patch overlay', () => {
     const db = freshDb();
     await store(db, { collection: 'households', id: H, rev: 1, fields: household(), meta: {} });
     await saveChange(db, 'households', H, { phone: '0912345678' });
-    await store(db, { collection: 'households', id: H, rev: 2, fields: household({ address: '99 Lê Lợi' }), meta: {} });
+    await store(db, {
+      collection: 'households',
+      id: H,
+      rev: 2,
+      fields: household({ address: '99 Lê Lợi' }),
+      meta: {},
+    });
     const rec = await db.records.get(['households', H]);
     expect(rec?.fields.phone).toBe('0912345678');
     expect(rec?.fields.address).toBe('99 Lê Lợi');
@@ -26,21 +33,46 @@ describe('pending-patch overlay', () => {
 
   it('an older revision never overwrites a newer one', async () => {
     const db = freshDb();
-    await store(db, { collection: 'households', id: H, rev: 5, fields: household({ address: 'new' }), meta: {} });
-    await store(db, { collection: 'households', id: H, rev: 4, fields: household({ address: 'old' }), meta: {} });
+    await store(db, {
+      collection: 'households',
+      id: H,
+      rev: 5,
+      fields: household({ address: 'new' }),
+      meta: {},
+    });
+    await store(db, {
+      collection: 'households',
+      id: H,
+      rev: 4,
+      fields: household({ address: 'old' }),
+      meta: {},
+    });
     expect((await db.records.get(['households', H]))?.fields.address).toBe('new');
   });
 
   it('a tombstone removes the record unless something is pending', async () => {
     const db = freshDb();
     await store(db, { collection: 'households', id: H, rev: 1, fields: household(), meta: {} });
-    await store(db, { collection: 'households', id: H, rev: 2, deleted: true, fields: household(), meta: {} });
+    await store(db, {
+      collection: 'households',
+      id: H,
+      rev: 2,
+      deleted: true,
+      fields: household(),
+      meta: {},
+    });
     expect(await db.records.count()).toBe(0);
   });
 
   it('indexes search text without diacritics', async () => {
     const db = freshDb();
-    await store(db, { collection: 'households', id: H, rev: 1, fields: household({ head_name: 'Đỗ Thị Hằng' }), meta: {} });
+    await store(db, {
+      collection: 'households',
+      id: H,
+      rev: 1,
+      fields: household({ head_name: 'Đỗ Thị Hằng' }),
+      meta: {},
+    });
     expect((await db.records.get(['households', H]))?.search).toContain('do thi hang');
   });
 

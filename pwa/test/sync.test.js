@@ -30,7 +30,11 @@ describe('sync orchestrator', () => {
   it('pushes the outbox, pulls back, and ends with nothing waiting', async () => {
     const { db, server, engine } = setup();
     await saveChange(db, 'households', id(1), household());
-    await saveChange(db, 'visits', id(2), { household_id: id(1), purpose: 'outreach', visited_at: '2024-10-12T08:30:00+07:00' });
+    await saveChange(db, 'visits', id(2), {
+      household_id: id(1),
+      purpose: 'outreach',
+      visited_at: '2024-10-12T08:30:00+07:00',
+    });
     const status = await engine.syncNow();
     expect(status.lastError).toBeNull();
     expect(await countWaiting(db)).toBe(0);
@@ -52,7 +56,8 @@ describe('sync orchestrator', () => {
 
   it('pulls every page and saves the cursor after each page', async () => {
     const { db, server, engine } = setup({ pageSize: 3 });
-    for (let i = 1; i <= 7; i++) server.put('households', id(i), household({ head_name: `Hộ ${i}` }));
+    for (let i = 1; i <= 7; i++)
+      server.put('households', id(i), household({ head_name: `Hộ ${i}` }));
     await engine.syncNow();
     expect(await db.records.where('collection').equals('households').count()).toBe(7);
     expect(server.pullCalls).toBe(3);
@@ -64,7 +69,13 @@ describe('sync orchestrator', () => {
     for (let i = 1; i <= 7; i++) server.put('households', id(i), household());
     const api = server.api();
     let calls = 0;
-    const flaky = { ...api, pull: async (c, l) => (++calls === 2 ? Promise.reject(Object.assign(new Error('x'), { status: 0, code: 'network' })) : api.pull(c, l)) };
+    const flaky = {
+      ...api,
+      pull: async (c, l) =>
+        ++calls === 2
+          ? Promise.reject(Object.assign(new Error('x'), { status: 0, code: 'network' }))
+          : api.pull(c, l),
+    };
     await expect(pullChanges(db, flaky, { pageSize: 3 })).rejects.toThrow();
     expect(await getMeta(db, 'cursor')).toBe('c:3');
     expect(await db.records.count()).toBe(3);
@@ -179,7 +190,13 @@ describe('sync orchestrator', () => {
     server.put('households', id(1), household());
     await a.engine.syncNow();
     const dbB = freshDb();
-    const engineB = createSyncEngine({ db: dbB, api: server.api(), deviceId: async () => 'device-2', setTimer: () => {}, clearTimer: () => {} });
+    const engineB = createSyncEngine({
+      db: dbB,
+      api: server.api(),
+      deviceId: async () => 'device-2',
+      setTimer: () => {},
+      clearTimer: () => {},
+    });
     await engineB.syncNow();
     await saveChange(a.db, 'households', id(1), { phone: '0911111111' });
     await saveChange(dbB, 'households', id(1), { phone: '0922222222' });

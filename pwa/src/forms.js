@@ -1,0 +1,212 @@
+/**
+ * What each form asks for, and how form values (strings from inputs) become record fields and back.
+ */
+import { ENUMS } from './validate.js';
+import { isoWithOffset, todayIso } from './text.js';
+
+/**
+ * @typedef {{name: string, kind: 'text'|'multiline'|'select'|'int'|'date'|'datetime'|'check'|'checks'|'location'|'lines'|'phone'|'money',
+ *   label: string, options?: string, enumPrefix?: string, max?: number, required?: boolean}} FieldSpec
+ * `options` names a dynamic option list (quarters, groups, campaigns); `enumPrefix` a catalogue prefix.
+ */
+
+/** @type {Record<string, FieldSpec[]>} */
+export const FORMS = {
+  households: [
+    { name: 'head_name', kind: 'text', label: 'head_name', required: true },
+    { name: 'address', kind: 'text', label: 'address', required: true },
+    { name: 'quarter_id', kind: 'select', label: 'quarter', options: 'quarters', required: true },
+    { name: 'group_id', kind: 'select', label: 'group', options: 'groups' },
+    { name: 'phone', kind: 'phone', label: 'phone' },
+    { name: 'members_count', kind: 'int', label: 'members', required: true },
+    { name: 'categories', kind: 'checks', label: 'categories', enumPrefix: 'category' },
+    { name: 'location', kind: 'location', label: 'location' },
+    { name: 'notes', kind: 'multiline', label: 'notes' },
+  ],
+  visits: [
+    { name: 'visited_at', kind: 'datetime', label: 'visited_at', required: true },
+    { name: 'purpose', kind: 'select', label: 'purpose', enumPrefix: 'purpose', required: true },
+    { name: 'campaign_id', kind: 'select', label: 'campaign', options: 'campaigns' },
+    { name: 'follow_up_needed', kind: 'check', label: 'follow_up_needed' },
+    { name: 'location', kind: 'location', label: 'location' },
+    { name: 'notes', kind: 'multiline', label: 'notes' },
+  ],
+  registrations: [
+    { name: 'kind', kind: 'select', label: 'kind', enumPrefix: 'reg_kind', required: true },
+    { name: 'status', kind: 'select', label: 'status', enumPrefix: 'reg_status', required: true },
+    { name: 'persons', kind: 'int', label: 'persons' },
+    { name: 'registered_on', kind: 'date', label: 'registered_on', required: true },
+    { name: 'campaign_id', kind: 'select', label: 'campaign', options: 'campaigns' },
+    { name: 'notes', kind: 'multiline', label: 'notes' },
+  ],
+  support: [
+    { name: 'kind', kind: 'select', label: 'kind', enumPrefix: 'support_kind', required: true },
+    { name: 'value_vnd', kind: 'money', label: 'value_vnd', required: true },
+    { name: 'sponsor', kind: 'text', label: 'sponsor' },
+    { name: 'given_on', kind: 'date', label: 'given_on', required: true },
+    { name: 'campaign_id', kind: 'select', label: 'campaign', options: 'campaigns' },
+    { name: 'notes', kind: 'multiline', label: 'notes' },
+  ],
+  assessments: [
+    { name: 'year', kind: 'int', label: 'year', required: true },
+    { name: 'result', kind: 'select', label: 'result', enumPrefix: 'result', required: true },
+    { name: 'criteria_met', kind: 'lines', label: 'criteria_met' },
+    { name: 'notes', kind: 'multiline', label: 'notes' },
+  ],
+  nominations: [
+    { name: 'nominee', kind: 'text', label: 'nominee', required: true },
+    {
+      name: 'nominee_kind',
+      kind: 'select',
+      label: 'nominee_kind',
+      enumPrefix: 'nominee_kind',
+      required: true,
+    },
+    { name: 'quarter_id', kind: 'select', label: 'quarter', options: 'quarters', required: true },
+    { name: 'domain', kind: 'select', label: 'domain', enumPrefix: 'domain', required: true },
+    { name: 'achievement', kind: 'multiline', label: 'achievement', required: true },
+    { name: 'campaign_id', kind: 'select', label: 'campaign', options: 'campaigns' },
+  ],
+};
+
+/** Enum values for a catalogue prefix. */
+export const ENUM_BY_PREFIX = {
+  category: ENUMS.categories,
+  purpose: ENUMS.purpose,
+  reg_kind: ENUMS.reg_kind,
+  reg_status: ENUMS.reg_status,
+  support_kind: ENUMS.support_kind,
+  result: ENUMS.result,
+  nominee_kind: ENUMS.nominee_kind,
+  domain: ENUMS.domain,
+};
+
+/**
+ * Default fields of a new record.
+ * @param {string} collection
+ * @param {{now?: Date, quarterId?: string|null, campaignId?: string|null}} ctx
+ */
+export function defaults(collection, ctx = {}) {
+  const now = ctx.now ?? new Date();
+  const campaign_id = ctx.campaignId ?? null;
+  switch (collection) {
+    case 'households':
+      return {
+        quarter_id: ctx.quarterId ?? '',
+        group_id: null,
+        address: '',
+        head_name: '',
+        phone: null,
+        members_count: 1,
+        categories: [],
+        location: null,
+        notes: '',
+      };
+    case 'visits':
+      return {
+        visited_at: isoWithOffset(now),
+        purpose: 'outreach',
+        campaign_id,
+        follow_up_needed: false,
+        location: null,
+        notes: '',
+      };
+    case 'registrations':
+      return {
+        kind: 'health_insurance',
+        status: 'registered',
+        persons: 1,
+        registered_on: todayIso(),
+        campaign_id,
+        notes: '',
+      };
+    case 'support':
+      return {
+        kind: 'gift',
+        value_vnd: 0,
+        sponsor: '',
+        given_on: todayIso(),
+        campaign_id,
+        notes: '',
+      };
+    case 'assessments':
+      return { year: now.getFullYear(), criteria_met: [], result: 'not_yet', notes: '' };
+    case 'nominations':
+      return {
+        quarter_id: ctx.quarterId ?? '',
+        nominee: '',
+        nominee_kind: 'individual',
+        domain: 'culture_society',
+        achievement: '',
+        campaign_id,
+      };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Record fields → form strings.
+ * @param {FieldSpec[]} specs
+ * @param {Record<string, any>} fields
+ */
+export function toForm(specs, fields) {
+  /** @type {Record<string, any>} */
+  const form = {};
+  for (const s of specs) {
+    const v = fields[s.name];
+    if (s.kind === 'int' || s.kind === 'money') form[s.name] = v == null ? '' : String(v);
+    else if (s.kind === 'datetime') form[s.name] = v ? toLocalInput(v) : '';
+    else if (s.kind === 'lines') form[s.name] = (v || []).join('\n');
+    else if (s.kind === 'check') form[s.name] = !!v;
+    else if (s.kind === 'checks') form[s.name] = v || [];
+    else if (s.kind === 'location') form[s.name] = v ?? null;
+    else form[s.name] = v ?? '';
+  }
+  return form;
+}
+
+/**
+ * Form strings → record fields (typed; empty optional values become null).
+ * @param {FieldSpec[]} specs
+ * @param {Record<string, any>} form
+ */
+export function fromForm(specs, form) {
+  /** @type {Record<string, any>} */
+  const fields = {};
+  for (const s of specs) {
+    const v = form[s.name];
+    if (s.kind === 'int' || s.kind === 'money') {
+      const clean = String(v ?? '').replace(/[.\s₫]/g, '');
+      fields[s.name] = /^-?\d+$/.test(clean) ? Number(clean) : clean === '' ? null : NaN;
+    } else if (s.kind === 'datetime') {
+      const d = v ? new Date(v) : null;
+      fields[s.name] = d && !Number.isNaN(d.getTime()) ? isoWithOffset(d) : '';
+    } else if (s.kind === 'lines') {
+      fields[s.name] = String(v ?? '')
+        .split('\n')
+        .map((x) => x.trim())
+        .filter(Boolean);
+    } else if (s.kind === 'phone') {
+      const p = String(v ?? '').replace(/[\s.-]/g, '');
+      fields[s.name] = p === '' ? null : p;
+    } else if (s.kind === 'select' && s.options) {
+      fields[s.name] = v === '' ? (s.required ? '' : null) : v;
+    } else if (s.kind === 'text' || s.kind === 'multiline') {
+      fields[s.name] = String(v ?? '').trim();
+    } else {
+      fields[s.name] = v;
+    }
+  }
+  return fields;
+}
+
+/**
+ * ISO datetime → the value of an <input type="datetime-local"> in local time.
+ * @param {string} iso
+ */
+export function toLocalInput(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return isoWithOffset(d).slice(0, 16);
+}

@@ -1,0 +1,137 @@
+/**
+ * The app shell: signed out → sign-in; signed in → header (sync status), the screen for the
+ * current path, bottom navigation. Routes name the roles that may open them, so the supervisor
+ * and admin views (issue 4) slot in as more rows of the table.
+ */
+import { useState } from 'preact/hooks';
+import { db, sync } from '../app.js';
+import { getMeta } from '../db.js';
+import { setLanguage, t } from '../i18n.js';
+import { Header, NavBar } from './Header.jsx';
+import { navigate, useAnyFormDirty, useEngineStatus, useLive, usePath } from './hooks.js';
+import { HouseholdList, HouseholdPage } from './Households.jsx';
+import { Nominations } from './Nominations.jsx';
+import { RecordForm } from './RecordForm.jsx';
+import { Settings } from './Settings.jsx';
+import { SignIn } from './SignIn.jsx';
+import { SyncScreen } from './SyncScreen.jsx';
+
+const ALL = ['field', 'supervisor', 'admin'];
+const CHILD = '(visits|registrations|support|assessments|nominations)';
+
+/**
+ * @typedef {{pattern: RegExp, roles: string[], render: (m: RegExpMatchArray, ctx: {user: any, setLang: (l: 'vi'|'en') => void}) => any}} Route
+ * @type {Route[]}
+ */
+export const ROUTES = [
+  { pattern: /^\/$/, roles: ALL, render: (_m, { user }) => <HouseholdList user={user} /> },
+  {
+    pattern: /^\/households\/new$/,
+    roles: ALL,
+    render: (_m, { user }) => <RecordForm collection="households" user={user} />,
+  },
+  {
+    pattern: /^\/households\/([^/]+)\/edit$/,
+    roles: ALL,
+    render: (m, { user }) => (
+      <RecordForm key={m[1]} collection="households" id={m[1]} user={user} />
+    ),
+  },
+  {
+    pattern: /^\/households\/([^/]+)\/(visits|registrations|support|assessments)\/new$/,
+    roles: ALL,
+    render: (m, { user }) => (
+      <RecordForm key={m[0]} collection={m[2]} householdId={m[1]} user={user} />
+    ),
+  },
+  {
+    pattern: /^\/households\/([^/]+)$/,
+    roles: ALL,
+    render: (m, { user }) => <HouseholdPage id={m[1]} user={user} />,
+  },
+  {
+    pattern: new RegExp(`^/records/${CHILD}/([^/]+)/edit$`),
+    roles: ALL,
+    render: (m, { user }) => <RecordForm key={m[0]} collection={m[1]} id={m[2]} user={user} />,
+  },
+  { pattern: /^\/nominations$/, roles: ALL, render: (_m, { user }) => <Nominations user={user} /> },
+  {
+    pattern: /^\/nominations\/new$/,
+    roles: ALL,
+    render: (_m, { user }) => <RecordForm collection="nominations" user={user} />,
+  },
+  { pattern: /^\/sync$/, roles: ALL, render: () => <SyncScreen /> },
+  {
+    pattern: /^\/settings$/,
+    roles: ALL,
+    render: (_m, { user, setLang }) => <Settings user={user} onLanguage={setLang} />,
+  },
+  {
+    pattern: /^\/sign-in$/,
+    roles: ALL,
+    render: (_m, { user }) => <SignIn again username={user.username} />,
+  },
+  // Issue 4 adds e.g. { pattern: /^\/review$/, roles: ['supervisor', 'admin'], render: … }.
+];
+
+/** @param {{update: {available: boolean, apply: () => void}}} props */
+export function App({ update }) {
+  const [, setLangTick] = useState(0);
+  const session = useLive(() => getMeta(db, 'session').then((s) => s ?? null), []);
+  const path = usePath();
+  const setLang = (/** @type {'vi'|'en'} */ lang) => {
+    setLanguage(lang);
+    setLangTick((n) => n + 1);
+  };
+
+  if (session === undefined) return null;
+  if (!session) return <SignIn />;
+  const user = session.user;
+  let view = <p class="notice">{t('not_found')}</p>;
+  for (const r of ROUTES) {
+    const m = path.match(r.pattern);
+    if (m && r.roles.includes(user.role)) {
+      view = r.render(m, { user, setLang });
+      break;
+    }
+  }
+  return (
+    <div class="shell">
+      <Header />
+      <Banners update={update} />
+      {view}
+      <NavBar path={path} />
+    </div>
+  );
+}
+
+/** Things the user must act on: sign in again, update the app. */
+function Banners({ update }) {
+  const status = useEngineStatus(sync);
+  const formDirty = useAnyFormDirty();
+  const path = usePath();
+  return (
+    <>
+      {status.needsSignIn && path !== '/sign-in' && (
+        <div class="banner warn" role="alert">
+          <span>{t('sign_in_again')}</span>
+          <button type="button" class="primary" onClick={() => navigate('/sign-in')}>
+            {t('sign_in_again_button')}
+          </button>
+        </div>
+      )}
+      {(update.available || status.updateRequired) && (
+        <div class="banner info" role="alert">
+          <span>{status.updateRequired ? t('update_required') : t('update_available')}</span>
+          {formDirty ? (
+            <span class="muted">{t('update_after_form')}</span>
+          ) : (
+            <button type="button" class="primary" onClick={update.apply}>
+              {t('update_now')}
+            </button>
+          )}
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,79 @@
+/** The header on every screen: sync status (a role=status starting with "N waiting") and Sync now. */
+import { db, sync } from '../app.js';
+import { t } from '../i18n.js';
+import { useEngineStatus, useLive, useOnline } from './hooks.js';
+import { Link } from './Link.jsx';
+
+export function Header() {
+  const status = useEngineStatus(sync);
+  const online = useOnline();
+  const counts = useLive(
+    async () => {
+      const ops = await db.outbox.toArray();
+      return {
+        waiting: ops.filter((o) => o.state !== 'conflict').length,
+        rejected: ops.filter((o) => o.state === 'rejected').length,
+        conflicts: ops.filter((o) => o.state === 'conflict').length,
+      };
+    },
+    [],
+    { waiting: 0, rejected: 0, conflicts: 0 },
+  );
+  const c = counts ?? { waiting: 0, rejected: 0, conflicts: 0 };
+  const parts = [t('waiting', { n: c.waiting })];
+  if (c.rejected) parts.push(t('needs_attention_n', { n: c.rejected }));
+  if (c.conflicts) parts.push(t('conflicts_n', { n: c.conflicts }));
+  if (status.running)
+    parts.push(status.pulled ? t('syncing_n', { n: status.pulled }) : t('syncing'));
+  else if (!online) parts.push(t('offline'));
+  return (
+    <header class="app-header">
+      <Link href="/" class="brand">
+        Doorstep
+      </Link>
+      <div
+        role="status"
+        aria-label={t('sync_status')}
+        aria-live="polite"
+        class={`sync-status${c.rejected ? ' attention' : ''}${!online ? ' offline' : ''}`}
+      >
+        {parts.join(' · ')}
+      </div>
+      <button
+        type="button"
+        class="sync-now"
+        disabled={status.running}
+        onClick={() => sync.syncNow()}
+      >
+        {t('sync_now')}
+      </button>
+    </header>
+  );
+}
+
+/** Bottom navigation. Role-specific entries (review, admin; issue 4) slot in here. */
+export function NavBar({ path }) {
+  const items = [
+    ['/', t('nav_households')],
+    ['/nominations', t('nav_nominations')],
+    ['/sync', t('nav_sync')],
+    ['/settings', t('nav_settings')],
+  ];
+  return (
+    <nav class="app-nav" aria-label={t('nav')}>
+      {items.map(([href, label]) => (
+        <Link
+          key={href}
+          href={href}
+          class={
+            (href === '/' ? path === '/' || path.startsWith('/households') : path.startsWith(href))
+              ? 'active'
+              : ''
+          }
+        >
+          {label}
+        </Link>
+      ))}
+    </nav>
+  );
+}

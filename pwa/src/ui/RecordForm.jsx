@@ -1,0 +1,324 @@
+/** One form screen for every collection, driven by the field lists in forms.js. */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { afterSave, db } from '../app.js';
+import { isQuotaError } from '../db.js';
+import { ENUM_BY_PREFIX, FORMS, defaults, fromForm, toForm } from '../forms.js';
+import { t } from '../i18n.js';
+import { deleteRecord, saveChange } from '../outbox.js';
+import { possibleDuplicates, quartersInScope, referenceRecords } from '../queries.js';
+import { formatMoney, uuidv7 } from '../text.js';
+import { validate } from '../validate.js';
+import {
+  CheckField,
+  CheckGroup,
+  LocationField,
+  SelectField,
+  TextField,
+  enumOptions,
+} from './fields.jsx';
+import { navigate, useDirty, useLive } from './hooks.js';
+import { Link } from './Link.jsx';
+
+const TITLES = {
+  households: ['new_household', 'edit_household'],
+  visits: ['log_visit', 'log_visit'],
+  registrations: ['add_registration', 'add_registration'],
+  support: ['add_support', 'add_support'],
+  assessments: ['add_assessment', 'add_assessment'],
+  nominations: ['add_nomination', 'add_nomination'],
+};
+
+/**
+ * @param {{collection: string, id?: string|null, householdId?: string|null,
+ *   user: {role: string, quarters: string[]}}} props
+ */
+export function RecordForm({ collection, id = null, householdId = null, user }) {
+  const specs = FORMS[collection];
+  const newId = useMemo(() => uuidv7(), []);
+  const recordId = id ?? newId;
+  const existing = useLive(
+    () => (id ? db.records.get([collection, id]).then((r) => r ?? null) : Promise.resolve(null)),
+    [collection, id],
+  );
+  const rejected = useLive(
+    () =>
+      db.outbox
+        .where('[collection+id]')
+        .equals([collection, recordId])
+        .filter((o) => o.state === 'rejected')
+        .first(),
+    [collection, recordId],
+  );
+  const quarters = useLive(() => quartersInScope(db, user), [user], []) ?? [];
+  const groups = useLive(() => referenceRecords(db, 'groups'), [], []) ?? [];
+  const campaigns = useLive(() => referenceRecords(db, 'campaigns'), [], []) ?? [];
+  const household = useLive(
+    () =>
+      householdId
+        ? db.records.get(['households', householdId]).then((r) => r ?? null)
+        : Promise.resolve(null),
+    [householdId],
+  );
+
+  const [form, setForm] = useState(/** @type {Record<string, any>|null} */ (null));
+  const initial = useRef(/** @type {string} */ (''));
+  const [problems, setProblems] = useState(/** @type {import('../validate.js').Problems} */ ({}));
+  const [message, setMessage] = useState('');
+  const [saving, setSaving] = useState(false);
+
+  // Fill the form once, when what it starts from is known.
+  useEffect(() => {
+    if (form) return;
+    if (id && existing === undefined) return;
+    if (!id && (quarters === undefined || campaigns === undefined)) return;
+    const activeCampaign = campaigns.find((c) => c.fields.active !== false);
+    const start = existing
+      ? existing.fields
+      : defaults(collection, {
+          quarterId: quarters.length === 1 ? quarters[0].id : (household?.fields.quarter_id ?? ''),
+          campaignId: activeCampaign?.id ?? null,
+        });
+    const f = toForm(specs, start);
+    initial.current = JSON.stringify(f);
+    setForm(f);
+  }, [existing, quarters, campaigns, household]);
+
+  const dirty = !!form && JSON.stringify(form) !== initial.current;
+  useDirty(dirty);
+
+  // The server's reasons for refusing this record's last change, shown on the fields.
+  useEffect(() => {
+    if (!rejected?.errors || typeof rejected.errors !== 'object') return;
+    /** @type {import('../validate.js').Problems} */
+    const fromServer = {};
+    for (const [field, msgs] of Object.entries(rejected.errors)) {
+      fromServer[field] = { key: 'server_said', params: { reason: [].concat(msgs).join(' ') } };
+    }
+    setProblems((p) => ({ ...fromServer, ...p }));
+  }, [rejected]);
+
+  const duplicates = useLive(
+    async () =>
+      collection === 'households' && form
+        ? possibleDuplicates(db, {
+            id: recordId,
+            quarter_id: form.quarter_id,
+            head_name: form.head_name,
+            address: form.address,
+          })
+        : [],
+    [collection, form?.quarter_id, form?.head_name, form?.address],
+    [],
+  );
+
+  if (id && existing === null) return <p class="notice">{t('not_found')}</p>;
+  if (!form) return null;
+
+  const set = (/** @type {string} */ name) => (/** @type {any} */ v) => {
+    setForm({ ...form, [name]: v });
+    if (problems[name]) setProblems({ ...problems, [name]: undefined });
+  };
+
+  /** @param {import('../forms.js').FieldSpec} s */
+  const options = (s) => {
+    if (s.enumPrefix) return enumOptions(s.enumPrefix, ENUM_BY_PREFIX[s.enumPrefix]);
+    if (s.options === 'quarters') return quarters.map((q) => ({ value: q.id, label: q.name }));
+    if (s.options === 'groups')
+      return groups
+        .filter((g) => g.fields.quarter_id === form.quarter_id)
+        .map((g) => ({ value: g.id, label: g.fields.name }));
+    if (s.options === 'campaigns')
+      return campaigns
+        .filter((c) => c.fields.active !== false || c.id === form.campaign_id)
+        .map((c) => ({ value: c.id, label: c.fields.name }));
+    return [];
+  };
+
+  const submit = async (/** @type {Event} */ e) => {
+    e.preventDefault();
+    const fields = fromForm(specs, form);
+    if (householdId) fields.household_id = householdId;
+    else if (existing?.fields.household_id) fields.household_id = existing.fields.household_id;
+    const found = validate(collection, fields);
+    setProblems(found);
+    if (Object.keys(found).length) {
+      setMessage(t('fix_errors'));
+      requestAnimationFrame(() => document.querySelector('[aria-invalid="true"]')?.focus());
+      return;
+    }
+    setSaving(true);
+    try {
+      await saveChange(db, collection, recordId, fields);
+      initial.current = JSON.stringify(form);
+      afterSave();
+      const target =
+        collection === 'households'
+          ? `/households/${recordId}`
+          : collection === 'nominations'
+            ? '/nominations'
+            : `/households/${fields.household_id}`;
+      navigate(target, { replace: true });
+    } catch (err) {
+      setMessage(isQuotaError(err) ? t('storage_full') : t('save_failed', { reason: String(err) }));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const remove = async () => {
+    if (!confirm(t('confirm_delete'))) return;
+    await deleteRecord(db, collection, recordId);
+    initial.current = JSON.stringify(form);
+    afterSave();
+    navigate(
+      collection === 'households'
+        ? '/'
+        : collection === 'nominations'
+          ? '/nominations'
+          : `/households/${existing?.fields.household_id}`,
+      { replace: true },
+    );
+  };
+
+  const cancel = () => (history.length > 1 ? history.back() : navigate('/'));
+
+  const [newTitle, editTitle] = TITLES[collection];
+  return (
+    <main class="screen">
+      <h1>{t(id ? editTitle : newTitle)}</h1>
+      {household && (
+        <p class="muted">
+          {household.fields.head_name} – {household.fields.address}
+        </p>
+      )}
+      {rejected && (
+        <p class="notice error" role="alert">
+          {t('needs_attention')}: {t(`code_${rejected.code}`)}
+        </p>
+      )}
+      <form onSubmit={submit} noValidate>
+        {specs.map((s) => {
+          const label = t(s.label);
+          const common = { key: s.name, name: s.name, label, problem: problems[s.name] };
+          switch (s.kind) {
+            case 'select':
+              return (
+                <SelectField
+                  {...common}
+                  value={form[s.name]}
+                  onInput={set(s.name)}
+                  options={options(s)}
+                  placeholder={
+                    s.required && s.enumPrefix ? undefined : s.required ? t('choose') : t('none')
+                  }
+                />
+              );
+            case 'check':
+              return (
+                <CheckField
+                  key={s.name}
+                  name={s.name}
+                  label={label}
+                  checked={form[s.name]}
+                  onInput={set(s.name)}
+                />
+              );
+            case 'checks':
+              return (
+                <CheckGroup
+                  key={s.name}
+                  name={s.name}
+                  legend={label}
+                  value={form[s.name]}
+                  options={enumOptions(
+                    /** @type {string} */ (s.enumPrefix),
+                    ENUM_BY_PREFIX[s.enumPrefix],
+                  )}
+                  onInput={set(s.name)}
+                />
+              );
+            case 'location':
+              return <LocationField key={s.name} value={form[s.name]} onInput={set(s.name)} />;
+            case 'int':
+              return (
+                <TextField
+                  {...common}
+                  value={form[s.name]}
+                  onInput={set(s.name)}
+                  type="number"
+                  inputMode="numeric"
+                />
+              );
+            case 'money': {
+              const n = Number(String(form[s.name]).replace(/[.\s]/g, ''));
+              return (
+                <TextField
+                  {...common}
+                  value={form[s.name]}
+                  onInput={set(s.name)}
+                  inputMode="numeric"
+                  hint={Number.isFinite(n) ? formatMoney(n) : undefined}
+                />
+              );
+            }
+            case 'phone':
+              return (
+                <TextField
+                  {...common}
+                  value={form[s.name]}
+                  onInput={set(s.name)}
+                  type="tel"
+                  inputMode="tel"
+                />
+              );
+            case 'date':
+              return (
+                <TextField {...common} value={form[s.name]} onInput={set(s.name)} type="date" />
+              );
+            case 'datetime':
+              return (
+                <TextField
+                  {...common}
+                  value={form[s.name]}
+                  onInput={set(s.name)}
+                  type="datetime-local"
+                />
+              );
+            case 'multiline':
+            case 'lines':
+              return <TextField {...common} value={form[s.name]} onInput={set(s.name)} multiline />;
+            default:
+              return <TextField {...common} value={form[s.name]} onInput={set(s.name)} />;
+          }
+        })}
+        {duplicates && duplicates.length > 0 && (
+          <p class="notice warn" role="alert">
+            {t('duplicate_warning', {
+              name: duplicates[0].fields.head_name,
+              address: duplicates[0].fields.address,
+            })}{' '}
+            <Link href={`/households/${duplicates[0].id}`}>{t('open_it')}</Link>
+          </p>
+        )}
+        {message && (
+          <p class="notice error" role="alert">
+            {message}
+          </p>
+        )}
+        <div class="actions">
+          <button type="submit" class="primary" disabled={saving}>
+            {t('save')}
+          </button>
+          <button type="button" class="secondary" onClick={cancel}>
+            {t('cancel')}
+          </button>
+          {id && existing && (
+            <button type="button" class="danger" onClick={remove}>
+              {t('delete')}
+            </button>
+          )}
+        </div>
+      </form>
+    </main>
+  );
+}
