@@ -1,0 +1,347 @@
+"""Shared fixtures: the app on SQLite and on PostgreSQL, signed-in users, and record builders.
+
+Nothing here is autouse. Each database is migrated once per session; `client` empties every table
+before its test, so each test starts from an empty database with the feed at zero.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+ADMIN_PASSWORD = "admin-password"
+PASSWORD = "secret-password"
+TEST_CONFIG = {
+    "TESTING": True,
+    "PASSWORD_METHOD": "pbkdf2:sha256:1000",  # fast; production uses scrypt
+    "SCHEMA_VERSION": 2,
+    "MIN_SCHEMA": 2,  # so that `X-Doorstep-Schema: 1` is too old (§5a)
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+# -- databases -----------------------------------------------------------------------------
+
+
+def _sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'doorstep.db'}"
+
+
+def _postgres_url() -> Iterator[str]:
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at 127.0.0.1:5432 ({exc}); skipping its tests")
+    name = f"doorstep_test_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(
+    scope="session",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """A fresh database per session: a SQLite file, or a PostgreSQL database made and dropped."""
+    if request.param == "sqlite":
+        yield from _sqlite_url(tmp_path_factory)
+    else:
+        yield from _postgres_url()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str):
+    """The app on that database, migrated once."""
+    from server import create_app
+    from server.cli import apply_migrations
+    from server.extensions import db
+
+    application = create_app({"DATABASE_URL": database_url, **TEST_CONFIG})
+    with application.app_context():
+        apply_migrations()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def empty_database(app) -> None:
+    """Delete every row (the schema and the feed's epoch stay); the feed starts again at zero."""
+    from server.extensions import db
+    from sync.models import Base
+
+    with app.app_context():
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name != "feed_state":
+                db.session.execute(table.delete())
+        db.session.execute(text("UPDATE feed_state SET seq = 0, purged_seq = 0"))
+        db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    """A Flask test client on an empty database."""
+    empty_database(app)
+    return app.test_client()
+
+
+@pytest.fixture
+def is_postgres(app) -> bool:
+    return app.config["DATABASE_URL"].startswith("postgresql")
+
+
+@pytest.fixture
+def sql(app) -> Callable[..., list[Any]]:
+    """Run one SQL statement against the test database; returns the rows (if any)."""
+    from server.extensions import db
+
+    def run(statement: str, **params: Any) -> list[Any]:
+        with app.app_context():
+            result = db.session.execute(text(statement), params)
+            rows = list(result) if result.returns_rows else []
+            db.session.commit()
+            return rows
+
+    return run
+
+
+# -- talking to the API --------------------------------------------------------------------
+
+
+class Api:
+    """A signed-in (or anonymous) caller of `/api/v1`."""
+
+    def __init__(self, client, token: str | None = None, user: dict | None = None) -> None:
+        self.client = client
+        self.token = token
+        self.user = user or {}
+
+    @property
+    def id(self) -> str:
+        return self.user["id"]
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers.update(extra or {})
+        return headers
+
+    def call(self, method: str, path: str, *, json: Any = None, headers=None, **kwargs):
+        return self.client.open(
+            "/api/v1" + path, method=method, json=json, headers=self.headers(headers), **kwargs
+        )
+
+    def get(self, path: str, **kwargs):
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs):
+        return self.call("POST", path, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs):
+        return self.call("PATCH", path, json=json, **kwargs)
+
+    def push(self, *ops: dict[str, Any], device_id: str | None = None) -> list[dict[str, Any]]:
+        """Push ops; returns the results (the push itself must answer 200)."""
+        response = self.post("/sync/push", {"device_id": device_id, "ops": list(ops)})
+        assert response.status_code == 200, response.get_json()
+        results = response.get_json()["results"]
+        assert len(results) == len(ops)
+        return results
+
+    def push_one(self, op: dict[str, Any], **kwargs) -> dict[str, Any]:
+        return self.push(op, **kwargs)[0]
+
+    def pull(self, cursor: str | None = None, limit: int | None = None) -> dict[str, Any]:
+        """One pull page (must answer 200)."""
+        params = {}
+        if cursor is not None:
+            params["cursor"] = cursor
+        if limit is not None:
+            params["limit"] = limit
+        response = self.get("/sync/pull", query_string=params)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def pull_all(self, cursor: str | None = None, limit: int = 500):
+        """Every page until `more` is false: (all changes in order, the last cursor)."""
+        changes: list[dict[str, Any]] = []
+        for _ in range(1000):
+            page = self.pull(cursor, limit)
+            changes += page["changes"]
+            cursor = page["cursor"]
+            if not page["more"]:
+                return changes, cursor
+        raise AssertionError("the feed never ended")
+
+    def record(self, collection: str, record_id: str) -> dict[str, Any]:
+        response = self.get(f"/records/{collection}/{record_id}")
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+
+def login(client, username: str, password: str, device_id: str | None = None) -> Api:
+    response = client.post(
+        "/api/v1/auth/login",
+        json={"username": username, "password": password, "device_id": device_id},
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    return Api(client, body["token"], body["user"])
+
+
+@pytest.fixture
+def anonymous(client) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def admin(app, client) -> Api:
+    """The first admin, made as the CLI would (there is no one yet to call POST /users)."""
+    from server.auth import hash_password
+    from server.extensions import db
+    from sync.models import User
+
+    now = datetime.now(UTC)
+    with app.app_context():
+        db.session.add(
+            User(
+                id=new_id(),
+                username="admin",
+                display_name="Văn phòng",
+                role="admin",
+                quarters=[],
+                password_hash=hash_password(ADMIN_PASSWORD),
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        db.session.commit()
+    return login(client, "admin", ADMIN_PASSWORD, device_id="admin-desktop")
+
+
+# -- records -------------------------------------------------------------------------------
+
+
+def op(
+    collection: str,
+    record_id: str,
+    fields: dict[str, Any] | None = None,
+    *,
+    base_rev: int | None = None,
+    delete: bool = False,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One push op with a fresh op_id."""
+    built: dict[str, Any] = {
+        "op_id": new_id(),
+        "collection": collection,
+        "id": record_id,
+        "base_rev": base_rev,
+    }
+    if delete:
+        built["delete"] = True
+    if fields is not None:
+        built["fields"] = fields
+    built.update(extra)
+    return built
+
+
+def household_fields(quarter_id: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "quarter_id": quarter_id,
+        "address": "12 Hùng Vương",
+        "head_name": "Nguyễn Văn An",
+        "phone": "0912345678",
+        **overrides,
+    }
+
+
+def visit_fields(household_id: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "household_id": household_id,
+        "visited_at": "2024-10-12T08:30:00+07:00",
+        "purpose": "outreach",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def build() -> SimpleNamespace:
+    """Builders: build.op(...), build.id(), build.household(quarter), build.visit(household)."""
+    return SimpleNamespace(op=op, id=new_id, household=household_fields, visit=visit_fields)
+
+
+@pytest.fixture
+def quarters(admin: Api) -> dict[str, str]:
+    """Neighbourhoods KP1, KP2, KP3 made by an admin push: code → id."""
+    ids = {code: new_id() for code in ("KP1", "KP2", "KP3")}
+    results = admin.push(
+        *(
+            op("quarters", qid, {"code": code, "name": f"Khu phố {code[2:]}"})
+            for code, qid in ids.items()
+        )
+    )
+    assert [r["status"] for r in results] == ["applied"] * 3
+    return ids
+
+
+@pytest.fixture
+def make_user(client, admin: Api, quarters: dict[str, str]) -> Callable[..., Api]:
+    """Create a user through POST /users and sign them in: make_user("field", ["KP1"])."""
+    count = 0
+
+    def make(
+        role: str, codes: list[str] = (), *, username: str | None = None, device_id=None
+    ) -> Api:
+        nonlocal count
+        count += 1
+        username = username or f"{role}{count}"
+        response = admin.post(
+            "/users",
+            {
+                "username": username,
+                "password": PASSWORD,
+                "display_name": f"Cán bộ {username}",
+                "role": role,
+                "quarters": [quarters[c] for c in codes],
+            },
+        )
+        assert response.status_code == 201, response.get_json()
+        return login(client, username, PASSWORD, device_id=device_id or f"phone-{username}")
+
+    return make
+
+
+@pytest.fixture
+def field(make_user) -> Api:
+    """Field staff of KP1."""
+    return make_user("field", ["KP1"], username="canbo1")
+
+
+@pytest.fixture
+def supervisor(make_user) -> Api:
+    """Supervisor of KP1."""
+    return make_user("supervisor", ["KP1"], username="giamsat1")
+
+
+@pytest.fixture
+def household(field: Api, quarters: dict[str, str]) -> dict[str, Any]:
+    """A household of KP1 created by the field user (the result's record)."""
+    result = field.push_one(op("households", new_id(), household_fields(quarters["KP1"])))
+    assert result["status"] == "applied", result
+    return result["record"]
