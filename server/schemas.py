@@ -16,6 +16,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from sync.catalogue import Catalogue, Validator, build_catalogue
+from sync.push import CANONICAL_UUID
 
 PHONE = re.compile(r"^(0\d{9}|\+84\d{9})$")
 
@@ -97,6 +98,8 @@ class Uuid(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if CANONICAL_UUID.fullmatch(text):
+            return text
         try:
             return str(uuid.UUID(text))
         except ValueError as exc:

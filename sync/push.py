@@ -12,21 +12,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+import orjson
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .catalogue import CHILDREN, Catalogue, CollectionRule
 from .feed import SequenceLock
 from .merge import FieldConflict, changed_fields, create_conflicts, merge
 from .models import Conflict, Move, Op, Record, Revision
-from .state import RecordState, load_states, to_wire, user_names, wire_names_for
+from .state import COLUMNS, RecordState, load_states, to_wire, user_names, wire_names_for
 
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 OP_KEYS = frozenset({"op_id", "collection", "id", "base_rev", "fields", "delete", "client_time"})
 FLAGGED = frozenset({"has_issues", "rejected"})
 
@@ -51,6 +54,8 @@ def canonical_uuid(value: Any) -> str | None:
     """The lower-case hyphenated form of a UUID, or None when `value` is not one."""
     if not isinstance(value, str):
         return None
+    if CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         return str(uuid.UUID(value))
     except ValueError:
@@ -59,8 +64,13 @@ def canonical_uuid(value: Any) -> str | None:
 
 def content_hash(op: Any) -> str:
     """A fingerprint of an op's content, to tell a replay from a reused `op_id` (§4)."""
-    text = json.dumps(op, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    try:
+        text = orjson.dumps(op, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # beyond what orjson encodes (huge integers): the slow, exact way
+        text = json.dumps(
+            op, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+        ).encode()
+    return hashlib.sha256(text).hexdigest()
 
 
 class Rejected(Exception):
@@ -588,22 +598,33 @@ class Push:
     # -- writing --------------------------------------------------------------------------
 
     def write(self) -> None:
-        """Write the batch: one statement per table."""
-        session = self.session
+        """Write the batch: one executemany per table (SQLAlchemy Core, no ORM unit of work)."""
+        execute = self.session.connection().execute
         new = [s.row() for s in self.batch.records.values() if s.is_new]
         changed = [s.row() for s in self.batch.records.values() if s.dirty and not s.is_new]
+        records = Record.__table__
         if new:
-            session.execute(insert(Record), new)
+            execute(insert(records), new)
         if changed:
-            session.execute(update(Record), changed)
-        if self.batch.revisions:
-            session.execute(insert(Revision), self.batch.revisions)
-        if self.batch.conflicts:
-            session.execute(insert(Conflict), self.batch.conflicts)
-        if self.batch.moves:
-            session.execute(insert(Move), self.batch.moves)
-        if self.batch.ops:
-            session.execute(insert(Op), self.batch.ops)
+            execute(
+                update(records)
+                .where(
+                    records.c.collection == bindparam("k_collection"),
+                    records.c.id == bindparam("k_id"),
+                )
+                .values(
+                    {name: bindparam(name) for name in COLUMNS if name not in ("collection", "id")}
+                ),
+                [{**row, "k_collection": row["collection"], "k_id": row["id"]} for row in changed],
+            )
+        for model, rows in (
+            (Revision, self.batch.revisions),
+            (Conflict, self.batch.conflicts),
+            (Move, self.batch.moves),
+            (Op, self.batch.ops),
+        ):
+            if rows:
+                execute(insert(model.__table__), rows)
         if self.lock is not None:
             self.lock.close()
 

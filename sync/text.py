@@ -4,13 +4,34 @@ from __future__ import annotations
 
 import unicodedata
 
-_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
+
+def _strip(char: str) -> str:
+    decomposed = unicodedata.normalize("NFD", char)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _table() -> dict[int, str | None]:
+    """Latin letters with marks → bare letters; lone combining marks → nothing; đ → d."""
+    table: dict[int, str | None] = {ord("đ"): "d", ord("Đ"): "d"}
+    for code in range(0xC0, 0x2000):
+        char = chr(code)
+        if unicodedata.combining(char):
+            table[code] = None
+        elif (bare := _strip(char)) != char and bare.isascii():
+            table[code] = bare
+    return table
+
+
+_FOLD = _table()
 
 
 def fold(text: str | None) -> str:
     """Lower-case `text` and strip Vietnamese diacritics: `Nguyễn Đức` → `nguyen duc`."""
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFD", text.translate(_EXTRA))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.lower().split())
+    folded = text.lower().translate(_FOLD)
+    if not folded.isascii():
+        # Rare scripts or marks outside the table: the exact, slower way.
+        decomposed = unicodedata.normalize("NFD", folded)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(folded.split())

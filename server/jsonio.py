@@ -1,0 +1,43 @@
+"""Fast JSON (orjson) for responses and JSON columns, with the standard library as a fallback
+for what orjson refuses (integers beyond 64 bits), so odd input is never a 500."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from flask.json.provider import DefaultJSONProvider
+
+
+def dumps(value: Any) -> str:
+    """Serialise for a JSON column."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def loads(text: str | bytes) -> Any:
+    return orjson.loads(text)
+
+
+class FastJSONProvider(DefaultJSONProvider):
+    """Flask's JSON with orjson, and the standard library for what orjson refuses."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        if kwargs:
+            return super().dumps(obj, **kwargs)
+        try:
+            return orjson.dumps(obj).decode()
+        except TypeError:
+            return super().dumps(obj)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return orjson.loads(s)
+        except orjson.JSONDecodeError:
+            return super().loads(s, **kwargs)  # e.g. integers beyond 64 bits; still strict JSON

@@ -1,0 +1,526 @@
+"""The figures of the campaign report (domain.md "The campaign report"), computed in the database.
+
+Every figure comes from a grouped query over `records` (GROUP BY neighbourhood, and kind or status
+where the report splits by them), reading the JSON fields with SQLAlchemy's JSON operators, which
+render as `JSON_EXTRACT` on SQLite and `->>` on PostgreSQL. Nothing is loaded row by row, so the
+cost is a few scans of the collections involved, whatever the size of the town.
+
+Which records count, for a campaign C with dates `starts_on..ends_on`:
+
+- visits, registrations, support: tagged with C (`campaign_id`), or untagged and dated inside the
+  campaign (visits by the local date of `visited_at`, registrations by `registered_on`, support by
+  `given_on`). A record tagged with another campaign never counts for C.
+- assessments (they carry a year, neither a date nor a campaign): those whose `year` is a year the
+  campaign covers. The model-family title is awarded per year, so the year's assessments are the
+  ones the report to the district is about.
+- nominations (no date of their own): tagged with C, or untagged and created during the campaign.
+- deleted records never count; by default rejected ones do not either (`review` filter).
+
+A `date_from`/`date_to` filter narrows the dated records to that period (and assessments to its
+years, nominations to their creation date or tag).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, distinct, func, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from sync.models import Record
+
+VN = timezone(timedelta(hours=7))
+
+REGISTRATION_KINDS = ("health_insurance", "waste_collection", "clean_water")
+REGISTRATION_STATUSES = ("registered", "already_enrolled", "considering", "declined")
+SUPPORT_KINDS = ("gift", "cash", "scholarship", "housing", "health", "other")
+CATEGORIES = ("policy_family", "meritorious", "poor", "near_poor")
+ASSESSMENT_RESULTS = ("model", "not_yet")
+NOMINEE_KINDS = ("individual", "collective")
+DOMAINS = ("economy", "culture_society", "security_defence", "party_government")
+REVIEW_FILTERS = (
+    "not_rejected",
+    "all",
+    "approved",
+    "pending",
+    "has_issues",
+    "rejected",
+    "edited",
+)
+
+# The date a dated record is counted by (ISO text, so comparing strings compares dates).
+DATE_FIELD = {"visits": "visited_at", "registrations": "registered_on", "support": "given_on"}
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """The campaign a report is about."""
+
+    id: str
+    name: str
+    starts_on: date
+    ends_on: date
+    launch_on: date | None
+    report_due_on: date | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """A neighbourhood as the report lists it."""
+
+    id: str | None
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader asked for. `quarters` None = every neighbourhood in scope."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    quarters: frozenset[str] | None = None
+    review: str = "not_rejected"
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def load_campaign(session: Session, campaign_id: str) -> Campaign | None:
+    """The live campaign with this id, or None."""
+    row = session.execute(
+        select(Record).where(
+            Record.collection == "campaigns", Record.id == campaign_id, Record.deleted.is_(False)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    f = row.fields
+    starts = _day(f.get("starts_on")) or date.min
+    return Campaign(
+        id=row.id,
+        name=str(f.get("name") or ""),
+        starts_on=starts,
+        ends_on=_day(f.get("ends_on")) or starts,
+        launch_on=_day(f.get("launch_on")),
+        report_due_on=_day(f.get("report_due_on")),
+        active=bool(f.get("active", True)),
+    )
+
+
+def _natural(code: str) -> tuple[Any, ...]:
+    """KP2 before KP10."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", code))
+
+
+def load_quarters(session: Session) -> list[Quarter]:
+    """Every live neighbourhood, in natural order of code."""
+    rows = session.execute(
+        select(Record.id, Record.fields).where(
+            Record.collection == "quarters", Record.deleted.is_(False)
+        )
+    ).all()
+    quarters = [
+        Quarter(id=r.id, code=str(r.fields.get("code") or ""), name=str(r.fields.get("name") or ""))
+        for r in rows
+    ]
+    return sorted(quarters, key=lambda q: _natural(q.code))
+
+
+# -- the conditions every query shares -------------------------------------------------------
+
+
+def _text(record: Any, name: str) -> ColumnElement[Any]:
+    return record.fields[name].as_string()
+
+
+def _review_condition(review: str) -> ColumnElement[bool] | None:
+    if review == "all":
+        return None
+    if review == "not_rejected":
+        return Record.review_status != "rejected"
+    return Record.review_status == review
+
+
+def _vn_midnight(day: date) -> datetime:
+    """Midnight in Vietnam of `day`, as UTC (how `created_at` is stored)."""
+    return datetime.combine(day, time.min, tzinfo=VN).astimezone(UTC)
+
+
+class ReportQuery:
+    """Builds the WHERE clauses of one report: collection, campaign, period, scope and review."""
+
+    def __init__(self, campaign: Campaign, filters: Filters, scope: frozenset[str] | None) -> None:
+        self.campaign = campaign
+        self.filters = filters
+        # None = every neighbourhood; else the ones the reader may see and asked for.
+        quarters = filters.quarters
+        if scope is not None:
+            quarters = scope if quarters is None else quarters & scope
+        self.quarters = quarters
+
+    @property
+    def period(self) -> tuple[date, date]:
+        """The dates the figures cover: the campaign, narrowed by the filter."""
+        return (
+            self.filters.date_from or self.campaign.starts_on,
+            self.filters.date_to or self.campaign.ends_on,
+        )
+
+    def base(self, collection: str) -> list[ColumnElement[bool]]:
+        """Live records of the collection, in scope, passing the review filter."""
+        where: list[ColumnElement[bool]] = [
+            Record.collection == collection,
+            Record.deleted.is_(False),
+        ]
+        if self.quarters is not None:
+            where.append(Record.quarter_id.in_(sorted(self.quarters)))
+        review = _review_condition(self.filters.review)
+        if review is not None:
+            where.append(review)
+        return where
+
+    def date_of(self, collection: str) -> ColumnElement[Any]:
+        """The record's date as `YYYY-MM-DD` text (a visit: the local date of `visited_at`)."""
+        return func.substr(_text(Record, DATE_FIELD[collection]), 1, 10)
+
+    def _tagged(self) -> ColumnElement[bool]:
+        return _text(Record, "campaign_id") == self.campaign.id
+
+    def _untagged(self) -> ColumnElement[bool]:
+        return _text(Record, "campaign_id").is_(None)
+
+    def dated(self, collection: str) -> list[ColumnElement[bool]]:
+        """Visits, registrations, support: tagged with the campaign or dated inside it."""
+        day = self.date_of(collection)
+        c = self.campaign
+        inside = and_(self._untagged(), day.between(c.starts_on.isoformat(), c.ends_on.isoformat()))
+        where = [*self.base(collection), or_(self._tagged(), inside)]
+        if self.filters.date_from:
+            where.append(day >= self.filters.date_from.isoformat())
+        if self.filters.date_to:
+            where.append(day <= self.filters.date_to.isoformat())
+        return where
+
+    def assessments(self) -> list[ColumnElement[bool]]:
+        """Assessments of a year the campaign (narrowed by the period) covers."""
+        first = (self.filters.date_from or self.campaign.starts_on).year
+        last = (self.filters.date_to or self.campaign.ends_on).year
+        year = Record.fields["year"].as_integer()
+        return [*self.base("assessments"), year.between(first, last)]
+
+    def nominations(self) -> list[ColumnElement[bool]]:
+        """Nominations tagged with the campaign, or untagged and created during it."""
+        c = self.campaign
+        created = and_(
+            Record.created_at >= _vn_midnight(c.starts_on),
+            Record.created_at < _vn_midnight(c.ends_on + timedelta(days=1)),
+        )
+        where = [*self.base("nominations"), or_(self._tagged(), and_(self._untagged(), created))]
+        if self.filters.date_from:
+            where.append(Record.created_at >= _vn_midnight(self.filters.date_from))
+        if self.filters.date_to:
+            where.append(Record.created_at < _vn_midnight(self.filters.date_to + timedelta(days=1)))
+        return where
+
+
+# -- the figures ---------------------------------------------------------------------------
+
+
+def empty_figures() -> dict[str, Any]:
+    """The figures of one neighbourhood with nothing counted yet: every leaf an integer."""
+    return {
+        "visits": {"households": 0, "visits": 0, "follow_up": 0, "follow_up_households": 0},
+        "registrations": {
+            kind: {
+                **{status: {"households": 0, "persons": 0} for status in REGISTRATION_STATUSES},
+                "total": {"households": 0, "persons": 0},
+            }
+            for kind in REGISTRATION_KINDS
+        },
+        "health_insurance_persons": 0,
+        "support": {
+            "count": 0,
+            "value_vnd": 0,
+            "households": 0,
+            "by_kind": {kind: {"count": 0, "value_vnd": 0} for kind in SUPPORT_KINDS},
+            "households_by_category": dict.fromkeys(CATEGORIES, 0),
+        },
+        "assessments": {
+            "count": 0,
+            "households": 0,
+            **dict.fromkeys(ASSESSMENT_RESULTS, 0),
+        },
+        "nominations": {
+            "count": 0,
+            **dict.fromkeys(NOMINEE_KINDS, 0),
+            "by_domain": dict.fromkeys(DOMAINS, 0),
+        },
+    }
+
+
+def _add(total: dict[str, Any], part: dict[str, Any]) -> None:
+    for key, value in part.items():
+        if isinstance(value, dict):
+            _add(total[key], value)
+        else:
+            total[key] += value
+
+
+def compute_figures(session: Session, query: ReportQuery) -> dict[str | None, dict[str, Any]]:
+    """Figures per neighbourhood id (a handful of GROUP BY queries)."""
+    figures: dict[str | None, dict[str, Any]] = defaultdict(empty_figures)
+    run = session.execute
+
+    # Visits: distinct households, visits, and those still needing a follow-up.
+    follow = Record.fields["follow_up_needed"].as_boolean().is_(True)
+    for q, households, visits, follow_up, follow_households in run(
+        select(
+            Record.quarter_id,
+            func.count(distinct(Record.household_id)),
+            func.count(),
+            func.sum(case((follow, 1), else_=0)),
+            func.count(distinct(case((follow, Record.household_id)))),
+        )
+        .where(*query.dated("visits"))
+        .group_by(Record.quarter_id)
+    ):
+        v = figures[q]["visits"]
+        v.update(
+            households=households,
+            visits=visits,
+            follow_up=int(follow_up or 0),
+            follow_up_households=follow_households,
+        )
+
+    # Registrations by kind and status: households and persons.
+    kind, status = _text(Record, "kind"), _text(Record, "status")
+    persons = func.coalesce(Record.fields["persons"].as_integer(), 0)
+    for q, k, s, count, people in run(
+        select(Record.quarter_id, kind, status, func.count(), func.sum(persons))
+        .where(*query.dated("registrations"))
+        .group_by(Record.quarter_id, kind, status)
+    ):
+        regs = figures[q]["registrations"]
+        if k not in regs or s not in REGISTRATION_STATUSES:
+            continue
+        cell = {"households": count, "persons": int(people or 0)}
+        _add(regs[k][s], cell)
+        _add(regs[k]["total"], cell)
+        if k == "health_insurance" and s == "registered":
+            figures[q]["health_insurance_persons"] += cell["persons"]
+
+    # Support by kind: count and value.
+    value = func.coalesce(Record.fields["value_vnd"].as_integer(), 0)
+    for q, k, count, vnd in run(
+        select(Record.quarter_id, kind, func.count(), func.sum(value))
+        .where(*query.dated("support"))
+        .group_by(Record.quarter_id, kind)
+    ):
+        sup = figures[q]["support"]
+        vnd = int(vnd or 0)
+        sup["count"] += count
+        sup["value_vnd"] += vnd
+        if k in sup["by_kind"]:
+            _add(sup["by_kind"][k], {"count": count, "value_vnd": vnd})
+
+    # Supported households, and how many of them are in each category. `categories` is a JSON
+    # list of enum words; its JSON text contains `"poor"` exactly when the list does (the quotes
+    # keep `"near_poor"` from matching), which reads the same on SQLite and PostgreSQL.
+    household = aliased(Record)
+    categories = cast(household.fields["categories"], String)
+    in_category = [
+        func.count(distinct(case((categories.like(f'%"{name}"%'), Record.household_id))))
+        for name in CATEGORIES
+    ]
+    for q, households, *by_category in run(
+        select(Record.quarter_id, func.count(distinct(Record.household_id)), *in_category)
+        .select_from(Record)
+        .outerjoin(
+            household,
+            and_(household.collection == "households", household.id == Record.household_id),
+        )
+        .where(*query.dated("support"))
+        .group_by(Record.quarter_id)
+    ):
+        sup = figures[q]["support"]
+        sup["households"] = households
+        sup["households_by_category"] = dict(zip(CATEGORIES, by_category, strict=True))
+
+    # Model-family assessments and their results.
+    result = _text(Record, "result")
+    for q, r, count, households in run(
+        select(Record.quarter_id, result, func.count(), func.count(distinct(Record.household_id)))
+        .where(*query.assessments())
+        .group_by(Record.quarter_id, result)
+    ):
+        a = figures[q]["assessments"]
+        a["count"] += count
+        a["households"] += households
+        if r in ASSESSMENT_RESULTS:
+            a[r] += count
+
+    # "Dân vận khéo" nominations, by kind of nominee and by domain.
+    nominee_kind, domain = _text(Record, "nominee_kind"), _text(Record, "domain")
+    for q, nk, d, count in run(
+        select(Record.quarter_id, nominee_kind, domain, func.count())
+        .where(*query.nominations())
+        .group_by(Record.quarter_id, nominee_kind, domain)
+    ):
+        n = figures[q]["nominations"]
+        n["count"] += count
+        if nk in NOMINEE_KINDS:
+            n[nk] += count
+        if d in DOMAINS:
+            n["by_domain"][d] += count
+    return figures
+
+
+def daily_visits(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
+    """Visits and distinct households per day of the period, days without visits included."""
+    day = query.date_of("visits")
+    counted = {
+        d: (visits, households)
+        for d, visits, households in session.execute(
+            select(day, func.count(), func.count(distinct(Record.household_id)))
+            .where(*query.dated("visits"))
+            .group_by(day)
+        )
+    }
+    start, end = query.period
+    # Tagged visits may fall outside the campaign's dates: widen the axis to show them.
+    known = sorted(d for d in counted if _day(d))
+    if known:
+        start = min(start, date.fromisoformat(known[0]))
+        end = max(end, date.fromisoformat(known[-1]))
+    days = []
+    cumulative = 0
+    current = start
+    while current <= end and len(days) < 1000:
+        visits, households = counted.get(current.isoformat(), (0, 0))
+        cumulative += visits
+        days.append(
+            {
+                "date": current.isoformat(),
+                "visits": visits,
+                "households": households,
+                "cumulative_visits": cumulative,
+            }
+        )
+        current += timedelta(days=1)
+    return days
+
+
+def nominees(session: Session, query: ReportQuery, limit: int = 500) -> list[dict[str, Any]]:
+    """The people and collectives proposed for commendation, by neighbourhood then name."""
+    rows = session.execute(
+        select(Record.quarter_id, Record.fields)
+        .where(*query.nominations())
+        .order_by(Record.quarter_id, Record.created_at)
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "quarter_id": r.quarter_id,
+            "nominee": r.fields.get("nominee"),
+            "nominee_kind": r.fields.get("nominee_kind"),
+            "domain": r.fields.get("domain"),
+            "achievement": r.fields.get("achievement"),
+        }
+        for r in rows
+    ]
+
+
+def vn_today() -> date:
+    """Today in Vietnam."""
+    return datetime.now(VN).date()
+
+
+def build_report(
+    session: Session,
+    campaign: Campaign,
+    filters: Filters,
+    scope: frozenset[str] | None,
+    *,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The whole report as JSON: campaign and its calendar, figures per neighbourhood and total,
+    visits per day, the nominees."""
+    query = ReportQuery(campaign, filters, scope)
+    by_quarter = compute_figures(session, query)
+    known = load_quarters(session)
+    listed = [q for q in known if query.quarters is None or q.id in query.quarters]
+    listed_ids = {q.id for q in listed}
+    # Figures of a neighbourhood that no longer exists still count, under its id.
+    listed += [
+        Quarter(id=qid, code="?", name=qid or "?") for qid in by_quarter if qid not in listed_ids
+    ]
+    total = empty_figures()
+    rows = []
+    for quarter in listed:
+        figures = by_quarter.get(quarter.id) or empty_figures()
+        _add(total, figures)
+        rows.append({"id": quarter.id, "code": quarter.code, "name": quarter.name, **figures})
+    start, end = query.period
+    today = today or vn_today()
+    names = {q.id: q.name for q in listed}
+    people = nominees(session, query)
+    for person in people:
+        person["quarter"] = names.get(person["quarter_id"], "")
+    return {
+        "campaign": campaign_to_wire(campaign, today),
+        "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "filters": {
+            "date_from": filters.date_from.isoformat() if filters.date_from else None,
+            "date_to": filters.date_to.isoformat() if filters.date_to else None,
+            "quarters": sorted(query.quarters) if query.quarters is not None else None,
+            "review": filters.review,
+        },
+        "quarters": rows,
+        "total": total,
+        "daily_visits": daily_visits(session, query),
+        "nominees": people,
+    }
+
+
+def campaign_to_wire(campaign: Campaign, today: date) -> dict[str, Any]:
+    """The campaign with its calendar: days in it, days gone, days left until the report is due."""
+    days_total = (campaign.ends_on - campaign.starts_on).days + 1
+    elapsed = min(max((today - campaign.starts_on).days + 1, 0), days_total)
+    due = campaign.report_due_on
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "starts_on": campaign.starts_on.isoformat(),
+        "ends_on": campaign.ends_on.isoformat(),
+        "launch_on": campaign.launch_on.isoformat() if campaign.launch_on else None,
+        "report_due_on": due.isoformat() if due else None,
+        "active": campaign.active,
+        "today": today.isoformat(),
+        "days_total": days_total,
+        "days_elapsed": elapsed,
+        # Negative once the due date has passed.
+        "days_left": (due - today).days if due else None,
+    }
+
+
+def figure_paths(figures: dict[str, Any], prefix: str = "") -> Iterable[tuple[str, int]]:
+    """Every leaf of a figures dict as (`dotted.path`, value)."""
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            yield from figure_paths(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
