@@ -74,6 +74,7 @@ def resolve(
         raise NotFound("No such conflict.")
     key = (conflict.collection, conflict.record_id)
     work.batch.records.update(load_states(session, [key]))
+    work.load_references()
     state = work.batch.records[key]
     names = user_names(session, wire_names_for([state]))
     if conflict.status != "open":

@@ -149,17 +149,23 @@ class Push:
                     if ref:
                         keys.add((target, ref))
         self.batch.records.update(load_states(self.session, keys))
-        # The households of the child records involved, for their neighbourhood.
-        households = {
-            ("households", s.household_id)
-            for s in self.batch.records.values()
-            if s.collection in CHILDREN and s.household_id
-        }
-        missing = households - self.batch.records.keys()
-        self.batch.records.update(load_states(self.session, missing))
+        self.load_references()
         self.names = user_names(
             self.session, wire_names_for(self.batch.records.values()) | {self.actor.user_id}
         )
+
+    def load_references(self) -> None:
+        """Load what the loaded records point at: a patch is validated on the whole record (§4),
+        stored references included, and a child record's household gives its neighbourhood."""
+        wanted = {
+            (target, ref)
+            for s in list(self.batch.records.values())
+            for name, target in self.catalogue[s.collection].references.items()
+            if (ref := canonical_uuid(s.fields.get(name)))
+        }
+        missing = wanted - self.batch.records.keys()
+        if missing:
+            self.batch.records.update(load_states(self.session, missing))
 
     def state(self, collection: str, record_id: str | None) -> RecordState | None:
         if record_id is None:
