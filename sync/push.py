@@ -271,6 +271,8 @@ class Push:
             raise Rejected("forbidden", {"collection": ["You may not write this collection."]})
         if self.actor.quarters is None:
             return
+        if current is None and op.base_rev is not None:
+            return  # an edit or delete of a record the server does not know: rule (4)
         if current is not None and not self.actor.may_write_in(
             self.scope_of(rule, current.id, current.fields)
         ):
