@@ -339,7 +339,9 @@ class Push:
 
     def edit(self, rule: CollectionRule, op: ParsedOp, current: RecordState) -> dict[str, Any]:
         assert op.fields is not None and op.base_rev is not None
-        self.validate(rule, {**current.fields, **op.fields})
+        clean = self.validate(rule, {**current.fields, **op.fields})
+        # Keep the patch in its cleaned form (trimmed text, canonical ids), as a create would.
+        op.fields = {name: clean.get(name) for name in op.fields}
         if current.deleted:
             base = self.revision_fields(current, op.base_rev)
             conflicts = {
