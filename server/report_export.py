@@ -361,7 +361,18 @@ def report_pdf(
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    note = (
+        f"Số liệu: {REVIEW_FILTER_WORDS.get(report['filters']['review'], '')}. Lập bằng Doorstep."
+    )
+
+    class ReportPDF(FPDF):
+        def footer(self) -> None:
+            """Page numbers, and which records the figures count, in small print."""
+            self.set_y(-11)
+            self.set_font("DejaVu", "I", 7)
+            self.cell(0, 4, f"{note} Trang {self.page_no()}/{{nb}}", align="C")
+
+    pdf = ReportPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(18, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
@@ -557,18 +568,6 @@ def report_pdf(
     pdf.set_x(pdf.l_margin + left)
     pdf.cell(right, 5.5, signer, align="C")
 
-    # Page numbers, and what the figures count, in small print at the foot of each page.
-    for page in range(1, pdf.pages_count + 1):
-        pdf.page = page
-        pdf.set_xy(pdf.l_margin, pdf.h - 11)
-        pdf.set_font("DejaVu", "I", 7)
-        pdf.cell(
-            width,
-            4,
-            f"Số liệu: {REVIEW_FILTER_WORDS.get(report['filters']['review'], '')}. "
-            f"Lập bằng Doorstep. Trang {page}/{pdf.pages_count}",
-            align="C",
-        )
     return bytes(pdf.output())
 
 
