@@ -42,7 +42,7 @@ export function createApi(options = {}) {
    * @param {string} method
    * @param {string} path
    * @param {any} [body]
-   * @param {{auth?: boolean}} [opts]
+   * @param {{auth?: boolean, raw?: boolean}} [opts]
    */
   async function request(method, path, body, opts = {}) {
     /** @type {Record<string, string>} */
@@ -70,6 +70,8 @@ export function createApi(options = {}) {
     } finally {
       if (timer) clearTimeout(timer);
     }
+    // A download (issue 4/5 exports) reads the body itself, as a stream.
+    if (opts.raw && response.ok) return response;
     let data = null;
     const text = await response.text().catch(() => '');
     if (text) {
@@ -92,6 +94,8 @@ export function createApi(options = {}) {
   }
 
   return {
+    /** The raw call, for the supervisor and admin calls of staff-api.js. */
+    request,
     /**
      * @param {{username: string, password: string, device_id?: string, device_name?: string}} creds
      * @returns {Promise<Session>}

@@ -31,7 +31,7 @@ sw.addEventListener('message', (event) => {
 
 /** Sync from the worker when no window is open; otherwise let the open window do it. */
 async function backgroundSync() {
-  const windows = await sw.clients.matchAll({ type: 'window' });
+  const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
   if (windows.length > 0) {
     for (const w of windows) w.postMessage({ type: 'doorstep-sync' });
     return;

@@ -15,6 +15,7 @@ import { RecordForm } from './RecordForm.jsx';
 import { Settings } from './Settings.jsx';
 import { SignIn } from './SignIn.jsx';
 import { SyncScreen } from './SyncScreen.jsx';
+import { STAFF_ROUTES } from './staff/routes.jsx';
 
 const ALL = ['field', 'supervisor', 'admin'];
 const CHILD = '(visits|registrations|support|assessments|nominations)';
@@ -71,7 +72,7 @@ export const ROUTES = [
     roles: ALL,
     render: (_m, { user }) => <SignIn again username={user.username} />,
   },
-  // Issue 4 adds e.g. { pattern: /^\/review$/, roles: ['supervisor', 'admin'], render: … }.
+  ...STAFF_ROUTES, // issue 4: supervisor and admin views
 ];
 
 /** @param {{update: {available: boolean, apply: () => void}}} props */
@@ -100,7 +101,7 @@ export function App({ update }) {
       <Header />
       <Banners update={update} />
       {view}
-      <NavBar path={path} />
+      <NavBar path={path} role={user.role} />
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { db, sync } from '../app.js';
 import { t } from '../i18n.js';
 import { useEngineStatus, useLive, useOnline } from './hooks.js';
 import { Link } from './Link.jsx';
+import { STAFF_PATH } from './staff/routes.jsx';
 
 export function Header() {
   const status = useEngineStatus(sync);
@@ -52,21 +53,31 @@ export function Header() {
 }
 
 /** Bottom navigation. Role-specific entries (review, admin; issue 4) slot in here. */
-export function NavBar({ path }) {
+export function NavBar({ path, role = 'field' }) {
   const items = [
     ['/', t('nav_households')],
     ['/nominations', t('nav_nominations')],
     ['/sync', t('nav_sync')],
     ['/settings', t('nav_settings')],
   ];
+  const staff = role === 'supervisor' || role === 'admin'; // issue 4: their views, one entry
+  if (staff) items.splice(2, 0, ['/review', t('nav_staff')]);
   return (
-    <nav class="app-nav" aria-label={t('nav')}>
+    <nav
+      class="app-nav"
+      aria-label={t('nav')}
+      style={staff ? { gridTemplateColumns: 'repeat(5, 1fr)' } : undefined}
+    >
       {items.map(([href, label]) => (
         <Link
           key={href}
           href={href}
           class={
-            (href === '/' ? path === '/' || path.startsWith('/households') : path.startsWith(href))
+            (href === '/'
+              ? path === '/' || path.startsWith('/households')
+              : href === '/review'
+                ? STAFF_PATH.test(path)
+                : path.startsWith(href))
               ? 'active'
               : ''
           }

@@ -1,0 +1,254 @@
+/**
+ * The supervisor's review queue: records of their neighbourhoods, newest first, filtered by
+ * collection, neighbourhood, review status, date and staff member, searched ignoring diacritics
+ * (by the server), a page at a time; approve one by one or in bulk.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { t } from '../../i18n.js';
+import { REVIEW_COLLECTIONS, REVIEW_STATUSES } from '../../staff-api.js';
+import { formatDateTime } from '../../text.js';
+import { Link } from '../Link.jsx';
+import {
+  ErrorNotice,
+  ReviewBadge,
+  StaffPage,
+  errorText,
+  staff,
+  useHouseholdNames,
+  useLookups,
+  useRemote,
+} from './common.jsx';
+import { householdLine, recordTitle } from './present.js';
+
+export const PAGE_SIZE = 50;
+const FILTER_KEYS = ['collection', 'quarter', 'review', 'q', 'created_by', 'date_from', 'date_to'];
+
+/** Filters from the address bar, so that Back from a record returns to the same list. */
+export function filtersFromSearch(/** @type {string} */ search) {
+  const p = new URLSearchParams(search);
+  /** @type {Record<string, string>} */
+  const f = { collection: 'households' };
+  for (const k of FILTER_KEYS) if (p.get(k)) f[k] = /** @type {string} */ (p.get(k));
+  if (!REVIEW_COLLECTIONS.includes(/** @type {any} */ (f.collection))) f.collection = 'households';
+  return { filters: f, page: Math.max(0, Number(p.get('page')) || 0) };
+}
+
+/** @param {{user: any, path: string}} props */
+export function ReviewQueue({ user, path }) {
+  const initial = useMemo(() => filtersFromSearch(location.search), []);
+  const [filters, setFilters] = useState(initial.filters);
+  const [page, setPage] = useState(initial.page);
+  const [search, setSearch] = useState(initial.filters.q ?? '');
+  const [selected, setSelected] = useState(/** @type {Set<string>} */ (new Set()));
+  const [bulk, setBulk] = useState(/** @type {{done: number, total: number, failed: string[]}|null} */ (null));
+  const [staffSeen, setStaffSeen] = useState(/** @type {Map<string, string>} */ (new Map()));
+  const lookups = useLookups();
+
+  // Typing waits a moment before asking the server.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      if ((filters.q ?? '') !== search.trim()) {
+        setFilters((f) => ({ ...f, q: search.trim() }));
+        setPage(0);
+      }
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [search]);
+
+  useEffect(() => {
+    const p = new URLSearchParams();
+    for (const k of FILTER_KEYS) if (filters[k]) p.set(k, filters[k]);
+    if (page) p.set('page', String(page));
+    history.replaceState(null, '', `${location.pathname}?${p}`);
+    setSelected(new Set());
+  }, [filters, page]);
+
+  const list = useRemote(
+    () => staff.records({ ...filters, limit: PAGE_SIZE, offset: page * PAGE_SIZE }),
+    [JSON.stringify(filters), page],
+  );
+  const records = /** @type {any[]} */ (list.data?.records ?? []);
+  const total = list.data?.total ?? 0;
+  const households = useHouseholdNames(records);
+
+  useEffect(() => {
+    if (!records.length) return;
+    setStaffSeen((seen) => {
+      const next = new Map(seen);
+      for (const r of records) if (r.meta?.created_by?.id) next.set(r.meta.created_by.id, r.meta.created_by.name);
+      return next.size === seen.size ? seen : next;
+    });
+  }, [list.data]);
+
+  const set = (/** @type {string} */ key, /** @type {string} */ value) => {
+    setFilters((f) => ({ ...f, [key]: value }));
+    setPage(0);
+  };
+
+  const approvable = records.filter((r) => r.meta?.review?.status !== 'approved');
+  const allChecked = approvable.length > 0 && approvable.every((r) => selected.has(r.id));
+
+  async function approveSelected() {
+    const ids = records.filter((r) => selected.has(r.id)).map((r) => r.id);
+    const state = { done: 0, total: ids.length, failed: /** @type {string[]} */ ([]) };
+    setBulk({ ...state });
+    for (const id of ids) {
+      try {
+        await staff.review(filters.collection, id, 'approved', null);
+      } catch (err) {
+        state.failed.push(errorText(err));
+      }
+      state.done += 1;
+      setBulk({ ...state, failed: [...state.failed] });
+    }
+    setSelected(new Set());
+    list.reload();
+  }
+
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const staffOptions = [...staffSeen.entries()].sort((a, b) => a[1].localeCompare(b[1], 'vi'));
+
+  return (
+    <StaffPage user={user} path={path} title={t('staff_review_title')}>
+      <form class="filters staff-filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          <span>{t('staff_collection')}</span>
+          <select value={filters.collection} onChange={(e) => set('collection', e.currentTarget.value)}>
+            {REVIEW_COLLECTIONS.map((c) => (
+              <option key={c} value={c}>
+                {t(`staff_collection.${c}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span>{t('quarter')}</span>
+          <select value={filters.quarter ?? ''} onChange={(e) => set('quarter', e.currentTarget.value)}>
+            <option value="">{t('filter_all')}</option>
+            {lookups.quarterList
+              .filter((q) => user.role === 'admin' || user.quarters.includes(q.id))
+              .map((q) => (
+                <option key={q.id} value={q.id}>
+                  {q.name}
+                </option>
+              ))}
+          </select>
+        </label>
+        <label>
+          <span>{t('staff_review_status')}</span>
+          <select value={filters.review ?? ''} onChange={(e) => set('review', e.currentTarget.value)}>
+            <option value="">{t('filter_all')}</option>
+            {REVIEW_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {t(`review.${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span>{t('staff_member')}</span>
+          <select value={filters.created_by ?? ''} onChange={(e) => set('created_by', e.currentTarget.value)}>
+            <option value="">{t('filter_all')}</option>
+            {staffOptions.map(([id, name]) => (
+              <option key={id} value={id}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span>{t('staff_date_from')}</span>
+          <input type="date" value={filters.date_from ?? ''} onChange={(e) => set('date_from', e.currentTarget.value)} />
+        </label>
+        <label>
+          <span>{t('staff_date_to')}</span>
+          <input type="date" value={filters.date_to ?? ''} onChange={(e) => set('date_to', e.currentTarget.value)} />
+        </label>
+        <label class="wide">
+          <span>{t('staff_search')}</span>
+          <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+        </label>
+      </form>
+
+      <div class="staff-toolbar">
+        <span role="status" aria-label={t('staff_result_count')}>
+          {list.loading && !list.data ? t('staff_loading') : t('staff_n_records', { n: total })}
+        </span>
+        <label class="chip">
+          <input
+            type="checkbox"
+            checked={allChecked}
+            disabled={!approvable.length}
+            onChange={(e) =>
+              setSelected(e.currentTarget.checked ? new Set(approvable.map((r) => r.id)) : new Set())
+            }
+          />
+          {t('staff_select_page')}
+        </label>
+        <button
+          type="button"
+          class="primary"
+          disabled={!selected.size || (bulk !== null && bulk.done < bulk.total)}
+          onClick={approveSelected}
+        >
+          {t('staff_approve_selected', { n: selected.size })}
+        </button>
+      </div>
+      {bulk && (
+        <p class={`notice${bulk.failed.length ? ' error' : ''}`} role="status">
+          {t('staff_bulk_progress', { done: bulk.done, total: bulk.total })}
+          {bulk.failed.length > 0 && ` · ${t('staff_bulk_failed', { n: bulk.failed.length })}: ${bulk.failed[0]}`}
+        </p>
+      )}
+      <ErrorNotice error={list.error} />
+
+      <ul class="cards staff-list" aria-label={t('staff_review_title')}>
+        {records.map((r) => {
+          const status = r.meta?.review?.status;
+          return (
+            <li key={r.id} class="staff-row">
+              <input
+                type="checkbox"
+                aria-label={t('staff_select', { name: recordTitle(r) })}
+                checked={selected.has(r.id)}
+                disabled={status === 'approved'}
+                onChange={(e) => {
+                  const next = new Set(selected);
+                  if (e.currentTarget.checked) next.add(r.id);
+                  else next.delete(r.id);
+                  setSelected(next);
+                }}
+              />
+              <Link href={`/review/${r.collection}/${r.id}`} class="card">
+                <strong>{recordTitle(r, lookups)}</strong>
+                {r.collection !== 'households' && householdLine(r, { households }) && (
+                  <span>{householdLine(r, { households })}</span>
+                )}
+                <span class="muted">
+                  {lookups.quarters.get(r.meta?.quarter_id) ?? ''} · {r.meta?.created_by?.name ?? ''} ·{' '}
+                  {formatDateTime(r.meta?.updated_at)}
+                </span>
+                <span class="badges">
+                  <ReviewBadge status={status} />
+                  {r.meta?.open_conflicts > 0 && <span class="badge conflict">{t('staff_has_conflict')}</span>}
+                  {r.deleted && <span class="badge">{t('staff_deleted')}</span>}
+                </span>
+                {r.meta?.review?.comment && <span class="muted">“{r.meta.review.comment}”</span>}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+      {list.data && records.length === 0 && <p class="muted">{t('staff_no_records')}</p>}
+      <div class="pager">
+        <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
+          {t('staff_prev')}
+        </button>
+        <span>{t('staff_page', { page: page + 1, pages })}</span>
+        <button type="button" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
+          {t('staff_next')}
+        </button>
+      </div>
+    </StaffPage>
+  );
+}

@@ -1,0 +1,210 @@
+/**
+ * What the supervisor and admin views share: the staff calls, loading from the server with a
+ * plain "needs a connection" when offline, the names of reference data, the views' tab bar.
+ */
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, db } from '../../app.js';
+import { t } from '../../i18n.js';
+import { createStaffApi } from '../../staff-api.js';
+import { useLive, useOnline } from '../hooks.js';
+import { Link } from '../Link.jsx';
+import './staff.css';
+
+export const staff = createStaffApi(api);
+
+/** The staff views, in tab order, with who may open them. */
+export const STAFF_VIEWS = [
+  { href: '/review', label: 'staff_nav_review', roles: ['supervisor', 'admin'] },
+  { href: '/progress', label: 'staff_nav_progress', roles: ['supervisor', 'admin'] },
+  { href: '/review-nominations', label: 'staff_nav_nominations', roles: ['supervisor', 'admin'] },
+  { href: '/dashboard', label: 'staff_nav_dashboard', roles: ['supervisor', 'admin'] },
+  { href: '/conflicts', label: 'staff_nav_conflicts', roles: ['admin'] },
+  { href: '/users', label: 'staff_nav_users', roles: ['admin'] },
+  { href: '/reference', label: 'staff_nav_reference', roles: ['admin'] },
+  { href: '/audit', label: 'staff_nav_audit', roles: ['admin'] },
+];
+
+/** The tabs across the top of every staff view. @param {{role: string, path: string}} props */
+export function StaffNav({ role, path }) {
+  return (
+    <nav class="staff-tabs" aria-label={t('staff_nav')}>
+      {STAFF_VIEWS.filter((v) => v.roles.includes(role)).map((v) => (
+        <Link
+          key={v.href}
+          href={v.href}
+          class={path === v.href || path.startsWith(`${v.href}/`) ? 'active' : ''}
+        >
+          {t(v.label)}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
+/** A page of the staff views: tabs, title, and the content only when online. */
+export function StaffPage(
+  /** @type {{user: any, path: string, title: string, actions?: any, children?: any}} */ props,
+) {
+  const online = useOnline();
+  return (
+    <main class="screen staff">
+      <StaffNav role={props.user.role} path={props.path} />
+      <div class="title-row">
+        <h1>{props.title}</h1>
+        {online && props.actions}
+      </div>
+      {online ? props.children : <NeedsConnection />}
+    </main>
+  );
+}
+
+export function NeedsConnection() {
+  return (
+    <p class="notice warn" role="alert">
+      <strong>{t('staff_needs_connection')}</strong> {t('staff_needs_connection_help')}
+    </p>
+  );
+}
+
+/**
+ * What went wrong with a staff call, in words.
+ * @param {any} error
+ */
+export function errorText(error) {
+  if (!error) return '';
+  if (error.status === 0) return t('staff_needs_connection');
+  if (error.status === 401) return t('sign_in_again');
+  if (error.status === 403) return t('staff_forbidden');
+  if (error.status === 404) return t('staff_not_found');
+  const details = error.details && typeof error.details === 'object' ? error.details : null;
+  const parts = details
+    ? Object.entries(details)
+        .filter(([, v]) => Array.isArray(v))
+        .map(([k, v]) => `${k}: ${v.join(' ')}`)
+    : [];
+  return t('server_said', { reason: [error.message, ...parts].filter(Boolean).join(' – ') });
+}
+
+/** @param {{error: any}} props */
+export function ErrorNotice({ error }) {
+  if (!error) return null;
+  return (
+    <p class={`notice ${error.status === 0 ? 'warn' : 'error'}`} role="alert">
+      {errorText(error)}
+    </p>
+  );
+}
+
+/**
+ * Load something from the server; reloads when `deps` change or on `reload()`.
+ * @template T
+ * @param {() => Promise<T>} load
+ * @param {any[]} deps
+ * @returns {{data: T|undefined, error: any, loading: boolean, reload: () => void}}
+ */
+export function useRemote(load, deps) {
+  const [state, setState] = useState(
+    /** @type {{data: T|undefined, error: any, loading: boolean}} */ ({
+      data: undefined,
+      error: null,
+      loading: true,
+    }),
+  );
+  const [tick, setTick] = useState(0);
+  const online = useOnline();
+  useEffect(() => {
+    if (!online) return undefined;
+    let live = true;
+    setState((s) => ({ ...s, loading: true, error: null }));
+    load().then(
+      (data) => live && setState({ data, error: null, loading: false }),
+      (error) => live && setState((s) => ({ data: s.data, error, loading: false })),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick, online]);
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  return { ...state, reload };
+}
+
+/**
+ * Names of neighbourhoods, groups, campaigns (pulled reference data on this device), by id.
+ * @returns {import('./present.js').Lookups & {quarterList: {id: string, code: string, name: string}[], campaignList: any[]}}
+ */
+export function useLookups() {
+  const value = useLive(
+    async () => {
+      const rows = await db.records
+        .where('collection')
+        .anyOf(['quarters', 'groups', 'campaigns'])
+        .toArray();
+      const of = (/** @type {string} */ c) => rows.filter((r) => r.collection === c && !r.deleted);
+      const quarterList = of('quarters')
+        .map((r) => ({ id: r.id, code: r.fields.code ?? '', name: r.fields.name ?? '' }))
+        .sort((a, b) => a.code.localeCompare(b.code, undefined, { numeric: true }));
+      const campaignList = of('campaigns')
+        .map((r) => ({ id: r.id, ...r.fields }))
+        .sort((a, b) => String(b.starts_on).localeCompare(String(a.starts_on)));
+      return {
+        quarterList,
+        campaignList,
+        quarters: new Map(quarterList.map((q) => [q.id, q.name])),
+        groups: new Map(of('groups').map((r) => [r.id, r.fields.name])),
+        campaigns: new Map(campaignList.map((c) => [c.id, c.name])),
+      };
+    },
+    [],
+  );
+  return (
+    value ?? {
+      quarterList: [],
+      campaignList: [],
+      quarters: new Map(),
+      groups: new Map(),
+      campaigns: new Map(),
+    }
+  );
+}
+
+/**
+ * Names of the households these records belong to, from this device's synced data.
+ * @param {{fields: Record<string, any>}[]} records
+ */
+export function useHouseholdNames(records) {
+  const ids = [...new Set(records.map((r) => r.fields?.household_id).filter(Boolean))];
+  const key = ids.join(',');
+  return (
+    useLive(
+      async () => {
+        const rows = await db.records.bulkGet(ids.map((id) => ['households', id]));
+        return new Map(
+          rows
+            .filter(Boolean)
+            .map((r) => [
+              /** @type {any} */ (r).id,
+              `${/** @type {any} */ (r).fields.head_name} – ${/** @type {any} */ (r).fields.address}`,
+            ]),
+        );
+      },
+      [key],
+    ) ?? new Map()
+  );
+}
+
+/** A review status as a coloured word. @param {{status?: string|null}} props */
+export function ReviewBadge({ status }) {
+  if (!status) return null;
+  return <span class={`badge review-${status}`}>{t(`review.${status}`)}</span>;
+}
+
+/** Shown to field staff who open a supervisor or admin address. */
+export function NotAllowed() {
+  return (
+    <main class="screen">
+      <p class="notice error" role="alert">
+        {t('staff_forbidden')}
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,284 @@
+/**
+ * How the supervisor and admin views show records and build their requests: pure functions, so
+ * they are tested without a browser (test/staff-present.test.js).
+ */
+import { FORMS } from '../../forms.js';
+import { t } from '../../i18n.js';
+import { formatDate, formatDateTime, formatMoney } from '../../text.js';
+
+/**
+ * @typedef {{quarters?: Map<string, string>, groups?: Map<string, string>,
+ *   campaigns?: Map<string, string>, households?: Map<string, string>}} Lookups
+ * Names by id, for reference fields.
+ */
+
+const REFERENCE_SPECS = {
+  quarters: [
+    { name: 'code', kind: 'text', label: 'ref_code' },
+    { name: 'name', kind: 'text', label: 'ref_name' },
+  ],
+  groups: [
+    { name: 'name', kind: 'text', label: 'ref_name' },
+    { name: 'quarter_id', kind: 'select', label: 'quarter', options: 'quarters' },
+    { name: 'model_status', kind: 'select', label: 'model_status', enumPrefix: 'model_status' },
+  ],
+  campaigns: [
+    { name: 'name', kind: 'text', label: 'ref_name' },
+    { name: 'starts_on', kind: 'date', label: 'starts_on' },
+    { name: 'ends_on', kind: 'date', label: 'ends_on' },
+    { name: 'launch_on', kind: 'date', label: 'launch_on' },
+    { name: 'report_due_on', kind: 'date', label: 'report_due_on' },
+    { name: 'active', kind: 'check', label: 'active' },
+  ],
+};
+
+/** @type {import('../../forms.js').FieldSpec} */
+const HOUSEHOLD_REF = { name: 'household_id', kind: 'select', label: 'household', options: 'households' };
+
+/**
+ * The fields of a collection in reading order, with how to show each.
+ * @param {string} collection
+ * @returns {import('../../forms.js').FieldSpec[]}
+ */
+export function fieldSpecs(collection) {
+  const ref = /** @type {Record<string, any[]>} */ (REFERENCE_SPECS)[collection];
+  if (ref) return ref;
+  const form = FORMS[collection] ?? [];
+  return ['visits', 'registrations', 'support', 'assessments'].includes(collection)
+    ? [HOUSEHOLD_REF, ...form]
+    : form;
+}
+
+/**
+ * One field's spec, or a plain text spec for a field the forms do not know.
+ * @param {string} collection
+ * @param {string} name
+ */
+export function fieldSpec(collection, name) {
+  return (
+    fieldSpecs(collection).find((s) => s.name === name) ?? {
+      name,
+      kind: /** @type {const} */ ('text'),
+      label: name,
+    }
+  );
+}
+
+/**
+ * A field's label; the form labels say "(one per line)" etc., which a reader does not need.
+ * @param {string} collection
+ * @param {string} name
+ */
+export function fieldLabel(collection, name) {
+  const spec = fieldSpec(collection, name);
+  return t(spec.label).replace(/\s*\(.*\)$/, '');
+}
+
+/**
+ * A value as a reader sees it: enum values as words, dates dd/mm/yyyy, money `1.500.000 ₫`,
+ * references by name.
+ * @param {import('../../forms.js').FieldSpec} spec
+ * @param {any} value
+ * @param {Lookups} [lookups]
+ * @returns {string}
+ */
+export function displayValue(spec, value, lookups = {}) {
+  if (value === null || value === undefined || value === '') return t('staff_empty');
+  if (spec.enumPrefix) {
+    if (Array.isArray(value)) return value.map((v) => t(`${spec.enumPrefix}.${v}`)).join(', ');
+    return t(`${spec.enumPrefix}.${value}`);
+  }
+  if (spec.options) {
+    const names = /** @type {Map<string, string>|undefined} */ (
+      /** @type {any} */ (lookups)[spec.options]
+    );
+    return names?.get(value) ?? String(value);
+  }
+  switch (spec.kind) {
+    case 'date':
+      return formatDate(value);
+    case 'datetime':
+      return formatDateTime(value);
+    case 'money':
+      return formatMoney(value);
+    case 'check':
+      return value ? t('staff_yes') : t('staff_no');
+    case 'checks':
+      return (value || []).map((v) => t(`category.${v}`)).join(', ') || t('staff_empty');
+    case 'lines':
+      return Array.isArray(value) ? value.join('; ') || t('staff_empty') : String(value);
+    case 'location':
+      return typeof value === 'object'
+        ? `${Number(value.lat).toFixed(5)}, ${Number(value.lon).toFixed(5)}`
+        : String(value);
+    case 'int':
+      return String(value);
+    default:
+      return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+}
+
+/**
+ * The line that names a record in a list: the household's head and address, or what a child
+ * record is and when.
+ * @param {{collection: string, fields: Record<string, any>}} record
+ * @param {Lookups} [lookups]
+ */
+export function recordTitle(record, lookups = {}) {
+  const f = record.fields || {};
+  switch (record.collection) {
+    case 'households':
+      return `${f.head_name} – ${f.address}`;
+    case 'visits':
+      return `${t(`purpose.${f.purpose}`)} · ${formatDateTime(f.visited_at)}`;
+    case 'registrations':
+      return `${t(`reg_kind.${f.kind}`)} · ${t(`reg_status.${f.status}`)} · ${formatDate(f.registered_on)}`;
+    case 'support':
+      return `${t(`support_kind.${f.kind}`)} · ${formatMoney(f.value_vnd)} · ${formatDate(f.given_on)}`;
+    case 'assessments':
+      return `${t(`result.${f.result}`)} · ${f.year}`;
+    case 'nominations':
+      return `${f.nominee} · ${t(`nominee_kind.${f.nominee_kind}`)} · ${t(`domain.${f.domain}`)}`;
+    case 'quarters':
+      return `${f.code} – ${f.name}`;
+    default:
+      return f.name ?? record.collection;
+  }
+}
+
+/**
+ * The household line under a child record, when the household is known.
+ * @param {{fields: Record<string, any>}} record
+ * @param {Lookups} [lookups]
+ */
+export function householdLine(record, lookups = {}) {
+  const hh = record.fields?.household_id;
+  return hh ? lookups.households?.get(hh) ?? '' : '';
+}
+
+/**
+ * The body of a review, or the problem that stops it being sent: has_issues and rejected need a
+ * comment (the field worker must know what to fix).
+ * @param {'approved'|'has_issues'|'rejected'} status
+ * @param {string} comment
+ * @returns {{ok: true, body: {status: string, comment: string|null}}|{ok: false, problem: string}}
+ */
+export function reviewBody(status, comment) {
+  const text = (comment || '').trim();
+  if (status !== 'approved' && !text) return { ok: false, problem: 'staff_comment_required' };
+  return { ok: true, body: { status, comment: text || null } };
+}
+
+/**
+ * A value typed by the admin, read as the field's type.
+ * @param {import('../../forms.js').FieldSpec} spec
+ * @param {string} text
+ * @returns {{ok: true, value: any}|{ok: false}}
+ */
+export function parseTyped(spec, text) {
+  const s = String(text ?? '').trim();
+  if (spec.kind === 'int' || spec.kind === 'money') {
+    const clean = s.replace(/[.\s₫]/g, '');
+    return /^-?\d+$/.test(clean) ? { ok: true, value: Number(clean) } : { ok: false };
+  }
+  if (spec.kind === 'check') return { ok: true, value: s === 'true' };
+  if (spec.kind === 'lines') return { ok: true, value: s.split(/\n|;/).map((x) => x.trim()).filter(Boolean) };
+  if (spec.kind === 'phone') return { ok: true, value: s === '' ? null : s.replace(/[\s.-]/g, '') };
+  if (spec.kind === 'select' && spec.options) return { ok: true, value: s === '' ? null : s };
+  return { ok: true, value: s };
+}
+
+/** Field kinds whose value an admin can type in the conflict inbox (lists and places cannot). */
+export function canType(/** @type {import('../../forms.js').FieldSpec} */ spec) {
+  return !['checks', 'location'].includes(spec.kind);
+}
+
+/**
+ * @typedef {{pick: 'server'|'client'|'value'|'', text?: string}} FieldChoice
+ * @typedef {{fields: Record<string, FieldChoice>, deleted?: boolean|null}} ConflictChoices
+ */
+
+/**
+ * The resolve request for a conflict from the admin's choices, or what is missing.
+ * Every conflicting field must be chosen; delete_vs_edit and edit_vs_delete also need whether the
+ * record ends deleted (§6).
+ * @param {{collection: string, kind: string, fields: Record<string, any>}} conflict
+ * @param {ConflictChoices} choices
+ * @returns {{ok: true, body: {choices: Record<string, any>, deleted?: boolean}}|{ok: false, missing: string[], invalid: string[], deletedMissing: boolean}}
+ */
+export function resolveBody(conflict, choices) {
+  /** @type {Record<string, any>} */
+  const out = {};
+  const missing = [];
+  const invalid = [];
+  const isDeleteKind = conflict.kind === 'delete_vs_edit' || conflict.kind === 'edit_vs_delete';
+  const endsDeleted = isDeleteKind ? choices.deleted : undefined;
+  for (const name of Object.keys(conflict.fields || {})) {
+    const c = choices.fields[name];
+    // A record that ends deleted keeps its fields as a tombstone; choosing them is optional.
+    if (!c || !c.pick) {
+      if (endsDeleted !== true) missing.push(name);
+      continue;
+    }
+    if (c.pick === 'value') {
+      const parsed = parseTyped(fieldSpec(conflict.collection, name), c.text ?? '');
+      if (!parsed.ok) invalid.push(name);
+      else out[name] = { value: parsed.value };
+    } else out[name] = c.pick;
+  }
+  const deletedMissing = isDeleteKind && typeof endsDeleted !== 'boolean';
+  if (missing.length || invalid.length || deletedMissing)
+    return { ok: false, missing, invalid, deletedMissing };
+  return {
+    ok: true,
+    body: isDeleteKind ? { choices: out, deleted: /** @type {boolean} */ (endsDeleted) } : { choices: out },
+  };
+}
+
+/**
+ * Days from `today` to `due` (both `YYYY-MM-DD`); negative when past.
+ * @param {string|null|undefined} due
+ * @param {string} today
+ */
+export function daysLeft(due, today) {
+  if (!due) return null;
+  const ms = Date.parse(`${due}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`);
+  return Math.round(ms / 86_400_000);
+}
+
+/**
+ * Campaign days from start to end, each with how many visits were made that day and the running
+ * total, for the progress chart.
+ * @param {string} startsOn
+ * @param {string} endsOn
+ * @param {{date: string, visits: number}[]} daily
+ */
+export function campaignDays(startsOn, endsOn, daily) {
+  const byDate = new Map(daily.map((d) => [d.date, d.visits]));
+  const days = [];
+  let total = 0;
+  const end = Date.parse(`${endsOn}T00:00:00Z`);
+  for (let at = Date.parse(`${startsOn}T00:00:00Z`); at <= end && days.length < 366; at += 86_400_000) {
+    const date = new Date(at).toISOString().slice(0, 10);
+    const n = byDate.get(date) ?? 0;
+    total += n;
+    days.push({ date, visits: n, total });
+  }
+  return days;
+}
+
+/**
+ * Human size: 1536 → `1,5 KB`.
+ * @param {number} bytes
+ */
+export function formatBytes(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(1).replace('.', ',')} ${units[i]}`;
+}
