@@ -64,7 +64,12 @@ class DoorstepServer:
         self.log = open(workdir / "server.log", "ab")  # noqa: SIM115 - closed in stop()
         for args in (["init-db"], ["seed-demo", "--households", str(households)]):
             subprocess.run(
-                [_doorstep(), *args], env=self.env, check=True, cwd=ROOT, stdout=self.log, stderr=self.log
+                [_doorstep(), *args],
+                env=self.env,
+                check=True,
+                cwd=ROOT,
+                stdout=self.log,
+                stderr=self.log,
             )
 
     def start(self) -> None:
@@ -118,7 +123,9 @@ class ApiClient:
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def get(self, path: str, **params: Any) -> Any:
-        r = requests.get(f"{self.url}/api/v1{path}", params=params, headers=self.headers, timeout=30)
+        r = requests.get(
+            f"{self.url}/api/v1{path}", params=params, headers=self.headers, timeout=30
+        )
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -258,7 +265,10 @@ class Worker:
                 req.onsuccess = () => {
                   const tx = req.result.transaction('records');
                   const all = tx.objectStore('records').index('collection').getAll(collection);
-                  all.onsuccess = () => { resolve(all.result.map((r) => r.id)); req.result.close(); };
+                  all.onsuccess = () => {
+                    resolve(all.result.map((r) => r.id));
+                    req.result.close();
+                  };
                   all.onerror = () => reject(all.error);
                 };
                 req.onerror = () => reject(req.error);

@@ -17,8 +17,16 @@ def unique(prefix: str) -> str:
     return f"{prefix} {uuid.uuid4().hex[:6]}"
 
 
-def add_household(page, head_name: str, *, address: str, quarter: str = "Khu phố 1",
-                  phone: str = "", members: str = "3", notes: str = "") -> None:
+def add_household(
+    page,
+    head_name: str,
+    *,
+    address: str,
+    quarter: str = "Khu phố 1",
+    phone: str = "",
+    members: str = "3",
+    notes: str = "",
+) -> None:
     page.get_by_role("link", name="Households").click()
     page.get_by_role("button", name="Add household").click()
     page.get_by_label("Head of household", exact=True).fill(head_name)
