@@ -32,7 +32,7 @@ export async function referenceRecords(db, collection) {
  */
 
 /**
- * Households matching a filter, sorted by head name (Vietnamese, folded).
+ * Households matching a filter, sorted by head name (diacritics folded).
  * @param {import('./db.js').DoorstepDb} db
  * @param {HouseholdFilter} filter
  */
@@ -53,8 +53,8 @@ export async function findHouseholds(db, filter) {
     );
     rows = rows.filter((r) => need.has(r.id));
   }
-  const key = (/** @type {any} */ r) => fold(r.fields.head_name);
-  return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  // `search` starts with the folded head name, so it doubles as the sort key.
+  return rows.sort((a, b) => (a.search < b.search ? -1 : a.search > b.search ? 1 : 0));
 }
 
 /**

@@ -61,8 +61,7 @@ export function createStaffApi(api) {
     /** @param {string} collection @param {string} id */
     record: (collection, id) => request('GET', `/records/${enc(collection)}/${enc(id)}`),
     /** `{record, revisions}`, oldest revision first. @param {string} collection @param {string} id */
-    history: (collection, id) =>
-      request('GET', `/records/${enc(collection)}/${enc(id)}/history`),
+    history: (collection, id) => request('GET', `/records/${enc(collection)}/${enc(id)}/history`),
     /**
      * @param {string} collection
      * @param {string} id
@@ -79,8 +78,12 @@ export function createStaffApi(api) {
      * @param {RecordQuery} query
      */
     count: async (query) =>
-      (await request('GET', `/records/${enc(query.collection)}${queryString({ ...query, collection: undefined, limit: 1 })}`))
-        .total,
+      (
+        await request(
+          'GET',
+          `/records/${enc(query.collection)}${queryString({ ...query, collection: undefined, limit: 1 })}`,
+        )
+      ).total,
     /** @param {'open'|'resolved'} status */
     conflicts: (status) => request('GET', `/conflicts${queryString({ status })}`),
     /**

@@ -3,7 +3,7 @@
  * each page. Each phase is a small function; the network is never awaited inside an IndexedDB
  * transaction (push: take batch → send → store results; pull: fetch page → store page + cursor).
  */
-import { getMeta, setMeta } from './db.js';
+import { getMeta, isQuotaError, setMeta } from './db.js';
 import { applyPushResults, returnToPending, takeBatch, toWire } from './outbox.js';
 import { evictRecord, storeServerRecord } from './records.js';
 
@@ -204,7 +204,9 @@ export function createSyncEngine(deps) {
     } catch (err) {
       const kind = classifyError(err);
       const e = /** @type {any} */ (err);
-      const lastError = { code: e?.code ?? 'error', message: e?.message ?? String(err) };
+      const lastError = isQuotaError(err)
+        ? { code: 'storage_full', message: String(e?.message ?? err) }
+        : { code: e?.code ?? 'error', message: e?.message ?? String(err) };
       if (kind === 'sign_in') {
         await setMeta(db, 'needs_sign_in', true);
         set({ needsSignIn: true, lastError });

@@ -237,3 +237,29 @@ describe('sync orchestrator', () => {
     expect(classifyError(err)).toBe(kind);
   });
 });
+
+describe('storage', () => {
+  it('a full disk during sync is reported as such and retried later', async () => {
+    const db = freshDb();
+    const server = createFakeServer();
+    const timers = [];
+    const api = {
+      ...server.api(),
+      pull: async () => {
+        throw Object.assign(new Error('The quota has been exceeded.'), {
+          name: 'QuotaExceededError',
+        });
+      },
+    };
+    const engine = createSyncEngine({
+      db,
+      api,
+      deviceId: async () => 'd',
+      setTimer: (fn, ms) => timers.push({ fn, ms }),
+      clearTimer: () => {},
+    });
+    const status = await engine.syncNow();
+    expect(status.lastError?.code).toBe('storage_full');
+    expect(timers).toHaveLength(1);
+  });
+});

@@ -73,11 +73,13 @@ export function NavBar({ path, role = 'field' }) {
           key={href}
           href={href}
           class={
-            (href === '/'
-              ? path === '/' || path.startsWith('/households')
-              : href === '/review'
-                ? STAFF_PATH.test(path)
-                : path.startsWith(href))
+            (
+              href === '/'
+                ? path === '/' || path.startsWith('/households')
+                : href === '/review'
+                  ? STAFF_PATH.test(path)
+                  : path.startsWith(href)
+            )
               ? 'active'
               : ''
           }

@@ -20,7 +20,14 @@ import {
   useRemote,
 } from './common.jsx';
 import { LocationMap } from './LocationMap.jsx';
-import { displayValue, fieldLabel, fieldSpec, fieldSpecs, recordTitle, reviewBody } from './present.js';
+import {
+  displayValue,
+  fieldLabel,
+  fieldSpec,
+  fieldSpecs,
+  recordTitle,
+  reviewBody,
+} from './present.js';
 
 const CHILDREN = ['visits', 'registrations', 'support', 'assessments'];
 
@@ -160,7 +167,12 @@ export function ReviewPanel({ collection, record, onDone, nominations }) {
           {nominations ? t('staff_endorse') : t('staff_approve')}
         </button>
         {!nominations && (
-          <button type="button" class="secondary" disabled={busy} onClick={() => send('has_issues')}>
+          <button
+            type="button"
+            class="secondary"
+            disabled={busy}
+            onClick={() => send('has_issues')}
+          >
             {t('staff_flag')}
           </button>
         )}

@@ -40,7 +40,9 @@ export function ReviewQueue({ user, path }) {
   const [page, setPage] = useState(initial.page);
   const [search, setSearch] = useState(initial.filters.q ?? '');
   const [selected, setSelected] = useState(/** @type {Set<string>} */ (new Set()));
-  const [bulk, setBulk] = useState(/** @type {{done: number, total: number, failed: string[]}|null} */ (null));
+  const [bulk, setBulk] = useState(
+    /** @type {{done: number, total: number, failed: string[]}|null} */ (null),
+  );
   const [staffSeen, setStaffSeen] = useState(/** @type {Map<string, string>} */ (new Map()));
   const lookups = useLookups();
 
@@ -75,7 +77,8 @@ export function ReviewQueue({ user, path }) {
     if (!records.length) return;
     setStaffSeen((seen) => {
       const next = new Map(seen);
-      for (const r of records) if (r.meta?.created_by?.id) next.set(r.meta.created_by.id, r.meta.created_by.name);
+      for (const r of records)
+        if (r.meta?.created_by?.id) next.set(r.meta.created_by.id, r.meta.created_by.name);
       return next.size === seen.size ? seen : next;
     });
   }, [list.data]);
@@ -113,7 +116,10 @@ export function ReviewQueue({ user, path }) {
       <form class="filters staff-filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>
           <span>{t('staff_collection')}</span>
-          <select value={filters.collection} onChange={(e) => set('collection', e.currentTarget.value)}>
+          <select
+            value={filters.collection}
+            onChange={(e) => set('collection', e.currentTarget.value)}
+          >
             {REVIEW_COLLECTIONS.map((c) => (
               <option key={c} value={c}>
                 {t(`staff_collection.${c}`)}
@@ -123,7 +129,10 @@ export function ReviewQueue({ user, path }) {
         </label>
         <label>
           <span>{t('quarter')}</span>
-          <select value={filters.quarter ?? ''} onChange={(e) => set('quarter', e.currentTarget.value)}>
+          <select
+            value={filters.quarter ?? ''}
+            onChange={(e) => set('quarter', e.currentTarget.value)}
+          >
             <option value="">{t('filter_all')}</option>
             {lookups.quarterList
               .filter((q) => user.role === 'admin' || user.quarters.includes(q.id))
@@ -136,7 +145,10 @@ export function ReviewQueue({ user, path }) {
         </label>
         <label>
           <span>{t('staff_review_status')}</span>
-          <select value={filters.review ?? ''} onChange={(e) => set('review', e.currentTarget.value)}>
+          <select
+            value={filters.review ?? ''}
+            onChange={(e) => set('review', e.currentTarget.value)}
+          >
             <option value="">{t('filter_all')}</option>
             {REVIEW_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -147,7 +159,10 @@ export function ReviewQueue({ user, path }) {
         </label>
         <label>
           <span>{t('staff_member')}</span>
-          <select value={filters.created_by ?? ''} onChange={(e) => set('created_by', e.currentTarget.value)}>
+          <select
+            value={filters.created_by ?? ''}
+            onChange={(e) => set('created_by', e.currentTarget.value)}
+          >
             <option value="">{t('filter_all')}</option>
             {staffOptions.map(([id, name]) => (
               <option key={id} value={id}>
@@ -158,11 +173,19 @@ export function ReviewQueue({ user, path }) {
         </label>
         <label>
           <span>{t('staff_date_from')}</span>
-          <input type="date" value={filters.date_from ?? ''} onChange={(e) => set('date_from', e.currentTarget.value)} />
+          <input
+            type="date"
+            value={filters.date_from ?? ''}
+            onChange={(e) => set('date_from', e.currentTarget.value)}
+          />
         </label>
         <label>
           <span>{t('staff_date_to')}</span>
-          <input type="date" value={filters.date_to ?? ''} onChange={(e) => set('date_to', e.currentTarget.value)} />
+          <input
+            type="date"
+            value={filters.date_to ?? ''}
+            onChange={(e) => set('date_to', e.currentTarget.value)}
+          />
         </label>
         <label class="wide">
           <span>{t('staff_search')}</span>
@@ -180,7 +203,9 @@ export function ReviewQueue({ user, path }) {
             checked={allChecked}
             disabled={!approvable.length}
             onChange={(e) =>
-              setSelected(e.currentTarget.checked ? new Set(approvable.map((r) => r.id)) : new Set())
+              setSelected(
+                e.currentTarget.checked ? new Set(approvable.map((r) => r.id)) : new Set(),
+              )
             }
           />
           {t('staff_select_page')}
@@ -197,7 +222,8 @@ export function ReviewQueue({ user, path }) {
       {bulk && (
         <p class={`notice${bulk.failed.length ? ' error' : ''}`} role="status">
           {t('staff_bulk_progress', { done: bulk.done, total: bulk.total })}
-          {bulk.failed.length > 0 && ` · ${t('staff_bulk_failed', { n: bulk.failed.length })}: ${bulk.failed[0]}`}
+          {bulk.failed.length > 0 &&
+            ` · ${t('staff_bulk_failed', { n: bulk.failed.length })}: ${bulk.failed[0]}`}
         </p>
       )}
       <ErrorNotice error={list.error} />
@@ -225,12 +251,14 @@ export function ReviewQueue({ user, path }) {
                   <span>{householdLine(r, { households })}</span>
                 )}
                 <span class="muted">
-                  {lookups.quarters.get(r.meta?.quarter_id) ?? ''} · {r.meta?.created_by?.name ?? ''} ·{' '}
-                  {formatDateTime(r.meta?.updated_at)}
+                  {lookups.quarters.get(r.meta?.quarter_id) ?? ''} ·{' '}
+                  {r.meta?.created_by?.name ?? ''} · {formatDateTime(r.meta?.updated_at)}
                 </span>
                 <span class="badges">
                   <ReviewBadge status={status} />
-                  {r.meta?.open_conflicts > 0 && <span class="badge conflict">{t('staff_has_conflict')}</span>}
+                  {r.meta?.open_conflicts > 0 && (
+                    <span class="badge conflict">{t('staff_has_conflict')}</span>
+                  )}
                   {r.deleted && <span class="badge">{t('staff_deleted')}</span>}
                 </span>
                 {r.meta?.review?.comment && <span class="muted">“{r.meta.review.comment}”</span>}

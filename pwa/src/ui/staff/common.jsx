@@ -133,29 +133,26 @@ export function useRemote(load, deps) {
  * @returns {import('./present.js').Lookups & {quarterList: {id: string, code: string, name: string}[], campaignList: any[]}}
  */
 export function useLookups() {
-  const value = useLive(
-    async () => {
-      const rows = await db.records
-        .where('collection')
-        .anyOf(['quarters', 'groups', 'campaigns'])
-        .toArray();
-      const of = (/** @type {string} */ c) => rows.filter((r) => r.collection === c && !r.deleted);
-      const quarterList = of('quarters')
-        .map((r) => ({ id: r.id, code: r.fields.code ?? '', name: r.fields.name ?? '' }))
-        .sort((a, b) => a.code.localeCompare(b.code, undefined, { numeric: true }));
-      const campaignList = of('campaigns')
-        .map((r) => ({ id: r.id, ...r.fields }))
-        .sort((a, b) => String(b.starts_on).localeCompare(String(a.starts_on)));
-      return {
-        quarterList,
-        campaignList,
-        quarters: new Map(quarterList.map((q) => [q.id, q.name])),
-        groups: new Map(of('groups').map((r) => [r.id, r.fields.name])),
-        campaigns: new Map(campaignList.map((c) => [c.id, c.name])),
-      };
-    },
-    [],
-  );
+  const value = useLive(async () => {
+    const rows = await db.records
+      .where('collection')
+      .anyOf(['quarters', 'groups', 'campaigns'])
+      .toArray();
+    const of = (/** @type {string} */ c) => rows.filter((r) => r.collection === c && !r.deleted);
+    const quarterList = of('quarters')
+      .map((r) => ({ id: r.id, code: r.fields.code ?? '', name: r.fields.name ?? '' }))
+      .sort((a, b) => a.code.localeCompare(b.code, undefined, { numeric: true }));
+    const campaignList = of('campaigns')
+      .map((r) => ({ id: r.id, ...r.fields }))
+      .sort((a, b) => String(b.starts_on).localeCompare(String(a.starts_on)));
+    return {
+      quarterList,
+      campaignList,
+      quarters: new Map(quarterList.map((q) => [q.id, q.name])),
+      groups: new Map(of('groups').map((r) => [r.id, r.fields.name])),
+      campaigns: new Map(campaignList.map((c) => [c.id, c.name])),
+    };
+  }, []);
   return (
     value ?? {
       quarterList: [],
@@ -175,20 +172,17 @@ export function useHouseholdNames(records) {
   const ids = [...new Set(records.map((r) => r.fields?.household_id).filter(Boolean))];
   const key = ids.join(',');
   return (
-    useLive(
-      async () => {
-        const rows = await db.records.bulkGet(ids.map((id) => ['households', id]));
-        return new Map(
-          rows
-            .filter(Boolean)
-            .map((r) => [
-              /** @type {any} */ (r).id,
-              `${/** @type {any} */ (r).fields.head_name} – ${/** @type {any} */ (r).fields.address}`,
-            ]),
-        );
-      },
-      [key],
-    ) ?? new Map()
+    useLive(async () => {
+      const rows = await db.records.bulkGet(ids.map((id) => ['households', id]));
+      return new Map(
+        rows
+          .filter(Boolean)
+          .map((r) => [
+            /** @type {any} */ (r).id,
+            `${/** @type {any} */ (r).fields.head_name} – ${/** @type {any} */ (r).fields.address}`,
+          ]),
+      );
+    }, [key]) ?? new Map()
   );
 }
 

@@ -33,7 +33,12 @@ const REFERENCE_SPECS = {
 };
 
 /** @type {import('../../forms.js').FieldSpec} */
-const HOUSEHOLD_REF = { name: 'household_id', kind: 'select', label: 'household', options: 'households' };
+const HOUSEHOLD_REF = {
+  name: 'household_id',
+  kind: 'select',
+  label: 'household',
+  options: 'households',
+};
 
 /**
  * The fields of a collection in reading order, with how to show each.
@@ -153,7 +158,7 @@ export function recordTitle(record, lookups = {}) {
  */
 export function householdLine(record, lookups = {}) {
   const hh = record.fields?.household_id;
-  return hh ? lookups.households?.get(hh) ?? '' : '';
+  return hh ? (lookups.households?.get(hh) ?? '') : '';
 }
 
 /**
@@ -182,7 +187,14 @@ export function parseTyped(spec, text) {
     return /^-?\d+$/.test(clean) ? { ok: true, value: Number(clean) } : { ok: false };
   }
   if (spec.kind === 'check') return { ok: true, value: s === 'true' };
-  if (spec.kind === 'lines') return { ok: true, value: s.split(/\n|;/).map((x) => x.trim()).filter(Boolean) };
+  if (spec.kind === 'lines')
+    return {
+      ok: true,
+      value: s
+        .split(/\n|;/)
+        .map((x) => x.trim())
+        .filter(Boolean),
+    };
   if (spec.kind === 'phone') return { ok: true, value: s === '' ? null : s.replace(/[\s.-]/g, '') };
   if (spec.kind === 'select' && spec.options) return { ok: true, value: s === '' ? null : s };
   return { ok: true, value: s };
@@ -231,7 +243,9 @@ export function resolveBody(conflict, choices) {
     return { ok: false, missing, invalid, deletedMissing };
   return {
     ok: true,
-    body: isDeleteKind ? { choices: out, deleted: /** @type {boolean} */ (endsDeleted) } : { choices: out },
+    body: isDeleteKind
+      ? { choices: out, deleted: /** @type {boolean} */ (endsDeleted) }
+      : { choices: out },
   };
 }
 
@@ -258,7 +272,11 @@ export function campaignDays(startsOn, endsOn, daily) {
   const days = [];
   let total = 0;
   const end = Date.parse(`${endsOn}T00:00:00Z`);
-  for (let at = Date.parse(`${startsOn}T00:00:00Z`); at <= end && days.length < 366; at += 86_400_000) {
+  for (
+    let at = Date.parse(`${startsOn}T00:00:00Z`);
+    at <= end && days.length < 366;
+    at += 86_400_000
+  ) {
     const date = new Date(at).toISOString().slice(0, 10);
     const n = byDate.get(date) ?? 0;
     total += n;
@@ -281,4 +299,30 @@ export function formatBytes(bytes) {
     i += 1;
   }
   return `${v.toFixed(1).replace('.', ',')} ${units[i]}`;
+}
+
+/**
+ * Rows of the progress table: per neighbourhood, the count for each review status and the total,
+ * plus a sum row.
+ * @param {{id: string, name: string}[]} quarters
+ * @param {{quarter: string, status: string, n: number}[]} cells
+ */
+export function progressTable(quarters, cells) {
+  /** @type {Record<string, number>} */
+  const sumCounts = {};
+  let sumTotal = 0;
+  const rows = quarters.map((q) => {
+    /** @type {Record<string, number>} */
+    const counts = {};
+    let total = 0;
+    for (const c of cells) {
+      if (c.quarter !== q.id) continue;
+      counts[c.status] = (counts[c.status] ?? 0) + c.n;
+      sumCounts[c.status] = (sumCounts[c.status] ?? 0) + c.n;
+      total += c.n;
+    }
+    sumTotal += total;
+    return { id: q.id, name: q.name, counts, total };
+  });
+  return { rows, sum: { counts: sumCounts, total: sumTotal } };
 }

@@ -22,25 +22,54 @@ export const STAFF_PATH =
 
 /** @type {import('../App.jsx').Route[]} */
 export const STAFF_ROUTES = [
-  { pattern: /^\/review$/, roles: STAFF, render: (m, { user }) => <ReviewQueue user={user} path={m[0]} /> },
   {
-    pattern: /^\/review\/(households|visits|registrations|support|assessments|nominations)\/([^/]+)$/,
+    pattern: /^\/review$/,
+    roles: STAFF,
+    render: (m, { user }) => <ReviewQueue user={user} path={m[0]} />,
+  },
+  {
+    pattern:
+      /^\/review\/(households|visits|registrations|support|assessments|nominations)\/([^/]+)$/,
     roles: STAFF,
     render: (m, { user }) => (
       <RecordPage key={m[0]} user={user} path={m[0]} collection={m[1]} id={m[2]} />
     ),
   },
-  { pattern: /^\/progress$/, roles: STAFF, render: (m, { user }) => <Progress user={user} path={m[0]} /> },
+  {
+    pattern: /^\/progress$/,
+    roles: STAFF,
+    render: (m, { user }) => <Progress user={user} path={m[0]} />,
+  },
   {
     pattern: /^\/review-nominations$/,
     roles: STAFF,
     render: (m, { user }) => <NominationsReview user={user} path={m[0]} />,
   },
-  { pattern: /^\/dashboard$/, roles: STAFF, render: (m, { user }) => <Dashboard user={user} path={m[0]} /> },
-  { pattern: /^\/conflicts$/, roles: ADMIN, render: (m, { user }) => <ConflictInbox user={user} path={m[0]} /> },
-  { pattern: /^\/users$/, roles: ADMIN, render: (m, { user }) => <Users user={user} path={m[0]} /> },
-  { pattern: /^\/reference$/, roles: ADMIN, render: (m, { user }) => <ReferenceData user={user} path={m[0]} /> },
-  { pattern: /^\/audit$/, roles: ADMIN, render: (m, { user }) => <AuditLog user={user} path={m[0]} /> },
+  {
+    pattern: /^\/dashboard$/,
+    roles: STAFF,
+    render: (m, { user }) => <Dashboard user={user} path={m[0]} />,
+  },
+  {
+    pattern: /^\/conflicts$/,
+    roles: ADMIN,
+    render: (m, { user }) => <ConflictInbox user={user} path={m[0]} />,
+  },
+  {
+    pattern: /^\/users$/,
+    roles: ADMIN,
+    render: (m, { user }) => <Users user={user} path={m[0]} />,
+  },
+  {
+    pattern: /^\/reference$/,
+    roles: ADMIN,
+    render: (m, { user }) => <ReferenceData user={user} path={m[0]} />,
+  },
+  {
+    pattern: /^\/audit$/,
+    roles: ADMIN,
+    render: (m, { user }) => <AuditLog user={user} path={m[0]} />,
+  },
   // Anyone else who opens one of these addresses (field staff; a supervisor on an admin view).
   { pattern: STAFF_PATH, roles: ['field', 'supervisor', 'admin'], render: () => <NotAllowed /> },
 ];
