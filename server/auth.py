@@ -70,6 +70,8 @@ def login():
     body = login_schema.load(json_body())
     now = utcnow()
     username = body["username"].strip().lower()
+    if len(username) > 64:  # lower-casing can lengthen ("İ"); no such user can exist
+        raise ApiError(401, "invalid_credentials", "Wrong username or password.")
     failures = db.session.execute(
         select(func.count()).where(
             LoginAttempt.username == username,

@@ -19,7 +19,10 @@ def json_body(*, optional: bool = False) -> dict[str, Any]:
         return {}
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than any parser goes: still just bad JSON (§7)
+        data = None
     if data is None:
         raise ApiError(400, "bad_request", "The body is not valid JSON.")
     if not isinstance(data, dict):

@@ -19,6 +19,8 @@ from sync.catalogue import Catalogue, Validator, build_catalogue
 from sync.push import CANONICAL_UUID
 
 PHONE = re.compile(r"^(0\d{9}|\+84\d{9})$")
+# PostgreSQL text cannot hold NUL: refuse it as invalid input rather than fail on it (§7).
+NO_NUL = validate.Regexp(r"\A[^\x00]*\Z", error="Contains a NUL character.")
 
 
 # -- strict field types -------------------------------------------------------------------
@@ -62,6 +64,8 @@ class Text(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("Contains a NUL character.")
         return text.strip()
 
 
@@ -307,16 +311,20 @@ def make_catalogue() -> Catalogue:
 
 
 class LoginSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = fields.String(required=True, validate=[validate.Length(min=1, max=64), NO_NUL])
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    device_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    device_id = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=100), NO_NUL]
+    )
     device_name = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=200)
+        load_default=None, allow_none=True, validate=[validate.Length(max=200), NO_NUL]
     )
 
 
 class PushSchema(Schema):
-    device_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    device_id = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=100), NO_NUL]
+    )
     # Each op is checked by the engine (§4): one bad op is rejected alone, never the batch.
     ops = fields.List(fields.Raw(allow_none=True), required=True)
 
@@ -338,7 +346,7 @@ class RecordListArgs(Schema):
         load_default=None,
         validate=one_of("pending", "approved", "has_issues", "rejected", "edited"),
     )
-    q = fields.String(load_default=None, validate=validate.Length(max=200))
+    q = fields.String(load_default=None, validate=[validate.Length(max=200), NO_NUL])
     updated_since = fields.AwareDateTime(load_default=None)
     created_by = Uuid(load_default=None)
     date_from = fields.Date(load_default=None)

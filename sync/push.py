@@ -73,6 +73,14 @@ def content_hash(op: Any) -> str:
     return hashlib.sha256(text).hexdigest()
 
 
+def short_text(value: Any, length: int) -> str | None:
+    """A value for one of the op log's short text columns, which must take anything a device
+    sends (PostgreSQL refuses NUL and overlong text); the payload keeps it exactly as sent."""
+    if value is None:
+        return None
+    return str(value).replace("\x00", "")[:length]
+
+
 class Rejected(Exception):
     """An op that is rejected (§4): kept with its code and errors, nothing applied."""
 
@@ -238,6 +246,8 @@ class Push:
         client_time = raw.get("client_time")
         if client_time is not None and not isinstance(client_time, str):
             errors["client_time"] = ["Must be a string."]
+        elif client_time is not None and (len(client_time) > 64 or "\x00" in client_time):
+            errors["client_time"] = ["Not a date and time."]
         if errors:
             raise Rejected("validation", errors)
         assert op_id and record_id and isinstance(collection, str)
@@ -589,15 +599,11 @@ class Push:
                 "user_id": self.actor.user_id,
                 "device_id": self.actor.device_id,
                 "received_at": self.now,
-                "client_time": payload.get("client_time")
+                "client_time": short_text(payload.get("client_time"), 64)
                 if isinstance(payload.get("client_time"), str)
                 else None,
-                "collection": str(payload.get("collection"))[:40]
-                if payload.get("collection") is not None
-                else None,
-                "record_id": str(payload.get("id"))[:100]
-                if payload.get("id") is not None
-                else None,
+                "collection": short_text(payload.get("collection"), 40),
+                "record_id": short_text(payload.get("id"), 100),
                 "payload": payload,
                 "payload_hash": digest,
                 "status": result["status"],
