@@ -250,42 +250,6 @@ export function resolveBody(conflict, choices) {
 }
 
 /**
- * Days from `today` to `due` (both `YYYY-MM-DD`); negative when past.
- * @param {string|null|undefined} due
- * @param {string} today
- */
-export function daysLeft(due, today) {
-  if (!due) return null;
-  const ms = Date.parse(`${due}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`);
-  return Math.round(ms / 86_400_000);
-}
-
-/**
- * Campaign days from start to end, each with how many visits were made that day and the running
- * total, for the progress chart.
- * @param {string} startsOn
- * @param {string} endsOn
- * @param {{date: string, visits: number}[]} daily
- */
-export function campaignDays(startsOn, endsOn, daily) {
-  const byDate = new Map(daily.map((d) => [d.date, d.visits]));
-  const days = [];
-  let total = 0;
-  const end = Date.parse(`${endsOn}T00:00:00Z`);
-  for (
-    let at = Date.parse(`${startsOn}T00:00:00Z`);
-    at <= end && days.length < 366;
-    at += 86_400_000
-  ) {
-    const date = new Date(at).toISOString().slice(0, 10);
-    const n = byDate.get(date) ?? 0;
-    total += n;
-    days.push({ date, visits: n, total });
-  }
-  return days;
-}
-
-/**
  * Human size: 1536 → `1,5 KB`.
  * @param {number} bytes
  */

@@ -1,0 +1,159 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { setLanguage } from '../src/i18n.js';
+import { filtersFromSearch } from '../src/ui/staff/filters.js';
+import {
+  displayValue,
+  fieldLabel,
+  fieldSpec,
+  formatBytes,
+  parseTyped,
+  progressTable,
+  recordTitle,
+  resolveBody,
+  reviewBody,
+} from '../src/ui/staff/present.js';
+
+beforeEach(() => setLanguage('vi'));
+
+describe('values as a reader sees them', () => {
+  const lookups = { quarters: new Map([['q1', 'Khu phố 1']]), households: new Map() };
+  it.each([
+    ['support', 'value_vnd', 1500000, '1.500.000 ₫'],
+    ['support', 'kind', 'scholarship', 'Học bổng (khuyến học)'],
+    ['registrations', 'registered_on', '2024-10-12', '12/10/2024'],
+    ['registrations', 'status', 'already_enrolled', 'Đã tham gia từ trước'],
+    ['households', 'categories', ['poor', 'meritorious'], 'Hộ nghèo, Người có công'],
+    ['households', 'quarter_id', 'q1', 'Khu phố 1'],
+    ['households', 'phone', null, '—'],
+    ['visits', 'follow_up_needed', true, 'Có'],
+    ['visits', 'purpose', 'follow_up', 'Theo dõi lại'],
+    ['groups', 'model_status', 'achieved', 'Đạt kiểu mẫu'],
+    ['assessments', 'criteria_met', ['a', 'b'], 'a; b'],
+  ])('%s.%s = %o → %s', (collection, name, value, shown) =>
+    expect(displayValue(fieldSpec(collection, name), value, lookups)).toBe(shown),
+  );
+
+  it('shows datetimes as dd/mm/yyyy hh:mm in local time', () => {
+    expect(displayValue(fieldSpec('visits', 'visited_at'), '2024-10-12T08:30:00+07:00')).toMatch(
+      /^1[12]\/10\/2024 \d\d:30$/,
+    );
+  });
+
+  it('labels fields in Vietnamese, then English', () => {
+    expect(fieldLabel('households', 'head_name')).toBe('Chủ hộ');
+    expect(fieldLabel('assessments', 'criteria_met')).toBe('Tiêu chí đạt');
+    setLanguage('en');
+    expect(fieldLabel('households', 'members_count')).toBe('Members');
+    expect(
+      recordTitle({
+        collection: 'support',
+        fields: { kind: 'cash', value_vnd: 500000, given_on: '2024-10-13' },
+      }),
+    ).toBe('Cash · 500.000 ₫ · 13/10/2024');
+  });
+});
+
+describe('review', () => {
+  it.each([
+    ['approved', '', { status: 'approved', comment: null }],
+    ['has_issues', ' Sai địa chỉ ', { status: 'has_issues', comment: 'Sai địa chỉ' }],
+  ])('%s with %o is sent', (status, comment, body) =>
+    expect(reviewBody(status, comment)).toEqual({ ok: true, body }),
+  );
+  it.each(['has_issues', 'rejected'])('%s needs a comment', (status) =>
+    expect(reviewBody(status, '  ')).toEqual({ ok: false, problem: 'staff_comment_required' }),
+  );
+});
+
+describe('conflict resolution', () => {
+  const conflict = {
+    collection: 'households',
+    kind: 'fields',
+    fields: {
+      phone: { base: '0900000001', server: '0911111111', client: '0922222222' },
+      members_count: { base: 3, server: 4, client: 5 },
+    },
+  };
+
+  it('takes the device for one field and a typed value for another', () => {
+    const made = resolveBody(conflict, {
+      fields: { phone: { pick: 'client' }, members_count: { pick: 'value', text: ' 6 ' } },
+    });
+    expect(made).toEqual({
+      ok: true,
+      body: { choices: { phone: 'client', members_count: { value: 6 } } },
+    });
+  });
+
+  it('names the fields still to choose and the typed values that are not valid', () => {
+    const made = resolveBody(conflict, {
+      fields: { members_count: { pick: 'value', text: 'sáu' } },
+    });
+    expect(made).toEqual({
+      ok: false,
+      missing: ['phone'],
+      invalid: ['members_count'],
+      deletedMissing: false,
+    });
+  });
+
+  it('needs to know whether a delete-vs-edit record stays; its fields are optional if deleted', () => {
+    const del = { ...conflict, kind: 'delete_vs_edit' };
+    expect(resolveBody(del, { fields: {} })).toMatchObject({ ok: false, deletedMissing: true });
+    expect(resolveBody(del, { fields: {}, deleted: true })).toEqual({
+      ok: true,
+      body: { choices: {}, deleted: true },
+    });
+    expect(resolveBody(del, { fields: {}, deleted: false })).toMatchObject({
+      ok: false,
+      missing: ['phone', 'members_count'],
+    });
+  });
+
+  it.each([
+    ['households', 'members_count', '1.500', 1500],
+    ['support', 'value_vnd', '1.500.000 ₫', 1500000],
+    ['households', 'phone', '091 234 5678', '0912345678'],
+    ['households', 'phone', '', null],
+    ['visits', 'follow_up_needed', 'true', true],
+    ['households', 'head_name', '  Nguyễn Văn A ', 'Nguyễn Văn A'],
+  ])('typed %s.%s %o reads as %o', (collection, name, text, value) =>
+    expect(parseTyped(fieldSpec(collection, name), text)).toEqual({ ok: true, value }),
+  );
+});
+
+describe('progress and the queue', () => {
+  it('adds up counts per neighbourhood and in total', () => {
+    const table = progressTable(
+      [
+        { id: 'a', name: 'Khu phố 1' },
+        { id: 'b', name: 'Khu phố 2' },
+      ],
+      [
+        { quarter: 'a', status: 'pending', n: 3 },
+        { quarter: 'a', status: 'approved', n: 2 },
+        { quarter: 'b', status: 'pending', n: 1 },
+        { quarter: 'b', status: 'has_issues', n: 4 },
+      ],
+    );
+    expect(table.rows.map((r) => [r.name, r.total, r.counts.pending])).toEqual([
+      ['Khu phố 1', 5, 3],
+      ['Khu phố 2', 5, 1],
+    ]);
+    expect(table.sum).toEqual({ counts: { pending: 4, approved: 2, has_issues: 4 }, total: 10 });
+  });
+
+  it('keeps the queue filters in the address so Back returns to the same list', () => {
+    expect(filtersFromSearch('?collection=visits&review=edited&q=le+loi&page=2')).toEqual({
+      filters: { collection: 'visits', review: 'edited', q: 'le loi' },
+      page: 2,
+    });
+    expect(filtersFromSearch('?collection=nonsense').filters.collection).toBe('households');
+  });
+
+  it.each([
+    [512, '512 B'],
+    [1536, '1,5 KB'],
+    [5 * 1024 * 1024, '5,0 MB'],
+  ])('%i bytes is %s', (n, s) => expect(formatBytes(n)).toBe(s));
+});
