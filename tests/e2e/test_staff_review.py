@@ -1,0 +1,178 @@
+"""Supervisor review in a real Chromium against `doorstep serve` (issue 4, scenarios 1 and 4)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix} {uuid.uuid4().hex[:6]}"
+
+
+def add_household(page, head_name: str, *, address: str, quarter: str, phone: str = "") -> None:
+    page.get_by_role("link", name="Households").click()
+    page.get_by_role("button", name="Add household").click()
+    page.get_by_label("Head of household").fill(head_name)
+    page.get_by_label("Address").fill(address)
+    page.get_by_label("Neighbourhood").select_option(label=quarter)
+    page.get_by_label("Phone", exact=True).fill(phone)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=head_name)).to_be_visible()
+
+
+def open_in_queue(page, url: str, head_name: str, review: str = "") -> None:
+    """The supervisor finds a household in the review queue (search ignores diacritics) and opens it."""
+    page.goto(f"{url}/review" + (f"?review={review}" if review else ""))
+    page.get_by_label("Search names and addresses (accents optional)").fill(
+        head_name.replace("ễ", "e").replace("ị", "i")  # typed without accents
+    )
+    expect(page.get_by_role("status", name="Records found")).to_have_text("1 records")
+    page.get_by_role("link", name=re.compile(re.escape(head_name))).click()
+    expect(page.get_by_role("heading", name=re.compile(re.escape(head_name)))).to_be_visible()
+
+
+def test_flag_edit_and_approve_round_trip(server, make_worker):
+    worker = make_worker(server, "canbo1")  # field, Khu phố 1 + 2
+    head = unique("Nguyễn Thị Duyệt")
+    add_household(worker.page, head, address="21 Hai Bà Trưng", quarter="Khu phố 1", phone="0901234567")
+    worker.wait_synced()
+
+    supervisor = make_worker(server, "giamsat1")  # supervisor, Khu phố 1–4
+    sp = supervisor.page
+    open_in_queue(sp, server.url, head)
+    comment = "Số điện thoại sai, kiểm tra lại với chủ hộ"
+    sp.get_by_role("button", name="Flag: has issues").click()  # no comment: refused in the app
+    expect(sp.get_by_text("Say what needs fixing.")).to_be_visible()
+    sp.get_by_label("Comment (required to flag or reject)").fill(comment)
+    sp.get_by_role("button", name="Flag: has issues").click()
+    review = sp.get_by_role("region", name="Review")
+    expect(review.get_by_text("Has issues", exact=True)).to_be_visible()
+    expect(review.get_by_text(comment)).to_be_visible()
+    # The history shows the review as a revision, by the supervisor.
+    expect(sp.get_by_text(re.compile(r"Revision 2 · Reviewed"))).to_be_visible()
+
+    # The worker's next sync brings the flag and the comment, and the flagged filter finds it.
+    worker.sync_now()
+    worker.wait_synced()
+    wp = worker.page
+    wp.get_by_role("link", name="Households").click()
+    wp.get_by_label("Flagged by supervisor").check()
+    wp.get_by_role("searchbox").fill(head)
+    wp.get_by_role("link", name=re.compile(re.escape(head))).click()
+    expect(wp.get_by_text("Has issues", exact=True)).to_be_visible()
+    expect(wp.get_by_text(comment)).to_be_visible()
+
+    wp.get_by_role("button", name="Edit").click()
+    wp.get_by_label("Phone", exact=True).fill("0987654321")
+    wp.get_by_role("button", name="Save").click()
+    worker.wait_synced()
+
+    # Back to the supervisor as "edited"; approved there.
+    open_in_queue(sp, server.url, head, review="edited")
+    review = sp.get_by_role("region", name="Review")
+    expect(review.get_by_text("Edited, to be reviewed again", exact=True)).to_be_visible()
+    expect(sp.get_by_role("cell", name="0987654321")).to_be_visible()  # what changed, in the history
+    sp.get_by_role("button", name="Approve").click()
+    expect(review.get_by_text("Approved", exact=True)).to_be_visible()
+
+    worker.sync_now()
+    worker.wait_synced()
+    expect(wp.get_by_text("Approved", exact=True)).to_be_visible()
+    expect(wp.get_by_text("0987654321")).to_be_visible()
+
+
+def test_bulk_approve_from_the_queue(server, make_worker):
+    worker = make_worker(server, "canbo2")  # Khu phố 1 + 3
+    tag = uuid.uuid4().hex[:6]
+    heads = [f"Lê Văn Hàng Loạt {tag} {i}" for i in range(3)]
+    for head in heads:
+        add_household(worker.page, head, address="3 Lê Lợi", quarter="Khu phố 3")
+    worker.wait_synced()
+
+    supervisor = make_worker(server, "giamsat1")
+    sp = supervisor.page
+    sp.goto(f"{server.url}/review?review=pending")
+    sp.get_by_label("Search names and addresses (accents optional)").fill(f"le van hang loat {tag}")
+    expect(sp.get_by_role("status", name="Records found")).to_have_text("3 records")
+    sp.get_by_label("Select page").check()
+    sp.get_by_role("button", name="Approve 3 selected").click()
+    expect(sp.get_by_text("Approved 3 of 3")).to_be_visible()
+    expect(sp.get_by_role("status", name="Records found")).to_have_text("0 records")  # none pending
+
+    admin = server.login("admin")
+    found = admin.get("/records/households", q=f"hang loat {tag}")
+    assert sorted(r["fields"]["head_name"] for r in found["records"]) == heads
+    assert {r["meta"]["review"]["status"] for r in found["records"]} == {"approved"}
+
+
+STAFF_PATHS = ["/review", "/progress", "/review-nominations", "/dashboard", "/conflicts", "/users",
+               "/reference", "/audit"]
+
+
+def test_field_worker_cannot_open_staff_views_and_server_refuses(server, make_worker):
+    worker = make_worker(server, "canbo1")
+    page = worker.page
+    # No way in from the menu.
+    expect(page.get_by_role("navigation", name="Navigation").get_by_role("link")).to_have_count(4)
+    expect(page.get_by_role("link", name="Manage")).to_have_count(0)
+    for path in STAFF_PATHS:
+        page.goto(f"{server.url}{path}")
+        expect(page.get_by_text("You are not allowed to see this.")).to_be_visible()
+        expect(page.get_by_role("heading", level=1)).to_have_count(0)
+
+    token = requests.post(
+        f"{server.url}/api/v1/auth/login",
+        json={"username": "canbo1", "password": PASSWORD},
+        timeout=10,
+    ).json()["token"]
+    admin = server.login("admin")
+    some = admin.get("/records/households", limit=1)["records"][0]
+    users = admin.get("/users")["users"]
+    canbo1 = next(u for u in users if u["username"] == "canbo1")
+    calls = [
+        ("GET", "/records/households", None),
+        ("POST", f"/records/households/{some['id']}/review", {"status": "approved", "comment": None}),
+        ("GET", "/conflicts?status=open", None),
+        ("GET", "/users", None),
+        ("POST", f"/users/{canbo1['id']}/revoke-tokens", {}),
+        ("GET", f"/users/{canbo1['id']}/devices", None),
+        ("GET", "/audit", None),
+    ]
+    for method, path, body in calls:
+        r = requests.request(
+            method,
+            f"{server.url}/api/v1{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert r.status_code == 403, (method, path, r.status_code, r.text)
+        assert r.json()["error"]["code"] == "forbidden"
+    # The refused review changed nothing.
+    assert admin.get(f"/records/households/{some['id']}")["meta"]["review"] == some["meta"]["review"]
+
+
+def test_staff_views_say_they_need_a_connection_offline(server, make_worker):
+    supervisor = make_worker(server, "giamsat1")
+    page = supervisor.page
+    page.get_by_role("link", name="Manage").click()
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    expect(page.get_by_role("status", name="Records found")).to_have_text(re.compile(r"^\d+ records$"))
+    supervisor.go_offline()
+    page.evaluate("window.dispatchEvent(new Event('offline'))")
+    for tab in ("Progress", "Nominations", "Report", "Review"):
+        page.get_by_role("navigation", name="Supervision and admin").get_by_role("link", name=tab).click()
+        expect(page.get_by_role("alert").filter(has_text="Needs a connection")).to_be_visible()
+    # The field screens still work offline.
+    page.get_by_role("link", name="Households").click()
+    expect(page.get_by_role("button", name="Add household")).to_be_visible()
+    supervisor.go_online()
