@@ -8,6 +8,7 @@ through openpyxl's write-only mode into a temporary file that is then sent in ch
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -859,4 +860,10 @@ def stream_file(path: str, chunk: int = 256 * 1024) -> Iterable[bytes]:
             while data := handle.read(chunk):
                 yield data
     finally:
+        remove_file(path)
+
+
+def remove_file(path: str) -> None:
+    """Remove a temporary export file, if it is still there."""
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)

@@ -195,12 +195,15 @@ def raw_export(name: str):
         )
     path = export.write_xlsx(table, collection)
     db.session.commit()
-    return _download(
+    response = _download(
         export.stream_file(path),
         fmt,
         filename,
         **{"X-Doorstep-Rows": str(rows), "Content-Length": str(os.path.getsize(path))},
     )
+    # A response that is never read (HEAD, a client gone early) still removes the file.
+    response.call_on_close(lambda: export.remove_file(path))
+    return response
 
 
 @bp.record_once
