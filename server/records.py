@@ -45,6 +45,8 @@ def _day_start(day: date | None, *, next_day: bool = False) -> datetime | None:
 @require("supervisor", "admin")
 def list_records(collection: str):
     args = query_args(record_list_args)
+    if args["quarter"] and g.actor.quarters is not None and args["quarter"] not in g.actor.quarters:
+        raise ApiError(403, "forbidden", "This neighbourhood is not yours.")
     records, total = engine.list_records(
         db.session,
         g.actor,

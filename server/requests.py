@@ -50,9 +50,13 @@ def check_schema_version() -> None:
 
 
 def query_args(schema: Schema) -> dict[str, Any]:
-    """Parse query parameters; a bad one is a 400 `bad_request` naming it (§7)."""
+    """Parse query parameters; a bad one is a 400 `bad_request` naming it (§7).
+
+    An empty parameter (`?quarter=&review=`, as the spec writes them) means "not given".
+    """
+    given = {name: value for name, value in request.args.items() if value != ""}
     try:
-        return schema.load(request.args.to_dict())
+        return schema.load(given)
     except ValidationError as err:
         raise ApiError(
             400, "bad_request", "A query parameter is not valid.", flatten(err.messages)
