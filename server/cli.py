@@ -1,4 +1,4 @@
-"""The command line (§9): `doorstep init-db | create-user | seed-demo | serve | purge-tombstones`."""
+"""The command line (§9): init-db, create-user, seed-demo, serve, purge-tombstones."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def seed_demo(households: int, random_seed: int) -> None:
         click.echo(
             f"Demo data: {made['households']} households, {made['children']} visits and records."
         )
-    click.echo("Demo sign-ins (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
     for username, role, codes, _ in DEMO_USERS:
         click.echo(f"  {username:<10} {role:<10} {', '.join(codes) or 'all neighbourhoods'}")
 

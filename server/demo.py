@@ -163,7 +163,7 @@ def seed(
     codes = list(quarter_ids)
     children = 0
     made = 0
-    for staff in field_staff + [None]:
+    for staff in [*field_staff, None]:
         # Field staff cover their own neighbourhoods; the admin's office enters the rest.
         if staff is None:
             covered = {q for s in field_staff for q in s.quarters}

@@ -1,4 +1,4 @@
-"""The OpenAPI 3 description (§8), generated with apispec from the schemas that validate requests."""
+"""The OpenAPI 3 description (§8), made with apispec from the schemas that validate requests."""
 
 from __future__ import annotations
 

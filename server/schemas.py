@@ -211,11 +211,11 @@ class RegistrationSchema(Schema):
 
     @validates_schema
     def insured_people(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("kind") == "health_insurance" and data.get("status") == "registered":
-            if (data.get("persons") or 0) < 1:
-                raise ValidationError(
-                    "At least one person for a health insurance registration.", "persons"
-                )
+        insured = data.get("kind") == "health_insurance" and data.get("status") == "registered"
+        if insured and (data.get("persons") or 0) < 1:
+            raise ValidationError(
+                "At least one person for a health insurance registration.", "persons"
+            )
 
 
 class SupportSchema(Schema):

@@ -53,7 +53,7 @@ def merge(
         client_value = patch[name]
         base_value = base.get(name, MISSING)
         server_value = server.get(name, MISSING)
-        if client_value == base_value or client_value == server_value:
+        if client_value in (base_value, server_value):
             # Not changed by the client, or both sides agree: nothing to take.
             continue
         if server_value != base_value:
