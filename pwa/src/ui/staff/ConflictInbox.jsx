@@ -16,6 +16,7 @@ import {
   displayValue,
   fieldLabel,
   fieldSpec,
+  inFormOrder,
   recordTitle,
   resolveBody,
 } from './present.js';
@@ -88,7 +89,7 @@ function OpenConflict({ conflict, onResolved }) {
   const [error, setError] = useState(/** @type {any} */ (null));
   const [busy, setBusy] = useState(false);
   const isDelete = conflict.kind !== 'fields';
-  const names = Object.keys(conflict.fields ?? {});
+  const names = inFormOrder(conflict.collection, Object.keys(conflict.fields ?? {}));
 
   const choose = (/** @type {string} */ name, /** @type {any} */ patch) =>
     setChoices((c) => ({ ...c, [name]: { ...(c[name] ?? { pick: '' }), ...patch } }));
@@ -352,7 +353,7 @@ function ResolvedConflict({ conflict }) {
       </p>
       <Sender conflict={conflict} />
       <ul class="plain">
-        {Object.keys(conflict.fields ?? {}).map((name) => {
+        {inFormOrder(conflict.collection, Object.keys(conflict.fields ?? {})).map((name) => {
           const pick = picks[name];
           const spec = fieldSpec(conflict.collection, name);
           const how =

@@ -70,6 +70,17 @@ export function fieldSpec(collection, name) {
 }
 
 /**
+ * Field names in the order the forms show them (unknown ones last, as given).
+ * @param {string} collection
+ * @param {string[]} names
+ */
+export function inFormOrder(collection, names) {
+  const order = fieldSpecs(collection).map((s) => s.name);
+  const rank = (/** @type {string} */ n) => (order.includes(n) ? order.indexOf(n) : order.length);
+  return [...names].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
  * A field's label; the form labels say "(one per line)" etc., which a reader does not need.
  * @param {string} collection
  * @param {string} name
@@ -225,7 +236,7 @@ export function resolveBody(conflict, choices) {
   const invalid = [];
   const isDeleteKind = conflict.kind === 'delete_vs_edit' || conflict.kind === 'edit_vs_delete';
   const endsDeleted = isDeleteKind ? choices.deleted : undefined;
-  for (const name of Object.keys(conflict.fields || {})) {
+  for (const name of inFormOrder(conflict.collection, Object.keys(conflict.fields || {}))) {
     const c = choices.fields[name];
     // A record that ends deleted keeps its fields as a tombstone; choosing them is optional.
     if (!c || !c.pick) {
