@@ -86,7 +86,8 @@ class Catalogue:
     rules: Mapping[str, CollectionRule]
 
     def __contains__(self, name: object) -> bool:
-        return name in self.rules
+        # Anything a device sends may land here, an object or a list included (§7: no 500).
+        return isinstance(name, str) and name in self.rules
 
     def __getitem__(self, name: str) -> CollectionRule:
         return self.rules[name]
