@@ -304,6 +304,8 @@ def test_health_insurance_registration_needs_a_person(field, household, build):
         {"id": "not-a-uuid"},
         {"op_id": 12},
         {"collection": "people"},
+        {"collection": {}},
+        {"collection": ["households"]},
         {"fields": None},
         {"fields": ["a"]},
         {"base_rev": "1"},
