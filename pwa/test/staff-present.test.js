@@ -3,11 +3,13 @@ import { setLanguage } from '../src/i18n.js';
 import { filtersFromSearch } from '../src/ui/staff/filters.js';
 import {
   displayValue,
+  dueText,
   fieldLabel,
   fieldSpec,
   formatBytes,
   parseTyped,
   progressTable,
+  quarterBars,
   recordTitle,
   resolveBody,
   reviewBody,
@@ -156,4 +158,30 @@ describe('progress and the queue', () => {
     [1536, '1,5 KB'],
     [5 * 1024 * 1024, '5,0 MB'],
   ])('%i bytes is %s', (n, s) => expect(formatBytes(n)).toBe(s));
+});
+
+describe('dashboard', () => {
+  it.each([
+    [5, 'còn 5 ngày'],
+    [0, 'hạn là hôm nay'],
+    [-3, 'quá hạn 3 ngày'],
+    [null, ''],
+  ])('%o days left reads %s', (n, s) => expect(dueText(n)).toBe(s));
+
+  it('scales registration bars to the largest neighbourhood', () => {
+    const reg = (n) => ({ health_insurance: { registered: { households: n } } });
+    const bars = quarterBars(
+      [
+        { name: 'Khu phố 1', registrations: reg(10) },
+        { name: 'Khu phố 2', registrations: reg(5) },
+        { name: 'Khu phố 3', registrations: reg(0) },
+      ],
+      'health_insurance',
+    );
+    expect(bars.map((b) => [b.label, b.value, b.share])).toEqual([
+      ['Khu phố 1', 10, 1],
+      ['Khu phố 2', 5, 0.5],
+      ['Khu phố 3', 0, 0],
+    ]);
+  });
 });

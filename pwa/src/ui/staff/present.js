@@ -301,3 +301,28 @@ export function progressTable(quarters, cells) {
   });
   return { rows, sum: { counts: sumCounts, total: sumTotal } };
 }
+
+/**
+ * Days left until the report is due, in words.
+ * @param {number|null|undefined} days negative once the due date has passed
+ */
+export function dueText(days) {
+  if (days === null || days === undefined) return '';
+  if (days === 0) return t('staff_due_today');
+  return days > 0 ? t('staff_days_left', { n: days }) : t('staff_days_overdue', { n: -days });
+}
+
+/**
+ * Bars for one kind of registration: households newly registered per neighbourhood, as a share of
+ * the largest.
+ * @param {{code?: string, name: string, registrations: Record<string, any>}[]} quarters
+ * @param {string} kind
+ */
+export function quarterBars(quarters, kind) {
+  const values = quarters.map((q) => ({
+    label: q.name,
+    value: q.registrations?.[kind]?.registered?.households ?? 0,
+  }));
+  const max = Math.max(1, ...values.map((v) => v.value));
+  return values.map((v) => ({ ...v, share: v.value / max }));
+}
