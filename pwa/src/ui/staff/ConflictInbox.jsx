@@ -66,7 +66,7 @@ function Sender({ conflict }) {
       {t('staff_sent_by', {
         name: conflict.op?.user?.name ?? '',
         device: conflict.op?.device_id ?? '',
-        at: formatDateTime(conflict.op?.client_time),
+        at: formatDateTime(conflict.op?.client_time) || '—',
         received: formatDateTime(conflict.op?.received_at),
       })}
     </p>

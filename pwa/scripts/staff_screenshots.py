@@ -1,0 +1,83 @@
+"""Screenshots of the supervisor and admin views for the README (docs/screenshots/staff-*.png):
+the review queue, the conflict inbox and the report dashboard, at desktop and phone size, in
+Vietnamese.
+
+Needs a running server with demo data (see scripts/screenshots.py). Makes one open conflict (two
+field workers change the same household) and a few reviews first, through the API.
+    ../.venv/bin/python scripts/staff_screenshots.py http://127.0.0.1:8000
+"""
+
+import sys
+import uuid
+from pathlib import Path
+
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+URL = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+API = f"{URL}/api/v1"
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def login(username):
+    r = requests.post(f"{API}/auth/login", json={"username": username, "password": "doorstep2024"})
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def prepare():
+    """An open conflict and some reviewed records, so the views show what they are for."""
+    admin, sup = login("admin"), login("giamsat1")
+    if requests.get(f"{API}/conflicts?status=open", headers=admin).json()["conflicts"]:
+        return
+    kp1 = next(
+        q["id"]
+        for q in requests.get(f"{API}/records/quarters", headers=admin).json()["records"]
+        if q["fields"]["code"] == "KP1"
+    )
+    households = requests.get(
+        f"{API}/records/households?quarter={kp1}&limit=6", headers=sup
+    ).json()["records"]
+    target = households[0]
+    for user, phone, members in (("canbo1", "0911111111", 4), ("canbo2", "0922222222", 5)):
+        op = {"op_id": str(uuid.uuid4()), "collection": "households", "id": target["id"],
+              "base_rev": target["rev"], "fields": {"phone": phone, "members_count": members}}
+        requests.post(f"{API}/sync/push", headers=login(user),
+                      json={"device_id": f"phone-{user}", "ops": [op]}).raise_for_status()
+    reviews = [("approved", None), ("has_issues", "Thiếu số điện thoại của chủ hộ"),
+               ("approved", None), ("rejected", "Trùng với hộ đã có ở tổ 3")]
+    for h, (status, comment) in zip(households[1:], reviews):
+        requests.post(f"{API}/records/households/{h['id']}/review", headers=sup,
+                      json={"status": status, "comment": comment}).raise_for_status()
+
+
+def shoot(browser, username, path, name, ready):
+    for size, viewport in SIZES.items():
+        ctx = browser.new_context(viewport=viewport, locale="vi-VN", device_scale_factor=1)
+        page = ctx.new_page()
+        page.goto(f"{URL}/?lang=vi")
+        page.get_by_label("Tên đăng nhập").fill(username)
+        page.get_by_label("Mật khẩu").fill("doorstep2024")
+        page.get_by_role("button", name="Đăng nhập").click()
+        expect(page.get_by_role("status", name="Trạng thái đồng bộ")).to_have_text(
+            "0 đang chờ", timeout=60_000
+        )
+        page.goto(f"{URL}{path}")
+        ready(page)
+        page.screenshot(path=str(OUT / f"staff-{name}-{size}.png"))
+        ctx.close()
+
+
+prepare()
+OUT.mkdir(parents=True, exist_ok=True)
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    shoot(browser, "giamsat1", "/review", "review-queue",
+          lambda page: expect(page.get_by_role("status", name="Số hồ sơ")).to_have_text("225 hồ sơ"))
+    shoot(browser, "admin", "/conflicts", "conflict-inbox",
+          lambda page: expect(page.locator("section.conflict-card h2").first).to_contain_text("–"))
+    shoot(browser, "admin", "/dashboard", "dashboard",
+          lambda page: expect(page.get_by_text("Hạn báo cáo: 25/10/2024")).to_be_visible())
+    browser.close()
