@@ -31,6 +31,7 @@ describe('values as a reader sees them', () => {
     ['visits', 'purpose', 'follow_up', 'Theo dõi lại'],
     ['groups', 'model_status', 'achieved', 'Đạt kiểu mẫu'],
     ['assessments', 'criteria_met', ['a', 'b'], 'a; b'],
+    ['households', 'review.status', 'has_issues', 'Cần sửa'],
   ])('%s.%s = %o → %s', (collection, name, value, shown) =>
     expect(displayValue(fieldSpec(collection, name), value, lookups)).toBe(shown),
   );

@@ -60,6 +60,16 @@ export function fieldSpecs(collection) {
  * @param {string} name
  */
 export function fieldSpec(collection, name) {
+  // A review revision lists its changes as `review.status` and `review.comment` (§6 history).
+  if (name === 'review.status')
+    return {
+      name,
+      kind: /** @type {const} */ ('select'),
+      label: 'staff_review_field',
+      enumPrefix: 'review',
+    };
+  if (name === 'review.comment')
+    return { name, kind: /** @type {const} */ ('text'), label: 'review_comment' };
   return (
     fieldSpecs(collection).find((s) => s.name === name) ?? {
       name,
