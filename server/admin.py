@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sync.models import Record, Token, User
 from sync.state import iso
 
-from .auth import hash_password, require, user_to_wire, utcnow
+from .auth import aware, hash_password, require, user_to_wire, utcnow
 from .errors import ApiError
 from .extensions import db
 from .requests import json_body
@@ -131,6 +131,7 @@ def revoke_tokens(user_id: str):
 @require("admin")
 def user_devices(user_id: str):
     user = _user(user_id)
+    now = utcnow()
     tokens = (
         db.session.execute(
             select(Token).where(Token.user_id == user.id).order_by(Token.last_used_at.desc())
@@ -145,7 +146,7 @@ def user_devices(user_id: str):
             "signed_in_at": iso(t.created_at),
             "last_used_at": iso(t.last_used_at),
             "last_sync_at": iso(t.last_sync_at),
-            "active": t.revoked_at is None and t.expires_at is not None,
+            "active": t.revoked_at is None and aware(t.expires_at) > now,
         }
         for t in tokens
     ]

@@ -40,4 +40,9 @@ class FastJSONProvider(DefaultJSONProvider):
         try:
             return orjson.loads(s)
         except orjson.JSONDecodeError:
-            return super().loads(s, **kwargs)  # e.g. integers beyond 64 bits; still strict JSON
+            # e.g. integers beyond 64 bits; NaN and Infinity are not JSON and stay refused.
+            return super().loads(s, parse_constant=_refuse_constant, **kwargs)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
