@@ -12,7 +12,6 @@ after `--big` records exist. Prints figures; never passes or fails on time.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -22,6 +21,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -114,7 +115,7 @@ class Bench:
             response = self.client.get(url, headers=self.headers)
             body = response.get_data()
             size += len(body)
-            page = json.loads(body)
+            page = orjson.loads(body)
             count += len(page["changes"])
             cursor = page["cursor"]
             if not page["more"]:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import orjson
+from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
 
@@ -35,6 +36,15 @@ class FastJSONProvider(DefaultJSONProvider):
             return orjson.dumps(obj).decode()
         except TypeError:
             return super().dumps(obj)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """A JSON response, encoded by orjson (Flask's own passes options that force the slow path)."""
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = orjson.dumps(obj)
+        except TypeError:
+            body = super().dumps(obj).encode()
+        return self._app.response_class(body, mimetype=self.mimetype)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
