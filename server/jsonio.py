@@ -38,7 +38,7 @@ class FastJSONProvider(DefaultJSONProvider):
             return super().dumps(obj)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        """A JSON response, encoded by orjson (Flask's own passes options that force the slow path)."""
+        """A JSON response by orjson (Flask's own passes options that force the slow path)."""
         obj = self._prepare_response_obj(args, kwargs)
         try:
             body = orjson.dumps(obj)

@@ -477,7 +477,7 @@ class Push:
                 select(Record.collection, Record.id).where(
                     Record.household_id == household_id, Record.collection.in_(sorted(CHILDREN))
                 )
-            ).tuples()
+            )
             fresh = [k for k in keys if k not in self.batch.records]
             self.batch.records.update(load_states(self.session, fresh))
         return [

@@ -122,7 +122,7 @@ def user_names(session: Session, user_ids: Iterable[str | None]) -> dict[str, st
     if not ids:
         return {}
     rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
-    return dict(rows.tuples().all())
+    return {user_id: name for user_id, name in rows}
 
 
 def iso(moment: datetime | None) -> str | None:
