@@ -70,7 +70,9 @@ def test_admin_resolves_conflict_and_both_phones_agree(server, make_worker):
     admin = make_worker(server, "admin")
     page = admin.page
     page.get_by_role("link", name="Manage").click()
-    page.get_by_role("navigation", name="Supervision and admin").get_by_role("link", name="Conflicts").click()
+    page.get_by_role("navigation", name="Supervision and admin").get_by_role(
+        "link", name="Conflicts"
+    ).click()
     card = page.locator("section.conflict-card", has_text=head)
     expect(card).to_have_count(1)
     # Base, server and device values side by side, with who sent the device's side.
@@ -135,7 +137,9 @@ def test_stale_conflict_says_reload_and_choose_again(server, make_worker):
     a.page.get_by_role("button", name="Save").click()
     a.wait_synced()
     card.get_by_role("button", name="Resolve").click()
-    expect(card.get_by_role("alert")).to_have_text("The record changed meanwhile. Reload and choose again.")
+    expect(card.get_by_role("alert")).to_have_text(
+        "The record changed meanwhile. Reload and choose again."
+    )
     card.get_by_role("button", name="Reload").click()
     card = page.locator("section.conflict-card", has_text=head)
     expect(card).to_have_count(1)  # still open, to choose again

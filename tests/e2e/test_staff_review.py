@@ -30,7 +30,7 @@ def add_household(page, head_name: str, *, address: str, quarter: str, phone: st
 
 
 def open_in_queue(page, url: str, head_name: str, review: str = "") -> None:
-    """The supervisor finds a household in the review queue (search ignores diacritics) and opens it."""
+    """The supervisor finds a household in the queue (search ignores diacritics) and opens it."""
     page.goto(f"{url}/review" + (f"?review={review}" if review else ""))
     page.get_by_label("Search names and addresses (accents optional)").fill(
         head_name.replace("ễ", "e").replace("ị", "i")  # typed without accents
@@ -43,7 +43,9 @@ def open_in_queue(page, url: str, head_name: str, review: str = "") -> None:
 def test_flag_edit_and_approve_round_trip(server, make_worker):
     worker = make_worker(server, "canbo1")  # field, Khu phố 1 + 2
     head = unique("Nguyễn Thị Duyệt")
-    add_household(worker.page, head, address="21 Hai Bà Trưng", quarter="Khu phố 1", phone="0901234567")
+    add_household(
+        worker.page, head, address="21 Hai Bà Trưng", quarter="Khu phố 1", phone="0901234567"
+    )
     worker.wait_synced()
 
     supervisor = make_worker(server, "giamsat1")  # supervisor, Khu phố 1–4
@@ -80,7 +82,9 @@ def test_flag_edit_and_approve_round_trip(server, make_worker):
     open_in_queue(sp, server.url, head, review="edited")
     review = sp.get_by_role("region", name="Review")
     expect(review.get_by_text("Edited, to be reviewed again", exact=True)).to_be_visible()
-    expect(sp.get_by_role("cell", name="0987654321")).to_be_visible()  # what changed, in the history
+    expect(
+        sp.get_by_role("cell", name="0987654321")
+    ).to_be_visible()  # what changed, in the history
     sp.get_by_role("button", name="Approve").click()
     expect(review.get_by_text("Approved", exact=True)).to_be_visible()
 
@@ -114,8 +118,16 @@ def test_bulk_approve_from_the_queue(server, make_worker):
     assert {r["meta"]["review"]["status"] for r in found["records"]} == {"approved"}
 
 
-STAFF_PATHS = ["/review", "/progress", "/review-nominations", "/dashboard", "/conflicts", "/users",
-               "/reference", "/audit"]
+STAFF_PATHS = [
+    "/review",
+    "/progress",
+    "/review-nominations",
+    "/dashboard",
+    "/conflicts",
+    "/users",
+    "/reference",
+    "/audit",
+]
 
 
 def test_field_worker_cannot_open_staff_views_and_server_refuses(server, make_worker):
@@ -140,7 +152,11 @@ def test_field_worker_cannot_open_staff_views_and_server_refuses(server, make_wo
     canbo1 = next(u for u in users if u["username"] == "canbo1")
     calls = [
         ("GET", "/records/households", None),
-        ("POST", f"/records/households/{some['id']}/review", {"status": "approved", "comment": None}),
+        (
+            "POST",
+            f"/records/households/{some['id']}/review",
+            {"status": "approved", "comment": None},
+        ),
         ("GET", "/conflicts?status=open", None),
         ("GET", "/users", None),
         ("POST", f"/users/{canbo1['id']}/revoke-tokens", {}),
@@ -158,7 +174,9 @@ def test_field_worker_cannot_open_staff_views_and_server_refuses(server, make_wo
         assert r.status_code == 403, (method, path, r.status_code, r.text)
         assert r.json()["error"]["code"] == "forbidden"
     # The refused review changed nothing.
-    assert admin.get(f"/records/households/{some['id']}")["meta"]["review"] == some["meta"]["review"]
+    assert (
+        admin.get(f"/records/households/{some['id']}")["meta"]["review"] == some["meta"]["review"]
+    )
 
 
 def test_staff_views_say_they_need_a_connection_offline(server, make_worker):
@@ -166,11 +184,15 @@ def test_staff_views_say_they_need_a_connection_offline(server, make_worker):
     page = supervisor.page
     page.get_by_role("link", name="Manage").click()
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
-    expect(page.get_by_role("status", name="Records found")).to_have_text(re.compile(r"^\d+ records$"))
+    expect(page.get_by_role("status", name="Records found")).to_have_text(
+        re.compile(r"^\d+ records$")
+    )
     supervisor.go_offline()
     page.evaluate("window.dispatchEvent(new Event('offline'))")
     for tab in ("Progress", "Nominations", "Report", "Review"):
-        page.get_by_role("navigation", name="Supervision and admin").get_by_role("link", name=tab).click()
+        page.get_by_role("navigation", name="Supervision and admin").get_by_role(
+            "link", name=tab
+        ).click()
         expect(page.get_by_role("alert").filter(has_text="Needs a connection")).to_be_visible()
     # The field screens still work offline.
     page.get_by_role("link", name="Households").click()
