@@ -1,8 +1,9 @@
 """The figures of the campaign report (domain.md "The campaign report"), computed in the database.
 
 Every figure comes from a grouped query over `records` (GROUP BY neighbourhood, and kind or status
-where the report splits by them), reading the JSON fields with SQLAlchemy's JSON operators, which
-render as `JSON_EXTRACT` on SQLite and `->>` on PostgreSQL. Nothing is loaded row by row, so the
+where the report splits by them), filtering on indexed columns the engine copies out of the fields
+(`campaign_id`, `dated_on`) and reading the rest with SQLAlchemy's JSON operators, which render as
+`JSON_EXTRACT` on SQLite and `->>` on PostgreSQL. Nothing is loaded row by row, so the
 cost is a few scans of the collections involved, whatever the size of the town.
 
 Which records count, for a campaign C with dates `starts_on..ends_on`:
@@ -53,9 +54,6 @@ REVIEW_FILTERS = (
     "rejected",
     "edited",
 )
-
-# The date a dated record is counted by (ISO text, so comparing strings compares dates).
-DATE_FIELD = {"visits": "visited_at", "registrations": "registered_on", "support": "given_on"}
 
 
 @dataclass(frozen=True)
@@ -194,14 +192,17 @@ class ReportQuery:
         return where
 
     def date_of(self, collection: str) -> ColumnElement[Any]:
-        """The record's date as `YYYY-MM-DD` text (a visit: the local date of `visited_at`)."""
-        return func.substr(_text(Record, DATE_FIELD[collection]), 1, 10)
+        """The record's date as `YYYY-MM-DD` text (a visit: the local date of `visited_at`).
+
+        The engine copies it out of the fields into an indexed column (`dated_on`).
+        """
+        return Record.dated_on
 
     def _tagged(self) -> ColumnElement[bool]:
-        return _text(Record, "campaign_id") == self.campaign.id
+        return Record.campaign_id == self.campaign.id
 
     def _untagged(self) -> ColumnElement[bool]:
-        return _text(Record, "campaign_id").is_(None)
+        return Record.campaign_id.is_(None)
 
     def dated(self, collection: str) -> list[ColumnElement[bool]]:
         """Visits, registrations, support: tagged with the campaign or dated inside it."""

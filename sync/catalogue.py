@@ -33,6 +33,7 @@ class CollectionRule:
     validate: Validator
     references: Mapping[str, str] = field(default_factory=dict)
     search_fields: tuple[str, ...] = ()
+    date_field: str | None = None
 
     def quarter_of(self, record_id: str, fields: Mapping[str, Any]) -> str | None:
         """The neighbourhood of a record of this collection, when its own fields tell it."""
@@ -79,6 +80,14 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The field that dates a record for the campaign report (its first 10 characters).
+DATE_FIELDS: dict[str, str] = {
+    "visits": "visited_at",
+    "registrations": "registered_on",
+    "support": "given_on",
+}
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """Every collection's rule, by name."""
@@ -106,6 +115,7 @@ def build_catalogue(
             validate=validators[name],
             references=REFERENCES.get(name, {}),
             search_fields=SEARCH_FIELDS.get(name, ()),
+            date_field=DATE_FIELDS.get(name),
         )
         for name, scope in SCOPES.items()
     }

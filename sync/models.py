@@ -98,6 +98,8 @@ class Record(Base):
     __table_args__ = (
         Index("ix_records_quarter_seq", "quarter_id", "seq"),
         Index("ix_records_collection_updated", "collection", "updated_at"),
+        Index("ix_records_collection_dated", "collection", "dated_on"),
+        Index("ix_records_collection_campaign", "collection", "campaign_id"),
     )
 
     collection: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -120,6 +122,10 @@ class Record(Base):
     open_conflicts: Mapped[int] = mapped_column(Integer, default=0)
     # Names and addresses without diacritics, lower case: what `q` searches (§6).
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Copied from the fields for the campaign report's filters, so they can use an index:
+    # the campaign it is tagged with, and the day it happened (`YYYY-MM-DD`, local to the visit).
+    campaign_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    dated_on: Mapped[str | None] = mapped_column(String(10))
 
 
 class Revision(Base):

@@ -341,7 +341,7 @@ class Push:
             user_id=self.actor.user_id,
             now=self.now,
             seq=self.next_seq(),
-            search_fields=rule.search_fields,
+            rule=rule,
         )
         self.batch.records[state.key] = state
         self.add_revision(state, "create", changed_fields({}, clean), op.op_id)
@@ -431,7 +431,7 @@ class Push:
         state.updated_by = self.actor.user_id
         if self.actor.role == "field" and state.review_status in FLAGGED:
             state.review_status = "edited"
-        state.refresh_search(rule.search_fields)
+        state.refresh_derived(rule)
         self.touch(state)
         self.add_revision(state, kind, changed_fields(before, state.fields), op_id)
         if state.collection in CHILDREN:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .catalogue import CollectionRule
 from .models import Record, User
 from .text import fold
 
@@ -56,7 +57,7 @@ class RecordState:
         user_id: str,
         now: datetime,
         seq: int,
-        search_fields: Iterable[str],
+        rule: CollectionRule,
     ) -> RecordState:
         """A brand-new record at rev 1."""
         state = cls(
@@ -79,20 +80,26 @@ class RecordState:
                 "review_at": None,
                 "open_conflicts": 0,
                 "search_text": "",
+                "campaign_id": None,
+                "dated_on": None,
             },
             is_new=True,
         )
-        state.refresh_search(search_fields)
+        state.refresh_derived(rule)
         return state
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.collection, self.id)
 
-    def refresh_search(self, search_fields: Iterable[str]) -> None:
-        """Recompute the folded text that `q` searches."""
-        parts = [self.fields.get(name) for name in search_fields]
+    def refresh_derived(self, rule: CollectionRule) -> None:
+        """Recompute the columns copied from the fields: search text, campaign, date."""
+        parts = [self.fields.get(name) for name in rule.search_fields]
         self.search_text = fold(" ".join(str(p) for p in parts if p))
+        campaign = self.fields.get("campaign_id")
+        self.campaign_id = campaign if isinstance(campaign, str) else None
+        day = self.fields.get(rule.date_field) if rule.date_field else None
+        self.dated_on = day[:10] if isinstance(day, str) else None
 
     def row(self) -> dict[str, Any]:
         """The columns, for a bulk INSERT or UPDATE."""
