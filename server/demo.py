@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from faker import Faker
@@ -19,6 +19,7 @@ from sync.models import User
 from sync.push import Actor, push
 
 from .auth import hash_password, utcnow
+from .dates import VN
 from .schemas import catalogue
 
 DEMO_PASSWORD = "doorstep2024"
@@ -39,7 +40,6 @@ CAMPAIGN = {
     "report_due_on": "2024-10-25",
     "active": True,
 }
-VN = timezone(timedelta(hours=7))
 SPONSORS = (
     "Ủy ban MTTQ Việt Nam thị trấn",
     "Hội Chữ thập đỏ",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, g
 
@@ -12,6 +12,7 @@ from sync.catalogue import SCOPES
 
 from .audit import audit
 from .auth import require, utcnow
+from .dates import local_midnight
 from .errors import ApiError
 from .extensions import db
 from .requests import json_body, query_args
@@ -34,11 +35,10 @@ def _record_id(value: str) -> str:
 
 
 def _day_start(day: date | None, *, next_day: bool = False) -> datetime | None:
-    """Midnight UTC of a day (or of the day after, for an inclusive end date)."""
+    """Midnight in Vietnam of a day (or of the day after, for an inclusive end date)."""
     if day is None:
         return None
-    moment = datetime.combine(day, time.min, tzinfo=UTC)
-    return moment + timedelta(days=1) if next_day else moment
+    return local_midnight(day + timedelta(days=1) if next_day else day)
 
 
 @bp.get("/records/<collection>")

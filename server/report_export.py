@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, aliased
 
 from sync.models import Record, User
 
-from .report_figures import VN
+from .dates import VN
 
 FONTS = Path(__file__).parent / "fonts"
 BOM = "\ufeff"

@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, distinct, func, or_, select
@@ -36,7 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from sync.models import Record
 
-VN = timezone(timedelta(hours=7))
+from .dates import local_midnight, local_today
 
 REGISTRATION_KINDS = ("health_insurance", "waste_collection", "clean_water")
 REGISTRATION_STATUSES = ("registered", "already_enrolled", "considering", "declined")
@@ -153,11 +153,6 @@ def _review_condition(review: str) -> ColumnElement[bool] | None:
     return Record.review_status == review
 
 
-def _vn_midnight(day: date) -> datetime:
-    """Midnight in Vietnam of `day`, as UTC (how `created_at` is stored)."""
-    return datetime.combine(day, time.min, tzinfo=VN).astimezone(UTC)
-
-
 class ReportQuery:
     """Builds the WHERE clauses of one report: collection, campaign, period, scope and review."""
 
@@ -227,14 +222,16 @@ class ReportQuery:
         """Nominations tagged with the campaign, or untagged and created during it."""
         c = self.campaign
         created = and_(
-            Record.created_at >= _vn_midnight(c.starts_on),
-            Record.created_at < _vn_midnight(c.ends_on + timedelta(days=1)),
+            Record.created_at >= local_midnight(c.starts_on),
+            Record.created_at < local_midnight(c.ends_on + timedelta(days=1)),
         )
         where = [*self.base("nominations"), or_(self._tagged(), and_(self._untagged(), created))]
         if self.filters.date_from:
-            where.append(Record.created_at >= _vn_midnight(self.filters.date_from))
+            where.append(Record.created_at >= local_midnight(self.filters.date_from))
         if self.filters.date_to:
-            where.append(Record.created_at < _vn_midnight(self.filters.date_to + timedelta(days=1)))
+            where.append(
+                Record.created_at < local_midnight(self.filters.date_to + timedelta(days=1))
+            )
         return where
 
 
@@ -447,7 +444,7 @@ def nominees(session: Session, query: ReportQuery, limit: int = 500) -> list[dic
 
 def vn_today() -> date:
     """Today in Vietnam."""
-    return datetime.now(VN).date()
+    return local_today()
 
 
 def build_report(
