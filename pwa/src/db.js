@@ -39,6 +39,11 @@ export function openDb(name = 'doorstep') {
     outbox: '++seq, &op_id, [collection+id], state',
     meta: 'key',
   });
+  // Version 2: households listed in name order straight from an index (`search` starts with the
+  // folded head name), so the list reads only the rows it shows. No data change needed.
+  db.version(2).stores({
+    records: '[collection+id], collection, [collection+hh], [collection+q], [collection+search]',
+  });
   return db;
 }
 

@@ -1,4 +1,5 @@
 /** Read-only questions the screens ask of the local database. */
+import Dexie from 'dexie';
 import { fold, matchesQuery } from './text.js';
 
 /**
@@ -32,29 +33,49 @@ export async function referenceRecords(db, collection) {
  */
 
 /**
- * Households matching a filter, sorted by head name (diacritics folded).
+ * Households matching a filter, in name order (diacritics folded), at most `limit` of them, and
+ * how many match in all. Reads from the `[collection+search]` index, so the unfiltered list (and
+ * its re-query after every pulled page) only deserializes the rows on screen.
  * @param {import('./db.js').DoorstepDb} db
  * @param {HouseholdFilter} filter
+ * @param {number} [limit]
+ * @returns {Promise<{rows: import('./db.js').LocalRecord[], total: number}>}
  */
-export async function findHouseholds(db, filter) {
-  let rows = await db.records.where('collection').equals('households').toArray();
-  rows = rows.filter((r) => !r.localDelete);
-  if (filter.quarter) rows = rows.filter((r) => r.q === filter.quarter);
-  if (filter.query)
-    rows = rows.filter((r) => matchesQuery(r.search, /** @type {string} */ (filter.query)));
-  if (filter.category)
-    rows = rows.filter((r) => (r.fields.categories || []).includes(filter.category));
-  if (filter.flagged)
-    rows = rows.filter((r) => ['has_issues', 'rejected'].includes(r.server?.meta?.review?.status));
+export async function findHouseholds(db, filter, limit = Infinity) {
+  /** @type {Set<string>|null} */
+  let followUp = null;
   if (filter.followUp) {
     const visits = await db.records.where('collection').equals('visits').toArray();
-    const need = new Set(
-      visits.filter((v) => v.fields.follow_up_needed && !v.localDelete).map((v) => v.hh),
+    followUp = new Set(
+      visits
+        .filter((v) => v.fields.follow_up_needed && !v.localDelete)
+        .map((v) => /** @type {string} */ (v.hh)),
     );
-    rows = rows.filter((r) => need.has(r.id));
   }
-  // `search` starts with the folded head name, so it doubles as the sort key.
-  return rows.sort((a, b) => (a.search < b.search ? -1 : a.search > b.search ? 1 : 0));
+  const query = filter.query?.trim() ? filter.query : '';
+  const filtered = !!(query || filter.category || filter.flagged || followUp || filter.quarter);
+  /** @param {import('./db.js').LocalRecord} r */
+  const keep = (r) =>
+    !r.localDelete &&
+    (!filter.quarter || r.q === filter.quarter) &&
+    (!query || matchesQuery(r.search, query)) &&
+    (!filter.category || (r.fields.categories || []).includes(filter.category)) &&
+    (!filter.flagged || ['has_issues', 'rejected'].includes(r.server?.meta?.review?.status)) &&
+    (!followUp || followUp.has(r.id));
+  const ordered = () =>
+    db.records
+      .where('[collection+search]')
+      .between(['households', Dexie.minKey], ['households', Dexie.maxKey]);
+  const rows = await ordered().filter(keep).limit(limit).toArray();
+  let total = rows.length;
+  if (rows.length >= limit) {
+    // Unfiltered: the index count (a household deleted on this phone but not yet synced may be
+    // counted for a moment); filtered: one more pass over the matches.
+    total = filtered
+      ? await ordered().filter(keep).count()
+      : await db.records.where('collection').equals('households').count();
+  }
+  return { rows, total };
 }
 
 /**

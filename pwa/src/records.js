@@ -84,23 +84,31 @@ export async function refreshRecord(db, collection, id) {
 }
 
 /**
- * Store a record as the server sent it (push result or pull) under any pending patch.
- * Ignores a state older than the one already stored. A tombstone with nothing pending removes
- * the row. Call inside a transaction on records + outbox.
- * @param {import('./db.js').DoorstepDb} db
- * @param {{id: string, collection: string, rev: number, deleted?: boolean, fields: any, meta?: any}} wire
+ * @typedef {{id: string, collection: string, rev: number, deleted?: boolean, fields: any, meta?: any}} WireRecord
+ * @typedef {{row: import('./db.js').LocalRecord|null|undefined, clearOps: number[]}} Outcome
+ *   `row`: the row to store, null to delete it, undefined to leave it as it is.
  */
-export async function storeServerRecord(db, wire) {
-  const key = /** @type {[string, string]} */ ([wire.collection, wire.id]);
-  const current = await db.records.get(key);
-  if (current?.server && current.server.rev > wire.rev) return;
-  const ops = await db.outbox.where('[collection+id]').equals(key).sortBy('seq');
-  await clearResolvedConflicts(db, ops, wire);
+
+/**
+ * What storing a server record means for the local row, given the row and the record's outbox
+ * ops: a pure decision, so that a whole pulled page can be written in bulk.
+ * - an older revision than the stored one changes nothing;
+ * - a tombstone with nothing pending removes the row;
+ * - otherwise the server state is kept under the pending patch;
+ * - a conflict notice ("waiting for admin") is cleared by a newer revision with no open conflict.
+ * @param {import('./db.js').LocalRecord|undefined} current
+ * @param {import('./db.js').OutboxOp[]} ops the record's ops, in outbox order
+ * @param {WireRecord} wire
+ * @returns {Outcome}
+ */
+export function serverRecordOutcome(current, ops, wire) {
+  if (current?.server && current.server.rev > wire.rev) return { row: undefined, clearOps: [] };
+  const resolved = (wire.meta?.open_conflicts ?? 0) === 0;
+  const clearOps = ops
+    .filter((o) => o.state === 'conflict' && resolved && wire.rev > (o.conflict_rev ?? 0))
+    .map((o) => /** @type {number} */ (o.seq));
   const live = ops.filter((o) => o.state !== 'conflict');
-  if (wire.deleted && live.length === 0) {
-    if (current) await db.records.delete(key);
-    return;
-  }
+  if (wire.deleted && live.length === 0) return { row: current ? null : undefined, clearOps };
   const { patch, localDelete } = pendingOverlay(live);
   const server = {
     fields: wire.fields || {},
@@ -108,23 +116,23 @@ export async function storeServerRecord(db, wire) {
     meta: wire.meta ?? null,
     deleted: !!wire.deleted,
   };
-  await db.records.put(buildRecord(wire.collection, wire.id, server, patch, localDelete));
+  return { row: buildRecord(wire.collection, wire.id, server, patch, localDelete), clearOps };
 }
 
 /**
- * A conflict op stays visible ("waiting for admin") until a newer revision of its record says no
- * conflict is open any more.
+ * Store a record as the server sent it (push result or pull) under any pending patch.
+ * Call inside a transaction on records + outbox.
  * @param {import('./db.js').DoorstepDb} db
- * @param {import('./db.js').OutboxOp[]} ops
- * @param {{rev: number, meta?: any}} wire
+ * @param {WireRecord} wire
  */
-async function clearResolvedConflicts(db, ops, wire) {
-  if ((wire.meta?.open_conflicts ?? 0) !== 0) return;
-  for (const op of ops) {
-    if (op.state === 'conflict' && wire.rev > (op.conflict_rev ?? 0) && op.seq != null) {
-      await db.outbox.delete(op.seq);
-    }
-  }
+export async function storeServerRecord(db, wire) {
+  const key = /** @type {[string, string]} */ ([wire.collection, wire.id]);
+  const current = await db.records.get(key);
+  const ops = await db.outbox.where('[collection+id]').equals(key).sortBy('seq');
+  const { row, clearOps } = serverRecordOutcome(current, ops, wire);
+  if (clearOps.length) await db.outbox.bulkDelete(clearOps);
+  if (row === null) await db.records.delete(key);
+  else if (row) await db.records.put(row);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { getMeta, isQuotaError, setMeta } from './db.js';
 import { applyPushResults, returnToPending, takeBatch, toWire } from './outbox.js';
-import { evictRecord, storeServerRecord } from './records.js';
+import { buildRecord, serverRecordOutcome } from './records.js';
 
 /**
  * How an error affects syncing.
@@ -64,21 +64,52 @@ export async function pushOutbox(db, api, opts) {
 
 /**
  * Store one pulled page and the cursor after it, in one transaction: the cursor never moves past
- * a change that is not stored.
+ * a change that is not stored. Rows are read and written in bulk (a first sync of a large
+ * neighbourhood is tens of thousands of records).
  * @param {import('./db.js').DoorstepDb} db
  * @param {{changes: any[], cursor: string}} page
  */
 export async function applyPullPage(db, page) {
+  const changes = page.changes || [];
   await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
-    for (const change of page.changes || []) {
-      if (change.op === 'evict') {
-        await evictRecord(db, change.collection, change.id);
-      } else if (change.record) {
-        const record = { collection: change.collection, id: change.id, ...change.record };
-        if (change.op === 'delete') record.deleted = true;
-        await storeServerRecord(db, record);
-      }
+    const keys = changes.map((c) => /** @type {[string, string]} */ ([c.collection, c.id]));
+    const existing = await db.records.bulkGet(keys);
+    /** @type {Map<string, import('./db.js').OutboxOp[]>} */
+    const opsByRecord = new Map();
+    for (const op of await db.outbox.orderBy('seq').toArray()) {
+      const k = `${op.collection}/${op.id}`;
+      opsByRecord.set(k, [...(opsByRecord.get(k) || []), op]);
     }
+    /** @type {import('./db.js').LocalRecord[]} */
+    const puts = [];
+    /** @type {[string, string][]} */
+    const deletes = [];
+    /** @type {number[]} */
+    const clearOps = [];
+    changes.forEach((change, i) => {
+      const current = existing[i];
+      const ops = opsByRecord.get(`${change.collection}/${change.id}`) || [];
+      if (change.op === 'evict') {
+        // Outbox ops are never dropped silently: with some left, the row stays, server part gone.
+        if (!current) return;
+        if (ops.length === 0) deletes.push(keys[i]);
+        else
+          puts.push(
+            buildRecord(change.collection, change.id, null, current.patch, current.localDelete),
+          );
+        return;
+      }
+      if (!change.record) return;
+      const wire = { ...change.record, collection: change.collection, id: change.id };
+      if (change.op === 'delete') wire.deleted = true;
+      const outcome = serverRecordOutcome(current, ops, wire);
+      clearOps.push(...outcome.clearOps);
+      if (outcome.row === null) deletes.push(keys[i]);
+      else if (outcome.row) puts.push(outcome.row);
+    });
+    if (clearOps.length) await db.outbox.bulkDelete(clearOps);
+    if (deletes.length) await db.records.bulkDelete(deletes);
+    if (puts.length) await db.records.bulkPut(puts);
     await setMeta(db, 'cursor', page.cursor);
   });
 }
@@ -110,20 +141,32 @@ export async function pullChanges(db, api, opts) {
   let cursor = await getMeta(db, 'cursor');
   let applied = 0;
   let restarted = false;
+  /** @type {Promise<any>|null} */
+  let prefetched = null;
   for (;;) {
     let page;
     try {
-      page = await api.pull(cursor, opts.pageSize);
+      page = await (prefetched ?? api.pull(cursor, opts.pageSize));
     } catch (err) {
       if (classifyError(err) === 'resync' && !restarted) {
         restarted = true;
+        prefetched = null;
         await resetForFullResync(db);
         cursor = undefined;
         continue;
       }
       throw err;
     }
-    await applyPullPage(db, page);
+    // Ask for the next page while this one is stored (outside the transaction); the cursor still
+    // only moves once a page is stored, in order.
+    prefetched = page.more ? api.pull(page.cursor, opts.pageSize) : null;
+    prefetched?.catch(() => {}); // handled when awaited above
+    try {
+      await applyPullPage(db, page);
+    } catch (err) {
+      prefetched = null;
+      throw err;
+    }
     applied += (page.changes || []).length;
     cursor = page.cursor;
     opts.onProgress?.(applied);

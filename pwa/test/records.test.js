@@ -85,3 +85,30 @@ describe('pending-patch overlay', () => {
     expect((await db.records.get(['households', H]))?.server).toBeNull();
   });
 });
+
+describe('household list', () => {
+  const hid = (n) => `0190a000-0000-7000-8000-${String(n).padStart(12, '0')}`;
+  it('lists in folded name order, limited, with the full count, and searches without diacritics', async () => {
+    const { findHouseholds } = await import('../src/queries.js');
+    const db = freshDb();
+    const names = ['Đỗ Văn Bình', 'Nguyễn Thị Hoa', 'An Văn Cư', 'Bùi Thị Dung', 'Nguyễn Văn An'];
+    for (const [i, head_name] of names.entries()) {
+      await store(db, {
+        collection: 'households',
+        id: hid(i),
+        rev: 1,
+        fields: household({ head_name }),
+        meta: {},
+      });
+    }
+    const firstTwo = await findHouseholds(db, {}, 2);
+    expect(firstTwo.rows.map((r) => r.fields.head_name)).toEqual(['An Văn Cư', 'Bùi Thị Dung']);
+    expect(firstTwo.total).toBe(5);
+    const nguyen = await findHouseholds(db, { query: 'nguyen' }, 50);
+    expect(nguyen.rows.map((r) => r.fields.head_name)).toEqual(['Nguyễn Thị Hoa', 'Nguyễn Văn An']);
+    expect(nguyen.total).toBe(2);
+    expect((await findHouseholds(db, { query: 'do van' }, 1)).rows[0].fields.head_name).toBe(
+      'Đỗ Văn Bình',
+    );
+  });
+});

@@ -36,6 +36,28 @@ CHROMIUM_ARGS = [
 PASSWORD = "doorstep2024"  # every demo user made by `doorstep seed-demo`
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000
+# True once the app has finished a sync (it stores the time of the last successful one).
+# page.wait_for_function would take the returned Promise itself as truthy: poll with evaluate.
+HAS_SYNCED = """() => new Promise((resolve) => {
+  const req = indexedDB.open('doorstep');
+  req.onsuccess = () => {
+    const db = req.result;
+    if (!db.objectStoreNames.contains('meta')) { db.close(); return resolve(false); }
+    const get = db.transaction('meta').objectStore('meta').get('last_sync');
+    get.onsuccess = () => { resolve(!!get.result); db.close(); };
+    get.onerror = () => { resolve(false); db.close(); };
+  };
+  req.onerror = () => resolve(false);
+})"""
+
+
+def wait_until_synced_once(page, timeout_s: float) -> None:
+    """Wait until the app has completed its first sync."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(HAS_SYNCED):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not complete a sync")
+        time.sleep(0.1)
 
 
 def _doorstep() -> str:
@@ -217,6 +239,7 @@ class Worker:
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.get_by_role("button", name="Add household").wait_for()
+        wait_until_synced_once(page, TIMEOUT_MS / 1000)
         self.wait_synced()
         # The service worker must be active before going offline, or a reload has nothing to load.
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")

@@ -205,6 +205,10 @@ def test_server_killed_during_sync_everything_arrives_once(own_server, make_work
 
     w.context.route("**/api/v1/sync/push", die_after_applying)
     w.go_online()  # the app syncs by itself when the connection comes back
+    for _ in range(200):
+        if killed:
+            break
+        w.page.wait_for_timeout(100)  # lets Playwright run the route handler
     expect(w.page.get_by_role("button", name="Sync now")).to_be_enabled()
     expect(w.status).to_have_text(re.compile(r"^6 waiting"))
     assert killed == [True]

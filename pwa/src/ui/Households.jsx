@@ -19,10 +19,11 @@ export function HouseholdList({ user }) {
   const [flagged, setFlagged] = useState(false);
   const [shown, setShown] = useState(PAGE);
   const status = useEngineStatus(sync);
-  const rows = useLive(
-    () => findHouseholds(db, { query, category, followUp, flagged }),
-    [query, category, followUp, flagged],
+  const found = useLive(
+    () => findHouseholds(db, { query, category, followUp, flagged }, shown),
+    [query, category, followUp, flagged, shown],
   );
+  const rows = found?.rows;
   const quarters = useLive(() => quartersInScope(db, user), [user], []) ?? [];
   const pending = useLive(() => outboxByRecord(db), [], new Map()) ?? new Map();
   const quarterName = (/** @type {string} */ id) => quarters.find((q) => q.id === id)?.name ?? '';
@@ -81,9 +82,9 @@ export function HouseholdList({ user }) {
         <p class="muted">{status.running ? t('first_sync') : t('no_households')}</p>
       ) : (
         <>
-          <p class="muted">{t('n_households', { n: rows.length })}</p>
+          <p class="muted">{t('n_households', { n: found?.total ?? rows.length })}</p>
           <ul class="cards" aria-label={t('households')}>
-            {rows.slice(0, shown).map((h) => {
+            {rows.map((h) => {
               const ops = pending.get(`households/${h.id}`) || [];
               const review = h.server?.meta?.review?.status;
               return (
@@ -111,7 +112,7 @@ export function HouseholdList({ user }) {
               );
             })}
           </ul>
-          {rows.length > shown && (
+          {(found?.total ?? 0) > rows.length && (
             <button type="button" class="secondary wide" onClick={() => setShown(shown + PAGE)}>
               {t('show_more')}
             </button>

@@ -1,0 +1,254 @@
+"""Field-app figures in Chromium (issue 3): initial JS size gzipped; first sync of ~10,000
+households and their child records into IndexedDB; time to open the app offline with 2,000
+households. The browser parts run without and with 4x CPU throttling
+(CDP `Emulation.setCPUThrottlingRate`). Prints figures; never passes or fails on time.
+
+    cd pwa && npm run build && cd .. && .venv/bin/python bench/pwa_bench.py [--households 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+DIST = ROOT / "pwa" / "dist"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "doorstep2024"
+# True once the app has finished a sync (it stores the time of the last successful one).
+# page.wait_for_function would take the returned Promise itself as truthy: poll with evaluate.
+HAS_SYNCED = """() => new Promise((resolve) => {
+  const req = indexedDB.open('doorstep');
+  req.onsuccess = () => {
+    const db = req.result;
+    if (!db.objectStoreNames.contains('meta')) { db.close(); return resolve(false); }
+    const get = db.transaction('meta').objectStore('meta').get('last_sync');
+    get.onsuccess = () => { resolve(!!get.result); db.close(); };
+    get.onerror = () => { resolve(false); db.close(); };
+  };
+  req.onerror = () => resolve(false);
+})"""
+
+
+def wait_until_synced_once(page, timeout_s: float) -> None:
+    """Wait until the app has completed its first sync."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(HAS_SYNCED):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not complete a sync")
+        time.sleep(0.1)
+
+
+# Records the first time a household card is on screen, and the longest main-thread task.
+PROBE = """
+window.__bench = { firstCard: null, longest: 0 };
+new MutationObserver((_, obs) => {
+  if (document.querySelector('.cards li')) {
+    window.__bench.firstCard = performance.now();
+    obs.disconnect();
+  }
+}).observe(document, { childList: true, subtree: true });
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      window.__bench.longest = Math.max(window.__bench.longest, e.duration);
+  }).observe({ type: 'longtask', buffered: true });
+} catch (e) {}
+"""
+
+COUNT_LOCAL = """() => new Promise((resolve, reject) => {
+  const req = indexedDB.open('doorstep');
+  req.onsuccess = () => {
+    const c = req.result.transaction('records').objectStore('records').count();
+    c.onsuccess = () => { resolve(c.result); req.result.close(); };
+    c.onerror = () => reject(c.error);
+  };
+  req.onerror = () => reject(req.error);
+})"""
+
+
+def doorstep() -> str:
+    exe = Path(sys.executable).with_name("doorstep")
+    return str(exe) if exe.exists() else (shutil.which("doorstep") or "doorstep")
+
+
+class Server:
+    """A seeded `doorstep serve` on a temporary SQLite file."""
+
+    def __init__(self, households: int) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="doorstep-bench-"))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "DOORSTEP_DATABASE_URL": f"sqlite:///{self.dir / 'db.sqlite'}"}
+        self.log = open(self.dir / "server.log", "ab")  # noqa: SIM115
+        started = time.monotonic()
+        for args in (["init-db"], ["seed-demo", "--households", str(households)]):
+            subprocess.run(
+                [doorstep(), *args], env=self.env, check=True, stdout=self.log, stderr=self.log
+            )
+        self.seed_seconds = time.monotonic() - started
+        self.proc = subprocess.Popen(
+            [doorstep(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            stdout=self.log,
+            stderr=self.log,
+        )
+        for _ in range(300):
+            try:
+                if requests.get(f"{self.url}/api/v1/health", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def counts(self) -> dict[str, int]:
+        token = requests.post(
+            f"{self.url}/api/v1/auth/login",
+            json={"username": "admin", "password": PASSWORD},
+            timeout=10,
+        ).json()["token"]
+        out: dict[str, int] = {}
+        for c in ("households", "visits", "registrations", "support", "assessments"):
+            r = requests.get(
+                f"{self.url}/api/v1/records/{c}",
+                params={"limit": 1},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=60,
+            )
+            out[c] = r.json()["total"]
+        return out
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(10)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def js_size() -> None:
+    html = (DIST / "index.html").read_text()
+    initial = re.findall(r'<script[^>]+src="/([^"]+)"', html) + re.findall(
+        r'<link[^>]+rel="modulepreload"[^>]+href="/([^"]+)"', html
+    )
+    css = re.findall(r'<link[^>]+rel="stylesheet"[^>]+href="/([^"]+)"', html)
+
+    def gz(paths: list[str]) -> tuple[int, int]:
+        raw = sum((DIST / p).stat().st_size for p in paths)
+        return raw, sum(len(gzip.compress((DIST / p).read_bytes(), 9)) for p in paths)
+
+    raw, packed = gz(initial)
+    craw, cpacked = gz(css)
+    print(
+        f"initial JS: {raw / 1024:.1f} KiB, {packed / 1024:.1f} KiB gzipped ({', '.join(initial)})"
+    )
+    print(f"initial CSS: {craw / 1024:.1f} KiB, {cpacked / 1024:.1f} KiB gzipped")
+    sw = DIST / "sw.js"
+    print(f"service worker: {len(gzip.compress(sw.read_bytes(), 9)) / 1024:.1f} KiB gzipped")
+
+
+def new_page(browser, rate: int):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    page = ctx.new_page()
+    page.set_default_timeout(600_000)
+    page.add_init_script(PROBE)
+    if rate > 1:
+        ctx.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": rate})
+    return ctx, page
+
+
+def first_sync(browser, server: Server, rate: int) -> None:
+    ctx, page = new_page(browser, rate)
+    page.goto(f"{server.url}/?lang=en")
+    page.get_by_label("Username", exact=True).fill("admin")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    started = time.monotonic()
+    page.get_by_role("button", name="Sign in").click()
+    wait_until_synced_once(page, 1800)
+    seconds = time.monotonic() - started
+    local = page.evaluate(COUNT_LOCAL)
+    longest = page.evaluate("window.__bench.longest")
+    print(
+        f"  first sync, CPU x{rate}: {seconds:.1f} s for {local} records "
+        f"({local / seconds:.0f} records/s); longest main-thread task {longest:.0f} ms"
+    )
+    ctx.close()
+
+
+def open_offline(browser, server: Server, rate: int, runs: int = 3) -> None:
+    ctx, page = new_page(browser, 1)
+    page.goto(f"{server.url}/?lang=en")
+    page.get_by_label("Username", exact=True).fill("admin")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    wait_until_synced_once(page, 1800)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    local = page.evaluate(COUNT_LOCAL)
+    ctx.set_offline(True)
+    ctx.route("**/*", lambda route: route.abort("internetdisconnected"))
+    if rate > 1:
+        ctx.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": rate})
+    times = []
+    for _ in range(runs):
+        page.reload()
+        page.wait_for_function("window.__bench && window.__bench.firstCard !== null")
+        times.append(page.evaluate("window.__bench.firstCard"))
+    ctx.close()
+    shown = ", ".join(f"{t:.0f}" for t in times)
+    print(
+        f"  open offline, CPU x{rate}: first household on screen after {min(times):.0f} ms "
+        f"(runs: {shown} ms; {local} records on the phone)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--households", type=int, default=10_000)
+    parser.add_argument("--offline-households", type=int, default=2_000)
+    args = parser.parse_args()
+    if not (DIST / "index.html").exists():
+        sys.exit("pwa/dist is missing: cd pwa && npm ci && npm run build")
+    js_size()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        big = Server(args.households)
+        try:
+            print(f"server with {big.counts()} (seeded in {big.seed_seconds:.0f} s)")
+            for rate in (1, 4):
+                first_sync(browser, big, rate)
+        finally:
+            big.stop()
+        small = Server(args.offline_households)
+        try:
+            print(f"server with {small.counts()}")
+            for rate in (1, 4):
+                open_offline(browser, small, rate)
+        finally:
+            small.stop()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
