@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from server import create_app
-from server.auth import hash_password
 from server.cli import apply_migrations
 from server.extensions import db
 from server.schemas import catalogue
-from sync.models import User
+from server.testing import ADMIN_URL, temporary_postgres
+from server.users import add_user
 from sync.push import Actor, push
 
 PASSWORD = "bench-password"
@@ -39,27 +40,16 @@ BATCH = 500
 START = date(2024, 10, 12)
 
 
-def postgres_url() -> tuple[str, Callable[[], None]] | None:
-    """A fresh PostgreSQL database, and how to drop it; None when none is reachable."""
+def postgres_database() -> AbstractContextManager[str] | None:
+    """A throwaway PostgreSQL database, or None (said on screen) when none is reachable."""
     try:
         import psycopg
 
-        name = f"doorstep_report_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
-        ) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:  # reported, and the PostgreSQL run is left out
+        psycopg.connect(ADMIN_URL, connect_timeout=3).close()
+    except Exception as exc:  # reported, and the PostgreSQL column is left out
         print(f"(PostgreSQL not reachable, skipped: {exc})")
         return None
-
-    def drop() -> None:
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", drop
+    return temporary_postgres("doorstep_report_bench")
 
 
 def op(collection: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -159,20 +149,7 @@ def run(url: str, records: int) -> None:
     with app.app_context():
         apply_migrations()
         now = datetime.now(UTC)
-        admin_id = str(uuid.uuid4())
-        db.session.add(
-            User(
-                id=admin_id,
-                username="admin",
-                display_name="Admin",
-                role="admin",
-                quarters=[],
-                password_hash=hash_password(PASSWORD),
-                active=True,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        admin_id = add_user(db.session, "admin", PASSWORD, role="admin").id
         db.session.commit()
         admin = Actor(admin_id, "admin", None, "bench")
         quarter_ops = [
@@ -232,14 +209,11 @@ def main() -> None:
         print(f"SQLite, {args.records} records")
         run(f"sqlite:///{Path(folder) / 'bench.db'}", args.records)
     if not args.skip_postgres:
-        found = postgres_url()
-        if found:
-            url, drop = found
-            try:
+        database = postgres_database()
+        if database:
+            with database as url:
                 print(f"PostgreSQL, {args.records} records")
                 run(url, args.records)
-            finally:
-                drop()
 
 
 if __name__ == "__main__":

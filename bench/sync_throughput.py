@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,9 @@ from server import create_app
 from server.cli import apply_migrations
 from server.extensions import db
 from server.schemas import catalogue
-from sync.models import Record, User
+from server.testing import ADMIN_URL, temporary_postgres
+from server.users import add_user
+from sync.models import Record
 from sync.push import Actor, push
 from sync.text import fold
 
@@ -40,27 +42,16 @@ PASSWORD = "bench-password"
 BATCH = 500
 
 
-def postgres_url() -> tuple[str, Callable[[], None]] | None:
-    """A fresh PostgreSQL database, and how to drop it; None when none is reachable."""
+def postgres_database() -> AbstractContextManager[str] | None:
+    """A throwaway PostgreSQL database, or None (said on screen) when none is reachable."""
     try:
         import psycopg
 
-        name = f"doorstep_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
-        ) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        psycopg.connect(ADMIN_URL, connect_timeout=3).close()
     except Exception as exc:  # reported, and the PostgreSQL column is left out
         print(f"(PostgreSQL not reachable, skipped: {exc})")
         return None
-
-    def drop() -> None:
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", drop
+    return temporary_postgres("doorstep_bench")
 
 
 class Bench:
@@ -72,23 +63,7 @@ class Bench:
         self.client = self.app.test_client()
         with self.app.app_context():
             apply_migrations()
-            now = datetime.now(UTC)
-            self.admin_id = str(uuid.uuid4())
-            from server.auth import hash_password
-
-            db.session.add(
-                User(
-                    id=self.admin_id,
-                    username="bench",
-                    display_name="Bench",
-                    role="admin",
-                    quarters=[],
-                    password_hash=hash_password(PASSWORD),
-                    active=True,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            self.admin_id = add_user(db.session, "bench", PASSWORD, role="admin").id
             db.session.commit()
         token = self.client.post(
             "/api/v1/auth/login",
@@ -240,16 +215,13 @@ def main() -> None:
         results["SQLite"] = measure(
             Bench("SQLite", f"sqlite:///{tmp}/bench.db"), args.records, args.big
         )
-    if not args.skip_postgres and (found := postgres_url()):
-        url, drop = found
-        try:
+    if not args.skip_postgres and (database := postgres_database()):
+        with database as url:
             print("PostgreSQL …", flush=True)
             bench = Bench("PostgreSQL", url)
             results["PostgreSQL"] = measure(bench, args.records, args.big)
             with bench.app.app_context():
                 db.engine.dispose()
-        finally:
-            drop()
 
     labels = list(next(iter(results.values())))
     columns = list(results)

@@ -16,6 +16,7 @@ from .errors import ApiError
 from .extensions import db
 from .requests import json_body
 from .schemas import user_create_schema, user_patch_schema
+from .users import add_user
 
 bp = Blueprint("admin", __name__)
 
@@ -79,19 +80,14 @@ def create_user():
         raise ApiError(
             409, "username_taken", "That username is taken.", {"username": ["Already taken."]}
         )
-    now = utcnow()
-    user = User(
-        id=str(uuid.uuid4()),
-        username=username,
-        display_name=body["display_name"],
+    user = add_user(
+        db.session,
+        username,
+        body["password"],
         role=body["role"],
+        display_name=body["display_name"],
         quarters=_check_quarters(body["quarters"]),
-        password_hash=hash_password(body["password"]),
-        active=True,
-        created_at=now,
-        updated_at=now,
     )
-    db.session.add(user)
     db.session.commit()
     return user_to_wire(user), 201
 

@@ -55,7 +55,7 @@ def create_user(
     password: str | None,
 ) -> None:
     """Create a user (the first admin, for instance)."""
-    from .auth import hash_password, utcnow
+    from .users import add_user
 
     if password is None:
         password = (
@@ -78,19 +78,13 @@ def create_user(
     unknown = [c for c in quarters if c not in codes]
     if unknown:
         raise click.ClickException(f"Unknown neighbourhood code(s): {', '.join(unknown)}")
-    now = utcnow()
-    db.session.add(
-        User(
-            id=str(uuid.uuid4()),
-            username=username,
-            display_name=display_name or username,
-            role=role,
-            quarters=[codes[c] for c in quarters],
-            password_hash=hash_password(password),
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
+    add_user(
+        db.session,
+        username,
+        password,
+        role=role,
+        display_name=display_name,
+        quarters=[codes[c] for c in quarters],
     )
     db.session.commit()
     click.echo(f"Created {role} {username!r}.")

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from sync.models import User
 from sync.push import Actor, push
 
-from .auth import hash_password, utcnow
+from .auth import utcnow
 from .dates import VN
 from .schemas import catalogue
+from .users import add_user
 
 DEMO_PASSWORD = "doorstep2024"
 # username, role, neighbourhood codes, display name (None: a Faker name)
@@ -100,24 +101,11 @@ def seed(
     fake.seed_instance(random_seed)
     seeder = Seeder(session, rng, fake)
 
-    now = utcnow()
     users: dict[str, User] = {}
-    admin_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-    admin = Actor(admin_id, "admin", None, "seed-demo")
-    session.add(
-        User(
-            id=admin_id,
-            username="admin",
-            display_name=DEMO_USERS[0][3],
-            role="admin",
-            quarters=[],
-            password_hash=hash_password(DEMO_PASSWORD),
-            active=True,
-            created_at=now,
-            updated_at=now,
-        )
+    admin_user = add_user(
+        session, "admin", DEMO_PASSWORD, role="admin", display_name=DEMO_USERS[0][3]
     )
-    session.flush()
+    admin = Actor(admin_user.id, "admin", None, "seed-demo")
 
     quarter_ops = [
         seeder.op("quarters", {"code": f"KP{n}", "name": f"Khu phố {n}"}) for n in range(1, 9)
@@ -144,18 +132,14 @@ def seed(
     campaign_id = seeder.push(admin, [seeder.op("campaigns", CAMPAIGN)])[0]
 
     for username, role, codes, display in DEMO_USERS[1:]:
-        user = User(
-            id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            username=username,
-            display_name=display or person_name(fake, rng),
+        user = add_user(
+            session,
+            username,
+            DEMO_PASSWORD,
             role=role,
+            display_name=display or person_name(fake, rng),
             quarters=[quarter_ids[c] for c in codes],
-            password_hash=hash_password(DEMO_PASSWORD),
-            active=True,
-            created_at=now,
-            updated_at=now,
         )
-        session.add(user)
         users[username] = user
     session.flush()
 

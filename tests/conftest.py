@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 ADMIN_PASSWORD = "admin-password"
 PASSWORD = "secret-password"
 TEST_CONFIG = {
@@ -38,18 +36,14 @@ def _sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _postgres_url() -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
+    pytest.importorskip("psycopg")
+    from server.testing import PostgresUnavailable, temporary_postgres
+
     try:
-        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at 127.0.0.1:5432 ({exc}); skipping its tests")
-    name = f"doorstep_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        with temporary_postgres() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.skip(f"{exc}; skipping its tests")
 
 
 @pytest.fixture(
@@ -211,25 +205,11 @@ def anonymous(client) -> Api:
 @pytest.fixture
 def admin(app, client) -> Api:
     """The first admin, made as the CLI would (there is no one yet to call POST /users)."""
-    from server.auth import hash_password
     from server.extensions import db
-    from sync.models import User
+    from server.users import add_user
 
-    now = datetime.now(UTC)
     with app.app_context():
-        db.session.add(
-            User(
-                id=new_id(),
-                username="admin",
-                display_name="Văn phòng",
-                role="admin",
-                quarters=[],
-                password_hash=hash_password(ADMIN_PASSWORD),
-                active=True,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        add_user(db.session, "admin", ADMIN_PASSWORD, role="admin", display_name="Văn phòng")
         db.session.commit()
     return login(client, "admin", ADMIN_PASSWORD, device_id="admin-desktop")
 

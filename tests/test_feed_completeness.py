@@ -23,11 +23,12 @@ from pathlib import Path
 import pytest
 import requests
 
-psycopg = pytest.importorskip("psycopg")
+pytest.importorskip("psycopg")
+
+from server.testing import PostgresUnavailable, temporary_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 DOORSTEP = str(Path(sys.executable).parent / "doorstep")
-ADMIN_URL = os.environ.get("DOORSTEP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "completeness-pw"
 SERVERS = 3
 WRITERS = 4
@@ -47,17 +48,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
     try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}: {exc}")
-    name = f"doorstep_feed_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+        with temporary_postgres("doorstep_feed") as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")

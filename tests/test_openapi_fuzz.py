@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -37,27 +36,13 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", APP)
 
 @pytest.fixture(scope="module")
 def fuzz_app():
-    from server.auth import hash_password
     from server.cli import apply_migrations
     from server.extensions import db
-    from sync.models import User
+    from server.users import add_user
 
-    now = datetime.now(UTC)
     with APP.app_context():
         apply_migrations()
-        db.session.add(
-            User(
-                id=str(uuid.uuid4()),
-                username="admin",
-                display_name="Văn phòng",
-                role="admin",
-                quarters=[],
-                password_hash=hash_password(ADMIN_PASSWORD),
-                active=True,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        add_user(db.session, "admin", ADMIN_PASSWORD, role="admin", display_name="Văn phòng")
         db.session.commit()
     yield APP
     with APP.app_context():

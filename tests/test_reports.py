@@ -24,7 +24,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -35,13 +35,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from server import create_app
-from server.auth import hash_password
 from server.cli import apply_migrations
 from server.extensions import db
-from sync.models import AuditEntry, User
+from server.testing import PostgresUnavailable, temporary_postgres
+from server.users import add_user
+from sync.models import AuditEntry
 
 PASSWORD = "report-tests-2024"
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
 # -- databases -------------------------------------------------------------------------------
@@ -50,25 +50,12 @@ PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this module, dropped at the end."""
-    psycopg = pytest.importorskip("psycopg")
-    name = f"doorstep_reports_{uuid.uuid4().hex[:12]}"
+    pytest.importorskip("psycopg")
     try:
-        admin = psycopg.connect(
-            "host=127.0.0.1 port=5432 user=postgres dbname=postgres",
-            autocommit=True,
-            connect_timeout=3,
-        )
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at 127.0.0.1:5432 ({exc})")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with psycopg.connect(
-            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True
-        ) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with temporary_postgres("doorstep_reports") as url:
+            yield url
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -108,19 +95,8 @@ class Town:
 
     def user(self, username: str, role: str, quarters: list[str]) -> None:
         with self.app.app_context():
-            now = datetime.now(UTC)
-            db.session.add(
-                User(
-                    id=str(uuid.uuid4()),
-                    username=username,
-                    display_name=username,
-                    role=role,
-                    quarters=[self.ids[q] for q in quarters],
-                    password_hash=hash_password(PASSWORD),
-                    active=True,
-                    created_at=now,
-                    updated_at=now,
-                )
+            add_user(
+                db.session, username, PASSWORD, role=role, quarters=[self.ids[q] for q in quarters]
             )
             db.session.commit()
         answer = self.client.post(
@@ -163,20 +139,7 @@ class Town:
 
     def build(self) -> None:
         with self.app.app_context():
-            now = datetime.now(UTC)
-            db.session.add(
-                User(
-                    id=str(uuid.uuid4()),
-                    username="admin",
-                    display_name="Văn phòng",
-                    role="admin",
-                    quarters=[],
-                    password_hash=hash_password(PASSWORD),
-                    active=True,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+            add_user(db.session, "admin", PASSWORD, role="admin", display_name="Văn phòng")
             db.session.commit()
         login = self.client.post(
             "/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}
