@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from flask import Blueprint
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from sync.models import Record, Token, User
 from sync.state import iso
@@ -54,6 +54,12 @@ def _check_quarters(quarters: list[str]) -> list[str]:
     return wanted
 
 
+def _active_admins() -> int:
+    return db.session.execute(
+        select(func.count()).where(User.role == "admin", User.active.is_(True))
+    ).scalar_one()
+
+
 def revoke_all(user: User) -> int:
     """Sign a user out of every device (a lost phone)."""
     result = db.session.execute(
@@ -99,6 +105,11 @@ def update_user(user_id: str):
     body = user_patch_schema.load(json_body())
     if "display_name" in body:
         user.display_name = body["display_name"]
+    demoted = body.get("role", "admin") != "admin" or body.get("active") is False
+    if user.role == "admin" and user.active and demoted and _active_admins() <= 1:
+        raise ApiError(
+            409, "last_admin", "This is the last active admin; make another admin first."
+        )
     if "role" in body:
         user.role = body["role"]
     if "quarters" in body:

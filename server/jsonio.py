@@ -51,7 +51,10 @@ class FastJSONProvider(DefaultJSONProvider):
             return orjson.loads(s)
         except orjson.JSONDecodeError:
             # e.g. integers beyond 64 bits; NaN and Infinity are not JSON and stay refused.
-            return super().loads(s, parse_constant=_refuse_constant, **kwargs)
+            value = super().loads(s, parse_constant=_refuse_constant, **kwargs)
+            # Lone surrogates (`"\ud800"`) parse but can never be stored or echoed: refuse them.
+            json.dumps(value, ensure_ascii=False).encode()
+            return value
 
 
 def _refuse_constant(name: str) -> Any:

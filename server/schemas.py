@@ -16,9 +16,9 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from sync.catalogue import Catalogue, Validator, build_catalogue
-from sync.push import CANONICAL_UUID
+from sync.ids import CANONICAL_UUID
 
-PHONE = re.compile(r"^(0\d{9}|\+84\d{9})$")
+PHONE = re.compile(r"\A(?:0[0-9]{9}|\+84[0-9]{9})\Z")
 # PostgreSQL text cannot hold NUL: refuse it as invalid input rather than fail on it (§7).
 NO_NUL = validate.Regexp(r"\A[^\x00]*\Z", error="Contains a NUL character.")
 

@@ -34,6 +34,8 @@ class CollectionRule:
     references: Mapping[str, str] = field(default_factory=dict)
     search_fields: tuple[str, ...] = ()
     date_field: str | None = None
+    # Fields no two live records may share (compared without case or diacritics).
+    unique: tuple[str, ...] = ()
 
     def quarter_of(self, record_id: str, fields: Mapping[str, Any]) -> str | None:
         """The neighbourhood of a record of this collection, when its own fields tell it."""
@@ -80,6 +82,8 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {"quarters": ("code",)}
+
 # The field that dates a record for the campaign report (its first 10 characters).
 DATE_FIELDS: dict[str, str] = {
     "visits": "visited_at",
@@ -116,6 +120,7 @@ def build_catalogue(
             references=REFERENCES.get(name, {}),
             search_fields=SEARCH_FIELDS.get(name, ()),
             date_field=DATE_FIELDS.get(name),
+            unique=UNIQUE_FIELDS.get(name, ()),
         )
         for name, scope in SCOPES.items()
     }

@@ -117,7 +117,7 @@ def resolve(
     if conflict.kind == "fields":
         keep_deleted = state.deleted
     try:
-        work.validate(rule, {**state.fields, **patch})
+        work.validate(rule, {**state.fields, **patch}, state.id)
     except Rejected as rejection:
         raise Invalid("The chosen values are not valid.", rejection.errors) from rejection
 

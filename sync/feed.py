@@ -27,6 +27,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from .errors import BadCursor, CursorExpired
+from .ids import CANONICAL_UUID
 from .models import FeedState, Move, Record
 from .state import to_wire, user_names, wire_names_for
 
@@ -94,12 +95,14 @@ class Cursor:
             if not isinstance(body, dict) or body.get("v") != CURSOR_VERSION:
                 raise ValueError("version")
             scope = body["q"]
+            if scope is not None and not isinstance(scope, list):
+                raise ValueError("scope")
             cursor = cls(
                 epoch=str(body["e"]),
                 seq=_non_negative(body["s"]),
-                scope=None if scope is None else [str(q) for q in scope],
-                catching_up={str(k): _non_negative(v) for k, v in body.get("a", {}).items()},
-                evicting={str(k): _non_negative(v) for k, v in body.get("x", {}).items()},
+                scope=None if scope is None else [_quarter(q) for q in scope],
+                catching_up={_quarter(k): _non_negative(v) for k, v in body.get("a", {}).items()},
+                evicting={_quarter(k): _non_negative(v) for k, v in body.get("x", {}).items()},
             )
         except (
             ValueError,
@@ -111,6 +114,12 @@ class Cursor:
         ) as exc:
             raise BadCursor("The cursor is not valid.", {"cursor": ["Malformed cursor."]}) from exc
         return cursor
+
+
+def _quarter(value: Any) -> str:
+    if not isinstance(value, str) or not CANONICAL_UUID.fullmatch(value):
+        raise ValueError("quarter")
+    return value
 
 
 def _non_negative(value: Any) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from .catalogue import CHILDREN, Catalogue, CollectionRule
 from .feed import SequenceLock
+from .ids import canonical_uuid
 from .merge import FieldConflict, changed_fields, create_conflicts, merge
 from .models import Conflict, Move, Op, Record, Revision
 from .state import COLUMNS, RecordState, load_states, to_wire, user_names, wire_names_for
+from .text import fold
 
-CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 OP_KEYS = frozenset({"op_id", "collection", "id", "base_rev", "fields", "delete", "client_time"})
 FLAGGED = frozenset({"has_issues", "rejected"})
 
@@ -50,26 +50,12 @@ class Actor:
         return quarter_id is not None and quarter_id in self.quarters
 
 
-def canonical_uuid(value: Any) -> str | None:
-    """The lower-case hyphenated form of a UUID, or None when `value` is not one."""
-    if not isinstance(value, str):
-        return None
-    if CANONICAL_UUID.fullmatch(value):
-        return value
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        return None
-
-
 def content_hash(op: Any) -> str:
     """A fingerprint of an op's content, to tell a replay from a reused `op_id` (§4)."""
     try:
         text = orjson.dumps(op, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # beyond what orjson encodes (huge integers): the slow, exact way
-        text = json.dumps(
-            op, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-        ).encode()
+        text = json.dumps(op, sort_keys=True, separators=(",", ":"), default=str).encode()
     return hashlib.sha256(text).hexdigest()
 
 
@@ -123,7 +109,7 @@ class Push:
         self.actor = actor
         self.now = now
         self.batch = Batch()
-        self.seen_ops: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.seen_ops: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self.children_loaded: set[str] = set()
         self.lock: SequenceLock | None = None
         self.names: dict[str, str] = {}
@@ -136,12 +122,12 @@ class Push:
         op_ids = [o for o in op_ids if o]
         for start in range(0, len(op_ids), 500):
             rows = self.session.execute(
-                select(Op.op_id, Op.payload_hash, Op.result).where(
+                select(Op.op_id, Op.user_id, Op.payload_hash, Op.result).where(
                     Op.op_id.in_(op_ids[start : start + 500])
                 )
             )
-            for op_id, digest, result in rows:
-                self.seen_ops[op_id] = (digest, result)
+            for op_id, user_id, digest, result in rows:
+                self.seen_ops[op_id] = (user_id, digest, result)
 
         keys: set[tuple[str, str]] = set()
         for op in raw_ops:
@@ -192,8 +178,9 @@ class Push:
         op_id = canonical_uuid(op_id_raw)
         digest = content_hash(raw)
         if op_id and op_id in self.seen_ops:  # (1) replay
-            first_digest, first_result = self.seen_ops[op_id]
-            if first_digest == digest:
+            first_user, first_digest, first_result = self.seen_ops[op_id]
+            # Another user's op_id is never answered with their result (§3 scope).
+            if first_digest == digest and first_user == self.actor.user_id:
                 return {**first_result, "replayed": True}
             result = self.rejection(op_id_raw, raw, Rejected("op_id_reused"))
             self.keep(None, raw, digest, result)
@@ -205,7 +192,7 @@ class Push:
             result = self.rejection(op_id_raw, raw, rejection)
         self.keep(op_id, raw, digest, result)
         if op_id:
-            self.seen_ops[op_id] = (digest, result)
+            self.seen_ops[op_id] = (self.actor.user_id, digest, result)
         return result
 
     def parse(self, raw: Any) -> ParsedOp:
@@ -304,9 +291,17 @@ class Push:
             return household.quarter_id if household is not None else None
         return rule.quarter_of(record_id, fields)
 
-    def validate(self, rule: CollectionRule, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(
+        self, rule: CollectionRule, fields: Mapping[str, Any], record_id: str
+    ) -> dict[str, Any]:
         """Rule (5): the fields as they would be after the op, and the records they point at."""
         clean, errors = rule.validate(fields, self.now)
+        for name in rule.unique:
+            if name not in errors and self.taken(rule.name, name, clean.get(name), record_id):
+                errors[name] = ["Already used by another record."]
+        group = self.live("groups", canonical_uuid(clean.get("group_id")))
+        if group is not None and group.fields.get("quarter_id") != clean.get("quarter_id"):
+            errors["group_id"] = ["This group belongs to another neighbourhood."]
         for name, target in rule.references.items():
             if name in errors or clean.get(name) is None:
                 continue
@@ -319,13 +314,33 @@ class Push:
             raise Rejected("validation", errors)
         return clean
 
+    def taken(self, collection: str, name: str, value: Any, record_id: str) -> bool:
+        """True when another live record of the collection has this value (folded)."""
+        if value is None:
+            return False
+        wanted = fold(str(value))
+        keys = self.session.execute(
+            select(Record.collection, Record.id).where(
+                Record.collection == collection, Record.deleted.is_(False)
+            )
+        ).all()
+        fresh = [tuple(k) for k in keys if tuple(k) not in self.batch.records]
+        self.batch.records.update(load_states(self.session, fresh))
+        return any(
+            s.collection == collection
+            and not s.deleted
+            and s.id != record_id
+            and fold(str(s.fields.get(name))) == wanted
+            for s in self.batch.records.values()
+        )
+
     # -- rule (6): the outcomes -----------------------------------------------------------
 
     def create(
         self, rule: CollectionRule, op: ParsedOp, current: RecordState | None
     ) -> dict[str, Any]:
         assert op.fields is not None
-        clean = self.validate(rule, op.fields)
+        clean = self.validate(rule, op.fields, op.id)
         if current is not None:
             # §4 "create, R already exists": the differing sent fields conflict, base = none.
             conflicts = create_conflicts(current.fields, {k: clean[k] for k in op.fields})
@@ -349,7 +364,7 @@ class Push:
 
     def edit(self, rule: CollectionRule, op: ParsedOp, current: RecordState) -> dict[str, Any]:
         assert op.fields is not None and op.base_rev is not None
-        clean = self.validate(rule, {**current.fields, **op.fields})
+        clean = self.validate(rule, {**current.fields, **op.fields}, current.id)
         # Keep the patch in its cleaned form (trimmed text, canonical ids), as a create would.
         op.fields = {name: clean.get(name) for name in op.fields}
         if current.deleted:
