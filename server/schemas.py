@@ -18,9 +18,20 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from sync.catalogue import Catalogue, Validator, build_catalogue
 from sync.ids import CANONICAL_UUID
 
-PHONE = re.compile(r"\A(?:0[0-9]{9}|\+84[0-9]{9})\Z")
+
+class FullMatch(validate.Regexp):
+    """A regular expression the whole value must match (no trailing newline slips through);
+    its pattern, with ^ and $, is what the OpenAPI description shows."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+PHONE = re.compile(r"^(?:0[0-9]{9}|\+84[0-9]{9})$")
 # PostgreSQL text cannot hold NUL: refuse it as invalid input rather than fail on it (§7).
-NO_NUL = validate.Regexp(r"\A[^\x00]*\Z", error="Contains a NUL character.")
+NO_NUL = FullMatch(r"^[^\x00]*$", error="Contains a NUL character.")
 
 
 # -- strict field types -------------------------------------------------------------------
@@ -173,7 +184,7 @@ class HouseholdSchema(Schema):
     phone = fields.String(
         allow_none=True,
         load_default=None,
-        validate=validate.Regexp(PHONE, error="Not a Vietnamese phone number."),
+        validate=FullMatch(PHONE, error="Not a Vietnamese phone number."),
     )
     members_count = StrictInt(load_default=1, validate=validate.Range(1, 50))
     categories = fields.List(fields.String(validate=one_of(*CATEGORIES)), load_default=list)
