@@ -62,6 +62,9 @@ export async function pushOutbox(db, api, opts) {
   }
 }
 
+/** Records written per IndexedDB request when storing a pulled page. */
+const WRITE_SLICE = 200;
+
 /**
  * Store one pulled page and the cursor after it, in one transaction: the cursor never moves past
  * a change that is not stored. Rows are read and written in bulk (a first sync of a large
@@ -109,7 +112,9 @@ export async function applyPullPage(db, page) {
     });
     if (clearOps.length) await db.outbox.bulkDelete(clearOps);
     if (deletes.length) await db.records.bulkDelete(deletes);
-    if (puts.length) await db.records.bulkPut(puts);
+    // Written in slices: each slice is its own task, so the page stays responsive on slow phones.
+    for (let i = 0; i < puts.length; i += WRITE_SLICE)
+      await db.records.bulkPut(puts.slice(i, i + WRITE_SLICE));
     await setMeta(db, 'cursor', page.cursor);
   });
 }
