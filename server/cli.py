@@ -30,6 +30,17 @@ def apply_migrations() -> None:
     db.session.commit()
 
 
+def schema_is_current() -> bool:
+    """True when the database is at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with db.engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
@@ -126,6 +137,10 @@ def serve(host: str, port: int, threads: int) -> None:
     """Serve the API and the app with waitress (a production WSGI server)."""
     from waitress import serve as waitress_serve
 
+    if not schema_is_current():
+        raise click.ClickException(
+            "The database schema is not the one this version needs: run `doorstep init-db` first."
+        )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(
