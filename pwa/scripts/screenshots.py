@@ -25,6 +25,9 @@ with sync_playwright() as p:
     page.get_by_role("button", name="Đăng nhập").click()
     status = page.get_by_role("status")
     expect(status).to_have_text("0 đang chờ", timeout=30_000)
+    # The first sync is done when the list has replaced its loading message.
+    expect(page.get_by_text("Đang tải dữ liệu lần đầu")).to_have_count(0, timeout=60_000)
+    expect(status).to_have_text("0 đang chờ", timeout=30_000)
     page.screenshot(path=str(OUT / "household-list.png"))
 
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
