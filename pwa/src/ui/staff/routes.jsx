@@ -2,16 +2,53 @@
  * The supervisor and admin views (issue 4) as rows of the app's route table: field staff get
  * "not allowed" for every one of these addresses (and the server refuses their calls anyway).
  */
+import { useEffect, useState } from 'preact/hooks';
+import { t } from '../../i18n.js';
 import { NotAllowed } from './common.jsx';
-import { ConflictInbox } from './ConflictInbox.jsx';
-import { Dashboard } from './Dashboard.jsx';
-import { AuditLog } from './AuditLog.jsx';
-import { NominationsReview } from './NominationsReview.jsx';
-import { Progress } from './Progress.jsx';
-import { RecordPage } from './RecordPage.jsx';
-import { ReferenceData } from './ReferenceData.jsx';
-import { ReviewQueue } from './ReviewQueue.jsx';
-import { Users } from './Users.jsx';
+
+/** @type {Promise<Record<string, any>> | undefined} */
+let views;
+
+/**
+ * A staff view that loads its chunk on first use (see `views.js`).
+ * @param {string} name the view's export name
+ */
+function onDemand(name) {
+  /** @param {Record<string, any>} props */
+  function StaffView(props) {
+    const [loaded, setLoaded] = useState(/** @type {Record<string, any> | null} */ (null));
+    const [failed, setFailed] = useState(false);
+    useEffect(() => {
+      let live = true;
+      views ??= import('./views.js');
+      views.then(
+        (module) => live && setLoaded(module),
+        () => {
+          views = undefined; // try again next time, e.g. once back online
+          if (live) setFailed(true);
+        },
+      );
+      return () => {
+        live = false;
+      };
+    }, []);
+    if (failed) return <p role="alert">{t('staff_needs_connection')}</p>;
+    if (!loaded) return <p class="muted">{t('staff_loading')}</p>;
+    const View = loaded[name];
+    return <View {...props} />;
+  }
+  return StaffView;
+}
+
+const AuditLog = onDemand('AuditLog');
+const ConflictInbox = onDemand('ConflictInbox');
+const Dashboard = onDemand('Dashboard');
+const NominationsReview = onDemand('NominationsReview');
+const Progress = onDemand('Progress');
+const RecordPage = onDemand('RecordPage');
+const ReferenceData = onDemand('ReferenceData');
+const ReviewQueue = onDemand('ReviewQueue');
+const Users = onDemand('Users');
 
 const STAFF = ['supervisor', 'admin'];
 const ADMIN = ['admin'];
