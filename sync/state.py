@@ -109,17 +109,24 @@ class RecordState:
 def load_states(
     session: Session, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], RecordState]:
-    """Load the current state of the records with these (collection, id) keys."""
-    wanted = set(keys)
-    ids = sorted({record_id for _, record_id in wanted})
+    """Load the current state of the records with these (collection, id) keys.
+
+    One query per collection and 500 ids, on the primary key (collection, id): the cost follows
+    the number of keys, not the size of the table.
+    """
+    by_collection: dict[str, set[str]] = {}
+    for collection, record_id in keys:
+        by_collection.setdefault(collection, set()).add(record_id)
     found: dict[tuple[str, str], RecordState] = {}
     table = Record.__table__
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for row in session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
-            key = (row["collection"], row["id"])
-            if key in wanted:
-                found[key] = RecordState(row)
+    for collection, wanted in sorted(by_collection.items()):
+        ids = sorted(wanted)
+        for start in range(0, len(ids), 500):
+            query = select(table).where(
+                table.c.collection == collection, table.c.id.in_(ids[start : start + 500])
+            )
+            for row in session.execute(query).mappings():
+                found[(row["collection"], row["id"])] = RecordState(row)
     return found
 
 
