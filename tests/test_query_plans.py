@@ -1,0 +1,73 @@
+"""The cost of sync follows the work, not the size of the town (§5 "Cost").
+
+Every statement that a push, a pull and a record read send to SQLite is explained; none may scan a
+whole table. (A full scan once hid here: records were looked up by id alone, not by their primary
+key, so each push batch read every record.) Plans, not timings: tests never assert on time.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from server.extensions import db
+
+TABLES = ("records", "revisions", "ops", "moves", "conflicts", "tokens", "users")
+
+
+@contextmanager
+def statements(app):
+    seen: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and not executemany:
+            seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
+def full_scans(app, seen) -> list[str]:
+    scans = []
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            for statement, parameters in seen:
+                for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters):
+                    detail = row[-1]
+                    if any(detail == f"SCAN {table}" for table in TABLES):
+                        scans.append(f"{detail}: {statement[:120]}")
+        finally:
+            connection.close()
+    return scans
+
+
+@pytest.fixture
+def sqlite_only(is_postgres):
+    if is_postgres:
+        pytest.skip("query plans are checked on SQLite")
+
+
+def test_push_pull_and_reads_use_indexes(sqlite_only, app, field, supervisor, build, quarters):
+    households = [
+        build.op("households", build.id(), build.household(quarters["KP1"])) for _ in range(30)
+    ]
+    field.push(*households)
+    with statements(app) as seen:
+        created = field.push(
+            build.op("visits", build.id(), build.visit(households[0]["id"])),
+            build.op("households", households[1]["id"], {"phone": "0987654321"}, base_rev=1),
+        )
+        assert [r["status"] for r in created] == ["applied", "applied"]
+        page = field.pull(limit=10)
+        field.pull(cursor=page["cursor"], limit=10)
+        assert supervisor.get(f"/records/households/{households[2]['id']}").status_code == 200
+    assert seen, "no statement was captured"
+    assert full_scans(app, seen) == []
