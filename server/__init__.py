@@ -60,7 +60,9 @@ def engine_options(url: str) -> dict[str, Any]:
     options: dict[str, Any] = {"json_serializer": dumps, "json_deserializer": loads}
     if url.startswith("sqlite"):
         return {**options, "connect_args": {"timeout": 30}}
-    return {**options, "pool_pre_ping": True}
+    # No server-side prepared statements: PostgreSQL could keep a generic plan made while a table
+    # was small (a sequential scan) long after it has grown; each statement is planned fresh.
+    return {**options, "pool_pre_ping": True, "connect_args": {"prepare_threshold": None}}
 
 
 @event.listens_for(Engine, "connect")
