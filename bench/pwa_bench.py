@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,40 +21,18 @@ import requests
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from e2e.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ServerProcess,
+    wait_until_synced_once,
+)
+
+from server.demo import DEMO_PASSWORD as PASSWORD  # noqa: E402
+
 DIST = ROOT / "pwa" / "dist"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "doorstep2024"
-# True once the app has finished a sync (it stores the time of the last successful one).
-# page.wait_for_function would take the returned Promise itself as truthy: poll with evaluate.
-HAS_SYNCED = """() => new Promise((resolve) => {
-  const req = indexedDB.open('doorstep');
-  req.onsuccess = () => {
-    const db = req.result;
-    if (!db.objectStoreNames.contains('meta')) { db.close(); return resolve(false); }
-    const get = db.transaction('meta').objectStore('meta').get('last_sync');
-    get.onsuccess = () => { resolve(!!get.result); db.close(); };
-    get.onerror = () => { resolve(false); db.close(); };
-  };
-  req.onerror = () => resolve(false);
-})"""
-
-
-def wait_until_synced_once(page, timeout_s: float) -> None:
-    """Wait until the app has completed its first sync."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(HAS_SYNCED):
-        if time.monotonic() > deadline:
-            raise TimeoutError("the app did not complete a sync")
-        time.sleep(0.1)
-
-
 # Records the first time a household card is on screen, and the longest main-thread task.
 PROBE = """
 window.__bench = { firstCard: null, longest: 0 };
@@ -87,41 +61,14 @@ COUNT_LOCAL = """() => new Promise((resolve, reject) => {
 })"""
 
 
-def doorstep() -> str:
-    exe = Path(sys.executable).with_name("doorstep")
-    return str(exe) if exe.exists() else (shutil.which("doorstep") or "doorstep")
-
-
-class Server:
-    """A seeded `doorstep serve` on a temporary SQLite file."""
+class Server(ServerProcess):
+    """A seeded `doorstep serve` on a temporary SQLite file, started at once."""
 
     def __init__(self, households: int) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="doorstep-bench-"))
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "DOORSTEP_DATABASE_URL": f"sqlite:///{self.dir / 'db.sqlite'}"}
-        self.log = open(self.dir / "server.log", "ab")  # noqa: SIM115
         started = time.monotonic()
-        for args in (["init-db"], ["seed-demo", "--households", str(households)]):
-            subprocess.run(
-                [doorstep(), *args], env=self.env, check=True, stdout=self.log, stderr=self.log
-            )
+        super().__init__(Path(tempfile.mkdtemp(prefix="doorstep-bench-")), households=households)
         self.seed_seconds = time.monotonic() - started
-        self.proc = subprocess.Popen(
-            [doorstep(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            stdout=self.log,
-            stderr=self.log,
-        )
-        for _ in range(300):
-            try:
-                if requests.get(f"{self.url}/api/v1/health", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
+        self.start()
 
     def counts(self) -> dict[str, int]:
         token = requests.post(
@@ -141,10 +88,8 @@ class Server:
         return out
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(10)
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        super().stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def js_size() -> None:
@@ -232,7 +177,7 @@ def main() -> None:
     js_size()
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         big = Server(args.households)
         try:
             print(f"server with {big.counts()} (seeded in {big.seed_seconds:.0f} s)")

@@ -7,14 +7,7 @@ message when pwa/dist is missing.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,108 +15,22 @@ from typing import Any
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from .browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    ServerProcess,
+    wait_until_synced_once,
+)
+
 DIST = ROOT / "pwa" / "dist"
-CHROMIUM = os.environ.get("DOORSTEP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "doorstep2024"  # every demo user made by `doorstep seed-demo`
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000
-# True once the app has finished a sync (it stores the time of the last successful one).
-# page.wait_for_function would take the returned Promise itself as truthy: poll with evaluate.
-HAS_SYNCED = """() => new Promise((resolve) => {
-  const req = indexedDB.open('doorstep');
-  req.onsuccess = () => {
-    const db = req.result;
-    if (!db.objectStoreNames.contains('meta')) { db.close(); return resolve(false); }
-    const get = db.transaction('meta').objectStore('meta').get('last_sync');
-    get.onsuccess = () => { resolve(!!get.result); db.close(); };
-    get.onerror = () => { resolve(false); db.close(); };
-  };
-  req.onerror = () => resolve(false);
-})"""
 
 
-def wait_until_synced_once(page, timeout_s: float) -> None:
-    """Wait until the app has completed its first sync."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(HAS_SYNCED):
-        if time.monotonic() > deadline:
-            raise TimeoutError("the app did not complete a sync")
-        time.sleep(0.1)
-
-
-def _doorstep() -> str:
-    exe = Path(sys.executable).with_name("doorstep")
-    return str(exe) if exe.exists() else (shutil.which("doorstep") or "doorstep")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class DoorstepServer:
-    """`doorstep serve` as a child process on its own SQLite file; can be killed and restarted."""
-
-    def __init__(self, workdir: Path, households: int = 30) -> None:
-        self.workdir = workdir
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "DOORSTEP_DATABASE_URL": f"sqlite:///{workdir / 'doorstep.db'}",
-        }
-        self.proc: subprocess.Popen | None = None
-        self.log = open(workdir / "server.log", "ab")  # noqa: SIM115 - closed in stop()
-        for args in (["init-db"], ["seed-demo", "--households", str(households)]):
-            subprocess.run(
-                [_doorstep(), *args],
-                env=self.env,
-                check=True,
-                cwd=ROOT,
-                stdout=self.log,
-                stderr=self.log,
-            )
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [_doorstep(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            cwd=ROOT,
-            stdout=self.log,
-            stderr=self.log,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"doorstep serve exited; see {self.workdir / 'server.log'}")
-            try:
-                if requests.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("doorstep serve did not answer /api/v1/health")
-
-    def kill(self) -> None:
-        """Stop at once, as a crash would (no graceful shutdown)."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-        self.proc = None
-
-    def stop(self) -> None:
-        self.kill()
-        self.log.close()
+class DoorstepServer(ServerProcess):
+    """The server as the tests see it: a process, and the API to check what arrived."""
 
     # -- the API, as a test checks it ---------------------------------------------------
 
