@@ -99,4 +99,5 @@ def test_no_request_gets_a_server_error(case, fuzz_app, admin_token):
     # Signing out must not sign the fuzzer's admin out for the operations that follow.
     token = sign_in(fuzz_app) if case.path == "/auth/logout" else admin_token
     response = case.call(headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code < 500, (case.method, case.path, response.text[:300])
     case.validate_response(response, checks=[not_a_server_error])
