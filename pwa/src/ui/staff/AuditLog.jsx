@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { formatDateTime } from '../../text.js';
-import { ErrorNotice, StaffPage, staff, useRemote } from './common.jsx';
+import { ErrorNotice, Pager, StaffPage, staff, useRemote } from './common.jsx';
 
 const PAGE = 100;
 
@@ -41,15 +41,7 @@ export function AuditLog({ user, path }) {
           </tbody>
         </table>
       </div>
-      <div class="pager">
-        <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
-          {t('staff_prev')}
-        </button>
-        <span>{t('staff_page', { page: page + 1, pages })}</span>
-        <button type="button" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
-          {t('staff_next')}
-        </button>
-      </div>
+      <Pager page={page} pages={pages} onPage={setPage} />
     </StaffPage>
   );
 }

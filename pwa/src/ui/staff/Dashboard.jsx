@@ -7,7 +7,15 @@ import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { queryString, reportParams } from '../../staff-api.js';
 import { formatDate, formatMoney } from '../../text.js';
-import { ErrorNotice, StaffPage, errorText, staff, useLookups, useRemote } from './common.jsx';
+import {
+  ErrorNotice,
+  StaffPage,
+  errorText,
+  quartersOf,
+  staff,
+  useLookups,
+  useRemote,
+} from './common.jsx';
 import { dueText, formatBytes, quarterBars } from './present.js';
 
 const KINDS = ['health_insurance', 'waste_collection', 'clean_water'];
@@ -31,9 +39,7 @@ export function Dashboard({ user, path }) {
     [campaignId, JSON.stringify(filters)],
   );
   const r = report.data;
-  const myQuarters = lookups.quarterList.filter(
-    (q) => user.role === 'admin' || user.quarters.includes(q.id),
-  );
+  const myQuarters = quartersOf(user, lookups);
   const set = (/** @type {string} */ k, /** @type {any} */ v) => setFilters({ ...filters, [k]: v });
 
   return (

@@ -7,7 +7,15 @@ import { t } from '../../i18n.js';
 import { REVIEW_STATUSES } from '../../staff-api.js';
 import { formatDateTime } from '../../text.js';
 import { Link } from '../Link.jsx';
-import { ErrorNotice, ReviewBadge, StaffPage, staff, useLookups, useRemote } from './common.jsx';
+import {
+  ErrorNotice,
+  ReviewBadge,
+  StaffPage,
+  quartersOf,
+  staff,
+  useLookups,
+  useRemote,
+} from './common.jsx';
 import { ReviewPanel } from './RecordPage.jsx';
 
 /** @param {{user: any, path: string}} props */
@@ -27,13 +35,11 @@ export function NominationsReview({ user, path }) {
           <span>{t('quarter')}</span>
           <select value={quarter} onChange={(e) => setQuarter(e.currentTarget.value)}>
             <option value="">{t('filter_all')}</option>
-            {lookups.quarterList
-              .filter((q) => user.role === 'admin' || user.quarters.includes(q.id))
-              .map((q) => (
-                <option key={q.id} value={q.id}>
-                  {q.name}
-                </option>
-              ))}
+            {quartersOf(user, lookups).map((q) => (
+              <option key={q.id} value={q.id}>
+                {q.name}
+              </option>
+            ))}
           </select>
         </label>
         <label>

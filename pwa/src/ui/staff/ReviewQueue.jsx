@@ -10,9 +10,11 @@ import { formatDateTime } from '../../text.js';
 import { Link } from '../Link.jsx';
 import {
   ErrorNotice,
+  Pager,
   ReviewBadge,
   StaffPage,
   errorText,
+  quartersOf,
   staff,
   useHouseholdNames,
   useLookups,
@@ -123,13 +125,11 @@ export function ReviewQueue({ user, path }) {
             onChange={(e) => set('quarter', e.currentTarget.value)}
           >
             <option value="">{t('filter_all')}</option>
-            {lookups.quarterList
-              .filter((q) => user.role === 'admin' || user.quarters.includes(q.id))
-              .map((q) => (
-                <option key={q.id} value={q.id}>
-                  {q.name}
-                </option>
-              ))}
+            {quartersOf(user, lookups).map((q) => (
+              <option key={q.id} value={q.id}>
+                {q.name}
+              </option>
+            ))}
           </select>
         </label>
         <label>
@@ -257,15 +257,7 @@ export function ReviewQueue({ user, path }) {
         })}
       </ul>
       {list.data && records.length === 0 && <p class="muted">{t('staff_no_records')}</p>}
-      <div class="pager">
-        <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>
-          {t('staff_prev')}
-        </button>
-        <span>{t('staff_page', { page: page + 1, pages })}</span>
-        <button type="button" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
-          {t('staff_next')}
-        </button>
-      </div>
+      <Pager page={page} pages={pages} onPage={setPage} />
     </StaffPage>
   );
 }

@@ -187,6 +187,33 @@ export function useHouseholdNames(records) {
 }
 
 /** A review status as a coloured word. @param {{status?: string|null}} props */
+/**
+ * The neighbourhoods a user may see: every one for an admin, else their own.
+ * @param {{role: string, quarters: string[]}} user
+ * @param {{quarterList: {id: string, name: string, code: string}[]}} lookups
+ */
+export function quartersOf(user, lookups) {
+  return lookups.quarterList.filter((q) => user.role === 'admin' || user.quarters.includes(q.id));
+}
+
+/**
+ * "Previous · page N of M · Next" under a paged list.
+ * @param {{page: number, pages: number, onPage: (page: number) => void}} props
+ */
+export function Pager({ page, pages, onPage }) {
+  return (
+    <div class="pager">
+      <button type="button" disabled={page === 0} onClick={() => onPage(page - 1)}>
+        {t('staff_prev')}
+      </button>
+      <span>{t('staff_page', { page: page + 1, pages })}</span>
+      <button type="button" disabled={page + 1 >= pages} onClick={() => onPage(page + 1)}>
+        {t('staff_next')}
+      </button>
+    </div>
+  );
+}
+
 export function ReviewBadge({ status }) {
   if (!status) return null;
   return <span class={`badge review-${status}`}>{t(`review.${status}`)}</span>;
