@@ -19,6 +19,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "PASSWORD_METHOD": ("scrypt", str, "werkzeug password hash method (slow and salted)"),
     "PWA_DIST": (str(ROOT / "pwa" / "dist"), str, "Folder of the built app served at /"),
     "TOWN_NAME": ("Thị trấn Gia Ray", str, "The town's name on reports"),
+    "REPORT_SIGNER": ("Lương Thanh Tùng", str, "Who signs the report (the chairman)"),
+    "REPORT_RECIPIENT": ("Phòng Nội vụ huyện", str, "Whom the report is addressed to"),
     "LOG_LEVEL": ("WARNING", str, "Python log level"),
 }
 

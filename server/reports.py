@@ -43,8 +43,6 @@ MIMETYPES = {
     "pdf": "application/pdf",
 }
 # What the PDF says about who signs and to whom it goes; `test_config` may override them.
-REPORT_SIGNER = "Lương Thanh Tùng"
-REPORT_RECIPIENT = "Phòng Nội vụ huyện"
 
 
 class ReportArgs(Schema):
@@ -161,8 +159,8 @@ def campaign_report(campaign_id: str):
         body = export.report_pdf(
             report,
             town=town,
-            signer=current_app.config.get("REPORT_SIGNER", REPORT_SIGNER),
-            recipient=current_app.config.get("REPORT_RECIPIENT", REPORT_RECIPIENT),
+            signer=current_app.config["REPORT_SIGNER"],
+            recipient=current_app.config["REPORT_RECIPIENT"],
             today=today,
         )
     return _download(body, fmt, export.report_filename(report, fmt))
