@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import Blueprint, g
@@ -30,7 +31,7 @@ def push():
         raise ApiError(413, "too_large", f"At most {MAX_OPS} ops per push; nothing was applied.")
     actor = g.actor
     if body["device_id"]:
-        actor = type(actor)(actor.user_id, actor.role, actor.quarters, body["device_id"])
+        actor = replace(actor, device_id=body["device_id"])
     now = utcnow()
     results = push_ops(db.session, catalogue, actor, body["ops"], now)
     g.token.last_sync_at = now

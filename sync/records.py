@@ -40,7 +40,9 @@ def list_records(
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """Records of a collection in the actor's scope, newest first, with the total (§6)."""
-    query = select(Record).where(Record.collection == collection, Record.deleted.is_(False))
+    query = select(Record.__table__).where(
+        Record.collection == collection, Record.deleted.is_(False)
+    )
     if actor.quarters is not None:
         query = query.where(
             Record.quarter_id.in_(sorted(actor.quarters)) | Record.quarter_id.is_(None)
@@ -65,15 +67,11 @@ def list_records(
         session.execute(
             query.order_by(Record.updated_at.desc(), Record.id.desc()).limit(limit).offset(offset)
         )
-        .scalars()
+        .mappings()
         .all()
     )
-    names = user_names(session, wire_names_for(_as_state(r) for r in rows))
-    return [to_wire(_as_state(r), names) for r in rows], total
-
-
-def _as_state(record: Record) -> RecordState:
-    return RecordState({c: getattr(record, c) for c in RecordState.__slots__ if hasattr(record, c)})
+    names = user_names(session, wire_names_for(rows))
+    return [to_wire(row, names) for row in rows], total
 
 
 def get_record(session: Session, actor: Actor, collection: str, record_id: str) -> dict[str, Any]:
