@@ -272,7 +272,6 @@ COLLECTION_SCHEMAS: dict[str, Schema] = {
     "assessments": AssessmentSchema(),
     "nominations": NominationSchema(),
 }
-household_schema = COLLECTION_SCHEMAS["households"]
 
 
 def flatten(messages: Any) -> dict[str, list[str]]:
@@ -424,10 +423,6 @@ class UserSchema(Schema):
     role = fields.String()
     quarters = fields.List(fields.String())
     active = fields.Boolean()
-
-
-class LogoutSchema(Schema):
-    pass
 
 
 login_schema = LoginSchema()

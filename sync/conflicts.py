@@ -15,8 +15,6 @@ from .models import Conflict
 from .push import Actor, Push, Rejected
 from .state import iso, load_states, person, to_wire, user_names, wire_names_for
 
-DELETE_KINDS = ("delete_vs_edit", "edit_vs_delete")
-
 
 def conflict_to_wire(conflict: Conflict, names: dict[str, str]) -> dict[str, Any]:
     """A conflict as §6 shows it, plus who resolved it and how."""

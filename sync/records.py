@@ -16,8 +16,6 @@ from .push import Actor, Push
 from .state import RecordState, iso, load_states, person, to_wire, user_names, wire_names_for
 from .text import fold
 
-REVIEW_STATUSES = ("pending", "approved", "has_issues", "rejected", "edited")
-
 
 def visible_to(actor: Actor, quarter_id: str | None) -> bool:
     """True when a record of that neighbourhood is in the actor's scope (§3)."""
