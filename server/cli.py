@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 import uuid
 
@@ -26,7 +27,7 @@ def apply_migrations() -> None:
     from flask_migrate import upgrade
 
     upgrade(directory=current_app.extensions["migrate"].directory)
-    ensure_feed_state(db.session, epoch=str(uuid.uuid4()))
+    ensure_feed_state(db.session, epoch=str(uuid.uuid4()), secret=secrets.token_urlsafe(32))
     db.session.commit()
 
 

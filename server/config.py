@@ -8,10 +8,29 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
+MIN_SECRET_KEY = 32
+
+
+def secret_key(value: str) -> str:
+    """A cursor-signing secret: long enough that it cannot be guessed."""
+    if len(value) < MIN_SECRET_KEY:
+        raise ValueError(
+            f"DOORSTEP_SECRET_KEY needs at least {MIN_SECRET_KEY} characters "
+            "(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')."
+        )
+    return value
+
+
 # name → (default, parser, description); the README's configuration table lists these.
 SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "DATABASE_URL": (None, str, "SQLAlchemy URL; default a SQLite file in the instance folder"),
     "CORS_ORIGINS": ("", str, "Comma-separated origins allowed to call the API from a browser"),
+    "SECRET_KEY": (
+        None,
+        secret_key,
+        "Signs pull cursors; every server process needs the same one. Default: a secret made by "
+        "`init-db` and kept in the database",
+    ),
     "TOKEN_DAYS": (30, int, "A sign-in expires this many days after it was last used"),
     "SCHEMA_VERSION": (1, int, "The app data schema version this server speaks"),
     "MIN_SCHEMA": (1, int, "Oldest `X-Doorstep-Schema` accepted; older gets 426"),

@@ -121,6 +121,9 @@ class PullResponse(Schema):
     changes = fields.List(fields.Nested(Change), required=True)
     cursor = fields.String(required=True)
     more = fields.Boolean(required=True)
+    remaining = fields.Integer(
+        metadata={"description": "About how many changes come after this page"}
+    )
 
 
 class RecordList(Schema):

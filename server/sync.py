@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from flask import Blueprint, g
+from flask import Blueprint, current_app, g
 
 from sync.feed import pull as pull_changes
+from sync.feed import stored_secret
 from sync.push import push as push_ops
 
 from .auth import aware, require, utcnow
@@ -44,10 +45,23 @@ def push():
 def pull():
     check_schema_version()
     args = query_args(pull_args)
-    page = pull_changes(db.session, g.actor.quarters, args["cursor"], args["limit"])
+    page = pull_changes(
+        db.session,
+        g.actor.quarters,
+        args["cursor"],
+        args["limit"],
+        user=g.user.id,
+        secret=cursor_secret(),
+    )
     now = utcnow()
     last = aware(g.token.last_sync_at)
     if last is None or now - last > SYNC_TOUCH_EVERY:
         g.token.last_sync_at = now
     db.session.commit()
     return page
+
+
+def cursor_secret() -> bytes:
+    """The secret that signs cursors: `DOORSTEP_SECRET_KEY`, else the one `init-db` stored."""
+    configured = current_app.config["SECRET_KEY"]
+    return (configured or stored_secret(db.session)).encode()

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .errors import BadCursor, CursorExpired
@@ -31,7 +33,9 @@ from .ids import CANONICAL_UUID
 from .models import FeedState, Move, Record
 from .state import to_wire, user_names, wire_names_for
 
-CURSOR_VERSION = 1
+CURSOR_VERSION = 2
+# Positions are BIGINT sequence numbers: anything larger is no position this server made.
+MAX_SEQ = 2**63 - 1
 
 
 class SequenceLock:
@@ -55,42 +59,70 @@ class SequenceLock:
             self.session.execute(update(FeedState).where(FeedState.id == 1).values(seq=self.last))
 
 
-def ensure_feed_state(session: Session, epoch: str) -> None:
-    """Create the feed's counter row if the database is new."""
+def ensure_feed_state(session: Session, epoch: str, secret: str) -> None:
+    """Create the feed's counter row (with the secret that signs cursors) if the database is new."""
     if session.get(FeedState, 1) is None:
-        session.add(FeedState(id=1, seq=0, purged_seq=0, epoch=epoch))
+        session.add(FeedState(id=1, seq=0, purged_seq=0, epoch=epoch, secret=secret))
         session.flush()
+
+
+def stored_secret(session: Session) -> str:
+    """The cursor-signing secret kept in the database (made by `init-db`)."""
+    return session.execute(select(FeedState.secret).where(FeedState.id == 1)).scalar_one()
+
+
+def _signature(secret: bytes, body: str) -> str:
+    digest = hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _malformed() -> BadCursor:
+    return BadCursor("The cursor is not valid.", {"cursor": ["Malformed cursor."]})
 
 
 @dataclass
 class Cursor:
-    """Where a device stands in the feed (opaque on the wire: base64 of this, as JSON).
+    """Where a device stands in the feed (§5).
 
+    On the wire: base64 of this as JSON, a dot, and its HMAC-SHA256 under the server's secret, so
+    a device can neither read another neighbourhood through it nor hand it to another user.
     `seq` covers every neighbourhood in `scope` except those in `catching_up` (gained since,
     each with its own position); `evicting` lists neighbourhoods lost since, with the progress
     of their evictions. `scope` is None for an admin, who sees everything.
     """
 
     epoch: str
+    user: str
     seq: int = 0
     scope: list[str] | None = None
     catching_up: dict[str, int] = field(default_factory=dict)
     evicting: dict[str, int] = field(default_factory=dict)
 
-    def encode(self) -> str:
-        body = {"v": CURSOR_VERSION, "e": self.epoch, "s": self.seq, "q": self.scope}
+    def encode(self, secret: bytes) -> str:
+        """The signed, opaque form handed to the device."""
+        body = {"v": CURSOR_VERSION, "e": self.epoch, "u": self.user, "s": self.seq}
+        body["q"] = self.scope
         if self.catching_up:
             body["a"] = self.catching_up
         if self.evicting:
             body["x"] = self.evicting
         raw = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        text = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return f"{text}.{_signature(secret, text)}"
 
     @classmethod
-    def decode(cls, text: str) -> Cursor:
-        """Parse a cursor; anything this server did not make → `BadCursor` (400)."""
+    def decode(cls, text: str, secret: bytes, user: str) -> Cursor:
+        """Check the signature and the owner first, then parse: else `BadCursor` (400)."""
+        body_text, dot, signature = text.partition(".")
+        if not dot or not body_text.isascii() or not signature.isascii():
+            raise _malformed()
+        if not hmac.compare_digest(signature, _signature(secret, body_text)):
+            raise BadCursor(
+                "The cursor is not valid; sync again from the start.",
+                {"cursor": ["Not signed by this server."]},
+            )
         try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            raw = base64.urlsafe_b64decode(body_text + "=" * (-len(body_text) % 4))
             body = json.loads(raw)
             if not isinstance(body, dict) or body.get("v") != CURSOR_VERSION:
                 raise ValueError("version")
@@ -99,10 +131,11 @@ class Cursor:
                 raise ValueError("scope")
             cursor = cls(
                 epoch=str(body["e"]),
-                seq=_non_negative(body["s"]),
+                user=str(body["u"]),
+                seq=_position(body["s"]),
                 scope=None if scope is None else [_quarter(q) for q in scope],
-                catching_up={_quarter(k): _non_negative(v) for k, v in body.get("a", {}).items()},
-                evicting={_quarter(k): _non_negative(v) for k, v in body.get("x", {}).items()},
+                catching_up={_quarter(k): _position(v) for k, v in body.get("a", {}).items()},
+                evicting={_quarter(k): _position(v) for k, v in body.get("x", {}).items()},
             )
         except (
             ValueError,
@@ -112,8 +145,16 @@ class Cursor:
             binascii.Error,
             UnicodeDecodeError,
         ) as exc:
-            raise BadCursor("The cursor is not valid.", {"cursor": ["Malformed cursor."]}) from exc
+            raise _malformed() from exc
+        if cursor.user != user:
+            raise BadCursor(
+                "This cursor was given to someone else.", {"cursor": ["Not your cursor."]}
+            )
         return cursor
+
+    def positions(self) -> list[int]:
+        """Every feed position the cursor names."""
+        return [self.seq, *self.catching_up.values(), *self.evicting.values()]
 
 
 def _quarter(value: Any) -> str:
@@ -122,53 +163,79 @@ def _quarter(value: Any) -> str:
     return value
 
 
-def _non_negative(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+def _position(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SEQ:
         raise ValueError("position")
     return value
 
 
 def pull(
-    session: Session, scope: frozenset[str] | None, cursor_text: str | None, limit: int
+    session: Session,
+    scope: frozenset[str] | None,
+    cursor_text: str | None,
+    limit: int,
+    *,
+    user: str,
+    secret: bytes,
 ) -> dict[str, Any]:
-    """One page of changes after `cursor_text` for a user seeing `scope` (None = everything)."""
+    """One page of changes after `cursor_text` for `user`, who sees `scope` (None = everything).
+
+    `secret` signs and checks cursors; a cursor signed for someone else, or altered, is a
+    `BadCursor`. Whatever the cursor says, only records in `scope` are returned.
+    """
     state = session.execute(select(FeedState)).scalar_one()
     # Read the committed counter first: everything up to it is already visible (see above).
     head = state.seq
     scope_list = None if scope is None else sorted(scope)
     if cursor_text:
-        cursor = Cursor.decode(cursor_text)
+        cursor = Cursor.decode(cursor_text, secret, user)
         if cursor.epoch != state.epoch:
             raise CursorExpired(
                 "This cursor belongs to another database; sync again from the start."
             )
-        if cursor.seq > head:
-            raise BadCursor("The cursor is ahead of the server.", {"cursor": ["Unknown position."]})
+        if max(cursor.positions()) > head:
+            # Signed here, yet past the head: the database was restored from an older backup.
+            raise CursorExpired("The server has gone back in time; sync again from the start.")
         if cursor.seq < state.purged_seq:
             raise CursorExpired("The cursor is too old; sync again from the start.")
         _adjust_scope(cursor, scope_list)
     else:
-        cursor = Cursor(epoch=state.epoch, seq=0, scope=scope_list)
+        cursor = Cursor(epoch=state.epoch, user=user, seq=0, scope=scope_list)
 
     if cursor.evicting:
-        return _evictions_page(session, cursor, limit)
-    return _changes_page(session, cursor, scope, head, limit)
+        page = _evictions_page(session, cursor, limit)
+    else:
+        page = _changes_page(session, cursor, scope, head, limit)
+    page["remaining"] = remaining(session, cursor, scope, head) if page["more"] else 0
+    page["cursor"] = cursor.encode(secret)
+    return page
 
 
 def _adjust_scope(cursor: Cursor, scope: list[str] | None) -> None:
-    """Start catch-up for neighbourhoods gained and evictions for those lost since the cursor."""
-    if cursor.scope == scope:
+    """Start catch-up for neighbourhoods gained and evictions for those lost since the cursor,
+    then hold everything the cursor names to the user's scope now."""
+    if cursor.scope != scope:
+        if cursor.scope is None or scope is None:
+            raise CursorExpired("Your access changed; sync again from the start.")
+        before, now = set(cursor.scope), set(scope)
+        for quarter in now - before:
+            cursor.catching_up[quarter] = 0
+            cursor.evicting.pop(quarter, None)
+        for quarter in before - now:
+            cursor.catching_up.pop(quarter, None)
+            cursor.evicting[quarter] = 0
+        cursor.scope = scope
+    if scope is None:
+        cursor.catching_up.clear()
+        cursor.evicting.clear()
         return
-    if cursor.scope is None or scope is None:
-        raise CursorExpired("Your access changed; sync again from the start.")
-    before, now = set(cursor.scope), set(scope)
-    for quarter in now - before:
-        cursor.catching_up[quarter] = 0
-        cursor.evicting.pop(quarter, None)
-    for quarter in before - now:
-        cursor.catching_up.pop(quarter, None)
+    now = set(scope)
+    for quarter in set(cursor.catching_up) - now:
+        del cursor.catching_up[quarter]
         cursor.evicting[quarter] = 0
-    cursor.scope = scope
+    for quarter in set(cursor.evicting) & now:
+        del cursor.evicting[quarter]
+        cursor.catching_up[quarter] = 0
 
 
 def _evictions_page(session: Session, cursor: Cursor, limit: int) -> dict[str, Any]:
@@ -189,7 +256,7 @@ def _evictions_page(session: Session, cursor: Cursor, limit: int) -> dict[str, A
             del cursor.evicting[quarter]
         else:
             cursor.evicting[quarter] = rows[-1].seq
-    return {"changes": changes, "cursor": cursor.encode(), "more": True}
+    return {"changes": changes, "more": True}
 
 
 def _changes_page(
@@ -269,4 +336,34 @@ def _changes_page(
             del cursor.catching_up[quarter]
         else:
             cursor.catching_up[quarter] = position
-    return {"changes": changes, "cursor": cursor.encode(), "more": more}
+    return {"changes": changes, "more": more}
+
+
+def remaining(session: Session, cursor: Cursor, scope: frozenset[str] | None, head: int) -> int:
+    """An estimate of the changes still to come for this cursor (§5 `remaining`).
+
+    Counted on the (quarter_id, seq) and seq indexes, so it costs what is left, never the table.
+    """
+    table = Record.__table__
+    up_to = table.c.seq <= head
+    if scope is None:
+        counts = [select(func.count()).where(table.c.seq > cursor.seq, up_to)]
+    else:
+        steady = sorted(q for q in scope if q not in cursor.catching_up)
+        counts = [
+            select(func.count()).where(
+                table.c.quarter_id.is_(None), table.c.seq > cursor.seq, up_to
+            )
+        ]
+        if steady:
+            counts.append(
+                select(func.count()).where(
+                    table.c.quarter_id.in_(steady), table.c.seq > cursor.seq, up_to
+                )
+            )
+        counts += [
+            select(func.count()).where(table.c.quarter_id == q, table.c.seq > position, up_to)
+            for q, position in sorted(cursor.catching_up.items())
+        ]
+    total = sum(query.scalar_subquery() for query in counts)
+    return int(session.execute(select(total)).scalar_one())

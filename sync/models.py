@@ -217,6 +217,9 @@ class FeedState(Base):
     # Tombstones with seq <= purged_seq are gone: older cursors get 410 (§5).
     purged_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     epoch: Mapped[str] = mapped_column(String(36))
+    # Signs pull cursors (§5) unless the server is given DOORSTEP_SECRET_KEY; made by `init-db`,
+    # so every server process on one database shares it.
+    secret: Mapped[str] = mapped_column(String(64))
 
 
 class AuditEntry(Base):

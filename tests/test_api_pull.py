@@ -193,12 +193,6 @@ def test_cursor_from_another_database_is_expired(field, sql):
     assert field.get("/sync/pull", query_string={"cursor": cursor}).status_code == 410
 
 
-def test_cursor_ahead_of_the_server_is_bad_request(field, household, sql):
-    _, cursor = field.pull_all()
-    sql("UPDATE feed_state SET seq = 0")
-    assert field.get("/sync/pull", query_string={"cursor": cursor}).status_code == 400
-
-
 def test_review_reaches_field_staff_by_pull(field, supervisor, household):
     _, cursor = field.pull_all()
     supervisor.post(

@@ -16,7 +16,8 @@ export function classifyError(err) {
   const status = err?.status;
   if (status === 401) return 'sign_in';
   if (status === 426) return 'update';
-  if (status === 410) return 'resync';
+  // A cursor the server no longer accepts (its secret changed): start again, like 410 (§5).
+  if (status === 410 || (status === 400 && err?.details?.cursor)) return 'resync';
   if (status === 413) return 'too_large';
   if (status === 0 || status === undefined || status === 408 || status === 429 || status >= 500)
     return 'retry';
@@ -136,7 +137,8 @@ export async function resetForFullResync(db) {
 }
 
 /**
- * Pull every page from the saved cursor. On 410 starts over once from no cursor.
+ * Pull every page from the saved cursor. On 410 (or a cursor refused) starts over once from no
+ * cursor.
  * @param {import('./db.js').DoorstepDb} db
  * @param {import('./api.js').Api} api
  * @param {{pageSize: number, onProgress?: (applied: number) => void}} opts

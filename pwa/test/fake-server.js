@@ -19,7 +19,7 @@ export function createFakeServer() {
     conflicts,
     feed,
     token: 'good-token',
-    /** Next calls to fail: list of {on: 'push'|'pull', status, code, afterApply?} */
+    /** Next calls to fail: list of {on: 'push'|'pull', status, code, details?, afterApply?} */
     failures: /** @type {any[]} */ ([]),
     pushCalls: 0,
     pullCalls: 0,
@@ -203,7 +203,7 @@ export function createFakeServer() {
           server.pullCalls++;
           check();
           const f = fail('pull');
-          if (f) throw new ApiError(f.status, f.code);
+          if (f) throw new ApiError(f.status, f.code, undefined, f.details);
           const from = cursor ? Number(cursor.slice(2)) : 0;
           if (cursor && from < server.oldestCursor) throw new ApiError(410, 'cursor_expired');
           const after = feed.filter((e) => e.seq > from);

@@ -154,6 +154,23 @@ describe('sync orchestrator', () => {
     expect(await countWaiting(db)).toBe(0);
   });
 
+  it('a cursor the server refuses (its secret changed) starts a full re-sync', async () => {
+    const { db, server, engine } = setup();
+    server.put('households', id(1), household());
+    await engine.syncNow();
+    server.failures.push({
+      on: 'pull',
+      status: 400,
+      code: 'bad_request',
+      details: { cursor: ['Not signed by this server.'] },
+    });
+    await saveChange(db, 'households', id(2), household());
+    const status = await engine.syncNow();
+    expect(status.lastError).toBeNull();
+    expect(await db.records.count()).toBe(2);
+    expect(server.records.has(`households/${id(2)}`)).toBe(true);
+  });
+
   it('a rejected op is kept as needing attention while the rest go through', async () => {
     const { db, server, engine } = setup();
     await saveChange(db, 'households', id(1), household({ phone: '12345' }));
@@ -231,6 +248,8 @@ describe('sync orchestrator', () => {
     [{ status: 401 }, 'sign_in'],
     [{ status: 426 }, 'update'],
     [{ status: 410 }, 'resync'],
+    [{ status: 400, details: { cursor: ['Not signed by this server.'] } }, 'resync'],
+    [{ status: 400, details: { limit: ['Too big.'] } }, 'permanent'],
     [{ status: 413 }, 'too_large'],
     [{ status: 422 }, 'permanent'],
   ])('classifies %o as %s', (err, kind) => {
