@@ -8,7 +8,7 @@ import { db, sync } from '../app.js';
 import { getMeta } from '../db.js';
 import { setLanguage, t } from '../i18n.js';
 import { Header, NavBar } from './Header.jsx';
-import { navigate, useAnyFormDirty, useEngineStatus, useLive, usePath } from './hooks.js';
+import { navigate, useAnyFormEditing, useEngineStatus, useLive, usePath } from './hooks.js';
 import { HouseholdList, HouseholdPage } from './Households.jsx';
 import { Nominations } from './Nominations.jsx';
 import { RecordForm } from './RecordForm.jsx';
@@ -109,7 +109,7 @@ export function App({ update }) {
 /** Things the user must act on: sign in again, update the app. */
 function Banners({ update }) {
   const status = useEngineStatus(sync);
-  const formDirty = useAnyFormDirty();
+  const formDirty = useAnyFormEditing();
   const path = usePath();
   return (
     <>

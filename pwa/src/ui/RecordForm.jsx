@@ -16,7 +16,7 @@ import {
   TextField,
   enumOptions,
 } from './fields.jsx';
-import { navigate, useDirty, useLive } from './hooks.js';
+import { navigate, useEditing, useLive } from './hooks.js';
 import { Link } from './Link.jsx';
 
 const TITLES = {
@@ -84,7 +84,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
   }, [existing, quarters, campaigns, household]);
 
   const dirty = !!form && JSON.stringify(form) !== initial.current;
-  useDirty(dirty);
+  useEditing(`${collection}/${id ?? `new:${householdId ?? ''}`}`, dirty);
 
   // The server's reasons for refusing this record's last change, shown on the fields.
   useEffect(() => {

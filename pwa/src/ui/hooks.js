@@ -1,6 +1,7 @@
-/** Small hooks the screens share: live database queries, the route, sync status, dirty forms. */
+/** Small hooks the screens share: live database queries, the route, sync status, forms being edited. */
 import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
+import { isEditing, onEditingChange, setEditing } from '../editing.js';
 
 /**
  * Re-run a Dexie query whenever the tables it read change (in this tab or another).
@@ -77,41 +78,28 @@ export function useOnline() {
   return online;
 }
 
-/** Forms being filled in right now; an app update waits until there are none. */
-const dirtyForms = new Set();
-/** @type {Set<() => void>} */
-const dirtyListeners = new Set();
-
 /**
- * Mark the calling form as half filled while `dirty` is true.
+ * Tell `editing.js` that the calling form (`key`) holds typed, unsaved input while `dirty`.
+ * @param {string} key
  * @param {boolean} dirty
  */
-export function useDirty(dirty) {
+export function useEditing(key, dirty) {
   useEffect(() => {
-    const token = {};
-    if (dirty) {
-      dirtyForms.add(token);
-      for (const fn of dirtyListeners) fn();
-    }
+    setEditing(key, dirty);
     const beforeUnload = (/** @type {BeforeUnloadEvent} */ e) => {
       if (dirty) e.preventDefault();
     };
     window.addEventListener('beforeunload', beforeUnload);
     return () => {
-      dirtyForms.delete(token);
-      for (const fn of dirtyListeners) fn();
+      setEditing(key, false);
       window.removeEventListener('beforeunload', beforeUnload);
     };
-  }, [dirty]);
+  }, [key, dirty]);
 }
 
-/** Whether some form is half filled. */
-export function useAnyFormDirty() {
-  const [dirty, setDirty] = useState(dirtyForms.size > 0);
-  useEffect(() => {
-    const fn = () => setDirty(dirtyForms.size > 0);
-    dirtyListeners.add(fn);
-    return () => dirtyListeners.delete(fn);
-  }, []);
-  return dirty;
+/** Whether some form in this window is half filled (see `editing.js`). */
+export function useAnyFormEditing() {
+  const [editing, setState] = useState(isEditing());
+  useEffect(() => onEditingChange(setState), []);
+  return editing;
 }
