@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import Blueprint
@@ -14,18 +13,23 @@ from sync.state import iso
 from .auth import aware, hash_password, require, user_to_wire, utcnow
 from .errors import ApiError
 from .extensions import db
-from .requests import json_body
-from .schemas import user_create_schema, user_patch_schema
+from .requests import endpoint
+from .schemas import (
+    DeviceList,
+    RevokedResponse,
+    UserCreateSchema,
+    UserList,
+    UserPatchSchema,
+    UserPath,
+    UserSchema,
+)
 from .users import add_user
 
 bp = Blueprint("admin", __name__)
 
 
 def _user(user_id: str) -> User:
-    try:
-        user = db.session.get(User, str(uuid.UUID(user_id)))
-    except ValueError:
-        user = None
+    user = db.session.get(User, user_id)
     if user is None:
         raise ApiError(404, "not_found", "No such user.")
     return user
@@ -72,6 +76,7 @@ def revoke_all(user: User) -> int:
 
 @bp.get("/users")
 @require("admin")
+@endpoint("Users", answer=UserList)
 def list_users():
     users = db.session.execute(select(User).order_by(User.username)).scalars().all()
     return {"users": [user_to_wire(u) for u in users]}
@@ -79,8 +84,8 @@ def list_users():
 
 @bp.post("/users")
 @require("admin")
-def create_user():
-    body = user_create_schema.load(json_body())
+@endpoint("Create a user (§9)", body=UserCreateSchema, answer=UserSchema, status=201)
+def create_user(body: dict[str, Any]):
     username = body["username"].lower()
     if db.session.execute(select(User.id).where(User.username == username)).first():
         raise ApiError(
@@ -100,9 +105,9 @@ def create_user():
 
 @bp.patch("/users/<user_id>")
 @require("admin")
-def update_user(user_id: str):
+@endpoint("Change a user (§9)", path=UserPath, body=UserPatchSchema, answer=UserSchema)
+def update_user(user_id: str, body: dict[str, Any]):
     user = _user(user_id)
-    body = user_patch_schema.load(json_body())
     if "display_name" in body:
         user.display_name = body["display_name"]
     demoted = body.get("role", "admin") != "admin" or body.get("active") is False
@@ -127,6 +132,7 @@ def update_user(user_id: str):
 
 @bp.post("/users/<user_id>/revoke-tokens")
 @require("admin")
+@endpoint("Sign a user out of every device", path=UserPath, answer=RevokedResponse)
 def revoke_tokens(user_id: str):
     user = _user(user_id)
     count = revoke_all(user)
@@ -136,6 +142,7 @@ def revoke_tokens(user_id: str):
 
 @bp.get("/users/<user_id>/devices")
 @require("admin")
+@endpoint("A user's devices", path=UserPath, answer=DeviceList)
 def user_devices(user_id: str):
     user = _user(user_id)
     now = utcnow()

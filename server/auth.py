@@ -23,8 +23,16 @@ from sync.push import Actor
 
 from .errors import ApiError
 from .extensions import db
-from .requests import json_body
-from .schemas import login_schema, user_schema
+from .requests import endpoint
+from .schemas import (
+    ROLES,
+    LoginResponse,
+    LoginSchema,
+    LogoutResponse,
+    LogoutSchema,
+    UserSchema,
+    user_schema,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -65,9 +73,50 @@ def actor_for(user: User, device_id: str | None) -> Actor:
     return Actor(user_id=user.id, role=user.role, quarters=quarters, device_id=device_id)
 
 
+def current_token() -> Token:
+    """Authenticate the request's bearer token (401 if missing, unknown, expired or revoked)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise ApiError(401, "unauthorized", "Sign in first.")
+    token = db.session.execute(
+        select(Token).where(Token.token_hash == token_digest(raw.strip()))
+    ).scalar_one_or_none()
+    now = utcnow()
+    if token is None or token.revoked_at is not None or aware(token.expires_at) <= now:
+        raise ApiError(401, "unauthorized", "Your sign-in has expired; sign in again.")
+    user = db.session.get(User, token.user_id)
+    if user is None or not user.active:
+        raise ApiError(401, "unauthorized", "This account is not active.")
+    if now - aware(token.last_used_at) > TOUCH_EVERY:
+        token.last_used_at = now
+        token.expires_at = now + timedelta(days=current_app.config["TOKEN_DAYS"])
+        db.session.commit()  # a short transaction of its own, before the request's real work
+    g.user, g.token = user, token
+    g.actor = actor_for(user, token.device_id)
+    return token
+
+
+def require(*roles: str) -> Callable[[F], F]:
+    """Authenticate, then allow only these roles (all roles when none is given): else 403."""
+
+    def wrap(view: F) -> F:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            current_token()
+            if roles and g.user.role not in roles:
+                raise ApiError(403, "forbidden", "Your role may not do this.")
+            return view(*args, **kwargs)
+
+        guarded.roles = roles or ROLES  # type: ignore[attr-defined]  # for the OpenAPI
+        return guarded  # type: ignore[return-value]
+
+    return wrap
+
+
 @bp.post("/auth/login")
-def login():
-    body = login_schema.load(json_body())
+@endpoint("Sign in on a device (§3)", body=LoginSchema, answer=LoginResponse)
+def login(body: dict[str, Any]):
     now = utcnow()
     username = body["username"].strip().lower()
     if len(username) > 64:  # lower-casing can lengthen ("İ"); no such user can exist
@@ -115,55 +164,16 @@ def login():
 
 
 @bp.post("/auth/logout")
-def logout():
-    token = current_token()
-    json_body(optional=True)
-    token.revoked_at = utcnow()
+@require()
+@endpoint("Sign out this device", body=LogoutSchema, body_optional=True, answer=LogoutResponse)
+def logout(body: dict[str, Any]):
+    g.token.revoked_at = utcnow()
     db.session.commit()
     return {"status": "signed_out"}
 
 
 @bp.get("/me")
+@require()
+@endpoint("The signed-in user", answer=UserSchema)
 def me():
-    current_token()
     return user_to_wire(g.user)
-
-
-def current_token() -> Token:
-    """Authenticate the request's bearer token (401 if missing, unknown, expired or revoked)."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, raw = header.partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
-        raise ApiError(401, "unauthorized", "Sign in first.")
-    token = db.session.execute(
-        select(Token).where(Token.token_hash == token_digest(raw.strip()))
-    ).scalar_one_or_none()
-    now = utcnow()
-    if token is None or token.revoked_at is not None or aware(token.expires_at) <= now:
-        raise ApiError(401, "unauthorized", "Your sign-in has expired; sign in again.")
-    user = db.session.get(User, token.user_id)
-    if user is None or not user.active:
-        raise ApiError(401, "unauthorized", "This account is not active.")
-    if now - aware(token.last_used_at) > TOUCH_EVERY:
-        token.last_used_at = now
-        token.expires_at = now + timedelta(days=current_app.config["TOKEN_DAYS"])
-        db.session.commit()  # a short transaction of its own, before the request's real work
-    g.user, g.token = user, token
-    g.actor = actor_for(user, token.device_id)
-    return token
-
-
-def require(*roles: str) -> Callable[[F], F]:
-    """Authenticate, then allow only these roles (all roles when none is given): else 403."""
-
-    def wrap(view: F) -> F:
-        @functools.wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            current_token()
-            if roles and g.user.role not in roles:
-                raise ApiError(403, "forbidden", "Your role may not do this.")
-            return view(*args, **kwargs)
-
-        return guarded  # type: ignore[return-value]
-
-    return wrap

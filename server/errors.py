@@ -70,7 +70,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
         status = err.code or 500
-        return envelope(status, HTTP_CODES.get(status, "error"), err.description or err.name)
+        response, status = envelope(
+            status, HTTP_CODES.get(status, "error"), err.description or err.name
+        )
+        # Keep what werkzeug says besides the body, such as a 405's `Allow`.
+        for name, value in err.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, status
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

@@ -1,246 +1,192 @@
-"""The OpenAPI 3 description (§8), made with apispec from the schemas that validate requests."""
+"""The OpenAPI 3 description (§8), built from the views' own declarations.
+
+Every API view declares its path, query, body and answer schemas once, with
+`server.requests.endpoint`; the same schema objects parse the request and, here, through apispec's
+marshmallow plugin, describe it. The app's URL map gives the paths and methods, `require` the
+roles. Push ops are parsed by `schemas.OpSchema` and their `fields` by each collection's schema,
+so `Op` below is both of them put together.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema, fields
-
-from sync.catalogue import SCOPES
+from werkzeug.routing import Rule
 
 from . import schemas as s
+from .requests import SCHEMA_HEADER, Declaration
+
+PREFIX = "/api/v1"
+ERROR = {"$ref": "#/components/schemas/ErrorEnvelope"}
 
 
 class ErrorBody(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    details = fields.Dict()
+    details = fields.Dict(required=True)
 
 
 class ErrorEnvelope(Schema):
     error = fields.Nested(ErrorBody, required=True)
 
 
-class OpSchema(Schema):
-    """One op of a push (§4). The server checks each op itself and rejects bad ones alone."""
-
-    op_id = fields.UUID(required=True)
-    collection = fields.String(required=True, metadata={"enum": sorted(SCOPES)})
-    id = fields.UUID(required=True)
-    base_rev = fields.Integer(allow_none=True)
-    fields_ = fields.Dict(data_key="fields")
-    delete = fields.Boolean()
-    client_time = fields.String()
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
-class PushBody(Schema):
-    device_id = fields.String(allow_none=True)
-    ops = fields.List(fields.Nested(OpSchema), required=True, metadata={"maxItems": 1000})
-
-
-COLLECTION = {
-    "name": "collection",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "enum": sorted(SCOPES)},
-}
-
-
-def _id(name: str) -> dict[str, Any]:
+def op_component(collection: str) -> dict[str, Any]:
+    """One collection's op: a create (all `<c>_fields`), an edit (a patch of them) or a delete."""
+    envelope = _ref("OpEnvelope")
+    name = {"type": "string", "enum": [collection]}
+    rev = {"type": "integer", "minimum": 1}
+    not_delete = {"type": "boolean", "enum": [False]}
     return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string", "format": "uuid"},
+        "oneOf": [
+            {
+                "title": f"create {collection}",
+                "allOf": [
+                    envelope,
+                    {
+                        "type": "object",
+                        "required": ["fields"],
+                        "properties": {
+                            "collection": name,
+                            "base_rev": {"type": "integer", "nullable": True, "enum": [None]},
+                            "delete": not_delete,
+                            "fields": _ref(f"{collection}_fields"),
+                        },
+                    },
+                ],
+            },
+            {
+                "title": f"edit {collection}",
+                "allOf": [
+                    envelope,
+                    {
+                        "type": "object",
+                        "required": ["base_rev", "fields"],
+                        "properties": {
+                            "collection": name,
+                            "base_rev": rev,
+                            "delete": not_delete,
+                            "fields": _ref(f"{collection}_patch"),
+                        },
+                    },
+                ],
+            },
+            {
+                "title": f"delete {collection}",
+                "allOf": [
+                    envelope,
+                    {
+                        "type": "object",
+                        "required": ["base_rev", "delete"],
+                        "properties": {
+                            "collection": name,
+                            "base_rev": rev,
+                            "delete": {"type": "boolean", "enum": [True]},
+                        },
+                    },
+                ],
+            },
+        ]
     }
 
 
-class Person(Schema):
-    id = fields.String()
-    name = fields.String()
+def openapi_path(rule: Rule) -> str:
+    """`/api/v1/records/<collection>/<record_id>` → `/records/{collection}/{record_id}`."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(PREFIX))
 
 
-class ReviewState(Schema):
-    status = fields.String(
-        metadata={"enum": ["pending", "approved", "has_issues", "rejected", "edited"]}
-    )
-    comment = fields.String(allow_none=True)
-    by = fields.Nested(Person, allow_none=True)
-    at = fields.String(allow_none=True)
-
-
-class Meta(Schema):
-    quarter_id = fields.String(allow_none=True)
-    created_at = fields.String()
-    created_by = fields.Nested(Person, allow_none=True)
-    updated_at = fields.String()
-    updated_by = fields.Nested(Person, allow_none=True)
-    review = fields.Nested(ReviewState)
-    open_conflicts = fields.Integer()
-
-
-class RecordSchema(Schema):
-    """A record on the wire (§2); `fields` follows the collection's schema (components)."""
-
-    id = fields.String(required=True)
-    collection = fields.String(required=True)
-    rev = fields.Integer(required=True)
-    deleted = fields.Boolean(required=True)
-    fields_ = fields.Dict(data_key="fields", required=True)
-    meta = fields.Nested(Meta, required=True)
-
-
-class OpResult(Schema):
-    op_id = fields.Raw()
-    status = fields.String(metadata={"enum": ["applied", "merged", "conflict", "rejected"]})
-    id = fields.Raw()
-    rev = fields.Integer(allow_none=True)
-    record = fields.Nested(RecordSchema, allow_none=True)
-    conflict_id = fields.String()
-    code = fields.String()
-    errors = fields.Dict()
-    replayed = fields.Boolean()
-
-
-class PushResponse(Schema):
-    results = fields.List(fields.Nested(OpResult), required=True)
-
-
-class Change(Schema):
-    op = fields.String(required=True, metadata={"enum": ["upsert", "delete", "evict"]})
-    collection = fields.String(required=True)
-    id = fields.String(required=True)
-    rev = fields.Integer()
-    record = fields.Nested(RecordSchema)
-
-
-class PullResponse(Schema):
-    changes = fields.List(fields.Nested(Change), required=True)
-    cursor = fields.String(required=True)
-    more = fields.Boolean(required=True)
-    remaining = fields.Integer(
-        metadata={"description": "About how many changes come after this page"}
-    )
-
-
-class RecordList(Schema):
-    records = fields.List(fields.Nested(RecordSchema), required=True)
-    total = fields.Integer(required=True)
-
-
-class LoginResponse(Schema):
-    token = fields.String(required=True)
-    expires_at = fields.String(required=True)
-    user = fields.Nested(s.UserSchema, required=True)
-
-
-class Health(Schema):
-    status = fields.String(required=True)
-    database = fields.String(required=True)
-    version = fields.String(required=True)
-
-
-def _op(
-    summary: str,
-    *,
-    body: Any = None,
-    query: Any = None,
-    params: list | None = None,
-    secure: bool = True,
-    ok: int = 200,
-    answer: Any = None,
-) -> dict[str, Any]:
+def operation(declared: Declaration, roles: tuple[str, ...] | None) -> dict[str, Any]:
+    """One operation of the document, from a view's declaration and its roles."""
+    content: dict[str, Any] = {}
+    if declared.answer is not None:
+        content["application/json"] = {"schema": declared.answer}
+    for media_type in declared.files:
+        content[media_type] = {"schema": {"type": "string", "format": "binary"}}
     op: dict[str, Any] = {
-        "summary": summary,
+        "summary": declared.summary,
         "responses": {
-            str(ok): {
-                "description": "OK",
-                "content": {"application/json": {"schema": answer or {"type": "object"}}},
-            },
+            str(declared.status): {"description": "OK", "content": content},
             "default": {
-                "description": "Error",
-                "content": {"application/json": {"schema": "ErrorEnvelope"}},
+                "description": "Error (§7)",
+                "content": {"application/json": {"schema": ERROR}},
             },
         },
     }
-    parameters = list(params or [])
-    if query is not None:
-        parameters.append({"in": "query", "schema": query})
+    parameters: list[dict[str, Any]] = []
+    if declared.path is not None:
+        parameters.append({"in": "path", "schema": declared.path})
+    if declared.query is not None:
+        parameters.append({"in": "query", "schema": declared.query})
+    if declared.versioned:
+        parameters.append(
+            {
+                "in": "header",
+                "name": SCHEMA_HEADER,
+                "required": False,
+                "schema": {"type": "integer"},
+                "description": "The app's data schema version (§5a); too old → 426.",
+            }
+        )
     if parameters:
         op["parameters"] = parameters
-    if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-    if secure:
+    if declared.body is not None:
+        op["requestBody"] = {
+            "required": not declared.body_optional,
+            "content": {"application/json": {"schema": declared.body}},
+        }
+    if roles is not None:
         op["security"] = [{"bearer": []}]
+        op["description"] = f"Roles: {', '.join(roles)}."
     return op
 
 
-PATHS: dict[str, dict[str, dict[str, Any]]] = {
-    "/auth/login": {
-        "post": _op("Sign in on a device", body=s.LoginSchema, secure=False, answer=LoginResponse)
-    },
-    "/auth/logout": {"post": _op("Sign out this device")},
-    "/me": {"get": _op("The signed-in user", answer=s.UserSchema)},
-    "/sync/push": {"post": _op("Push ops (§4)", body=PushBody, answer=PushResponse)},
-    "/sync/pull": {
-        "get": _op("Pull changes after a cursor (§5)", query=s.PullArgs, answer=PullResponse)
-    },
-    "/records/{collection}": {
-        "get": _op(
-            "Records in scope, newest first",
-            query=s.RecordListArgs,
-            params=[COLLECTION],
-            answer=RecordList,
-        )
-    },
-    "/records/{collection}/{id}": {
-        "get": _op("One record", params=[COLLECTION, _id("id")], answer=RecordSchema)
-    },
-    "/records/{collection}/{id}/history": {
-        "get": _op("Every revision of a record", params=[COLLECTION, _id("id")])
-    },
-    "/records/{collection}/{id}/review": {
-        "post": _op(
-            "Review a record",
-            body=s.ReviewSchema,
-            params=[COLLECTION, _id("id")],
-            answer=RecordSchema,
-        )
-    },
-    "/conflicts": {"get": _op("Conflicts", query=s.ConflictListArgs)},
-    "/conflicts/{id}/resolve": {
-        "post": _op(
-            "Resolve a conflict", body=s.ResolveSchema, params=[_id("id")], answer=RecordSchema
-        )
-    },
-    "/users": {"get": _op("Users"), "post": _op("Create a user", body=s.UserCreateSchema, ok=201)},
-    "/users/{id}": {"patch": _op("Change a user", body=s.UserPatchSchema, params=[_id("id")])},
-    "/users/{id}/revoke-tokens": {"post": _op("Sign a user out everywhere", params=[_id("id")])},
-    "/users/{id}/devices": {"get": _op("A user's devices", params=[_id("id")])},
-    "/audit": {"get": _op("The audit log")},
-    "/health": {"get": _op("Service health", secure=False, answer=Health)},
-    "/openapi.json": {"get": _op("This description", secure=False)},
-}
-
-
 def openapi_document(app: Flask) -> dict[str, Any]:
-    """Build the document; blueprints that add paths list them in `app.extensions`."""
+    """The document for every declared view under `/api/v1`."""
     spec = APISpec(
         title="Doorstep sync API",
         version="1",
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
-        servers=[{"url": "/api/v1"}],
+        servers=[{"url": PREFIX}],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("ErrorEnvelope", schema=ErrorEnvelope)
-    # The fields of each collection, from the schemas that validate pushes (domain.md).
+    # Each collection's fields, from the schemas that validate them (domain.md): all of them on
+    # a create, any of them in an edit's patch.
     for name, schema in s.COLLECTION_SCHEMAS.items():
         spec.components.schema(f"{name}_fields", schema=type(schema))
-    extra = app.extensions.get("doorstep_openapi_paths", {})
-    for path, operations in {**PATHS, **extra}.items():
-        spec.path(path=path, operations=operations)
-    return spec.to_dict()
+        spec.components.schema(f"{name}_patch", schema=type(schema)(partial=True))
+    spec.components.schema("OpEnvelope", schema=s.OpSchema)
+    for name in s.COLLECTION_SCHEMAS:
+        spec.components.schema(f"{name}_op", component=op_component(name))
+    spec.components.schema(
+        "Op", component={"oneOf": [_ref(f"{name}_op") for name in s.COLLECTION_SCHEMAS]}
+    )
+
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = app.view_functions[rule.endpoint]
+        declared = getattr(view, "declaration", None)
+        if declared is None or not rule.rule.startswith(PREFIX + "/"):
+            continue
+        roles = getattr(view, "roles", None)
+        methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+        spec.path(
+            path=openapi_path(rule),
+            operations={m.lower(): operation(declared, roles) for m in methods},
+        )
+    document = spec.to_dict()
+    for operations in document["paths"].values():
+        for op in operations.values():
+            for parameter in op.get("parameters", []):
+                if parameter["in"] == "query":
+                    # An empty value (`?q=`) means the parameter was not given.
+                    parameter["allowEmptyValue"] = True
+    return document

@@ -2,55 +2,56 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from typing import Any
 
 from flask import Blueprint, g
 
 from sync import records as engine
-from sync.catalogue import SCOPES
 
 from .audit import audit
 from .auth import require, utcnow
 from .dates import local_midnight
 from .errors import ApiError
 from .extensions import db
-from .requests import json_body, query_args
-from .schemas import catalogue, record_list_args, review_schema
+from .requests import endpoint
+from .schemas import (
+    CollectionPath,
+    HistoryResponse,
+    RecordList,
+    RecordListArgs,
+    RecordPath,
+    RecordSchema,
+    ReviewSchema,
+    catalogue,
+)
 
 bp = Blueprint("records", __name__)
-
-
-def _collection(name: str) -> str:
-    if name not in SCOPES:
-        raise ApiError(404, "not_found", f"No collection named {name!r}.")
-    return name
-
-
-def _record_id(value: str) -> str:
-    try:
-        return str(uuid.UUID(value))
-    except ValueError as exc:
-        raise ApiError(404, "not_found", "No such record.") from exc
 
 
 def _day_start(day: date | None, *, next_day: bool = False) -> datetime | None:
     """Midnight in Vietnam of a day (or of the day after, for an inclusive end date)."""
     if day is None:
         return None
-    return local_midnight(day + timedelta(days=1) if next_day else day)
+    return local_midnight(day, next_day=next_day)
 
 
 @bp.get("/records/<collection>")
 @require("supervisor", "admin")
-def list_records(collection: str):
-    args = query_args(record_list_args)
+@endpoint(
+    "Records in scope, newest first (§6)",
+    path=CollectionPath,
+    query=RecordListArgs,
+    answer=RecordList,
+)
+def list_records(collection: str, query: dict[str, Any]):
+    args = query
     if args["quarter"] and g.actor.quarters is not None and args["quarter"] not in g.actor.quarters:
         raise ApiError(403, "forbidden", "This neighbourhood is not yours.")
     records, total = engine.list_records(
         db.session,
         g.actor,
-        _collection(collection),
+        collection,
         quarter=args["quarter"],
         review=args["review"],
         q=args["q"],
@@ -69,8 +70,9 @@ def list_records(collection: str):
 
 @bp.get("/records/<collection>/<record_id>")
 @require()
+@endpoint("One record", path=RecordPath, answer=RecordSchema)
 def get_record(collection: str, record_id: str):
-    record = engine.get_record(db.session, g.actor, _collection(collection), _record_id(record_id))
+    record = engine.get_record(db.session, g.actor, collection, record_id)
     if collection == "households":
         audit("view", f"{collection}/{record['id']}")
     db.session.commit()
@@ -79,8 +81,9 @@ def get_record(collection: str, record_id: str):
 
 @bp.get("/records/<collection>/<record_id>/history")
 @require()
+@endpoint("Every revision of a record, oldest first (§6)", path=RecordPath, answer=HistoryResponse)
 def record_history(collection: str, record_id: str):
-    found = engine.history(db.session, g.actor, _collection(collection), _record_id(record_id))
+    found = engine.history(db.session, g.actor, collection, record_id)
     if collection == "households":
         audit("history", f"{collection}/{record_id}")
     db.session.commit()
@@ -89,14 +92,14 @@ def record_history(collection: str, record_id: str):
 
 @bp.post("/records/<collection>/<record_id>/review")
 @require("supervisor", "admin")
-def review_record(collection: str, record_id: str):
-    body = review_schema.load(json_body())
+@endpoint("Review a record (§6)", path=RecordPath, body=ReviewSchema, answer=RecordSchema)
+def review_record(collection: str, record_id: str, body: dict[str, Any]):
     record = engine.review(
         db.session,
         catalogue,
         g.actor,
-        _collection(collection),
-        _record_id(record_id),
+        collection,
+        record_id,
         body["status"],
         body["comment"],
         utcnow(),

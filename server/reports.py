@@ -10,10 +10,9 @@
 from __future__ import annotations
 
 import os
-import uuid
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request, stream_with_context
+from flask import Blueprint, Response, current_app, g, stream_with_context
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from sync.catalogue import SCOPES
@@ -27,11 +26,13 @@ from .report_figures import (
     REVIEW_FILTERS,
     Filters,
     build_report,
+    empty_figures,
     load_campaign,
     load_quarters,
     vn_today,
 )
-from .requests import query_args
+from .requests import endpoint
+from .schemas import UUID_PATTERN, FullMatch
 
 bp = Blueprint("reports", __name__)
 
@@ -42,7 +43,30 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-# What the PDF says about who signs and to whom it goes; `test_config` may override them.
+
+
+QUARTERS = fields.List(
+    fields.String(validate=validate.Length(min=1, max=400)),
+    load_default=list,
+    metadata={"description": "Neighbourhood ids or codes; repeatable or comma separated."},
+)
+COLLECTIONS = "|".join(sorted(SCOPES))
+
+
+class ReportPath(Schema):
+    campaign_id = fields.String(
+        required=True,
+        validate=FullMatch(rf"^{UUID_PATTERN[1:-1]}(?:\.(?:csv|xlsx|pdf))?$"),
+        metadata={"description": "The campaign's id, with `.csv`, `.xlsx` or `.pdf` for a file."},
+    )
+
+
+class ExportPath(Schema):
+    name = fields.String(
+        required=True,
+        validate=FullMatch(rf"^(?:{COLLECTIONS})(?:\.(?:csv|xlsx))?$"),
+        metadata={"description": "A collection, with `.csv` or `.xlsx`."},
+    )
 
 
 class ReportArgs(Schema):
@@ -51,6 +75,7 @@ class ReportArgs(Schema):
 
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
+    quarters = QUARTERS
     review = fields.String(load_default="not_rejected", validate=validate.OneOf(REVIEW_FILTERS))
     format = fields.String(load_default=None, validate=validate.OneOf(REPORT_FORMATS))
 
@@ -64,36 +89,97 @@ class ExportArgs(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    quarters = QUARTERS
     review = fields.String(load_default="all", validate=validate.OneOf(REVIEW_FILTERS))
     format = fields.String(load_default=None, validate=validate.OneOf(RAW_FORMATS))
 
 
-report_args = ReportArgs()
-export_args = ExportArgs()
+def _figures_schema(name: str, figures: dict[str, Any]) -> type[Schema]:
+    """A schema of the report's figures (documentation), made from the figures themselves."""
+    return Schema.from_dict(
+        {
+            key: fields.Nested(_figures_schema(f"{name}_{key}", value), required=True)
+            if isinstance(value, dict)
+            else fields.Integer(required=True)
+            for key, value in figures.items()
+        },
+        name=name,
+    )
 
 
-def _split_format(name: str, allowed: tuple[str, ...], asked: str | None) -> tuple[str, str]:
-    """`abc.csv` → (`abc`, `csv`); a suffix wins over `?format=`; JSON when neither is given."""
+Figures = _figures_schema("ReportFigures", empty_figures())
+
+
+class ReportQuarter(Figures):  # type: ignore[misc, valid-type]
+    id = fields.String(required=True, allow_none=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ReportCampaign(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    launch_on = fields.Date(required=True, allow_none=True)
+    report_due_on = fields.Date(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+    today = fields.Date(required=True)
+    days_total = fields.Integer(required=True)
+    days_elapsed = fields.Integer(required=True)
+    days_left = fields.Integer(required=True, allow_none=True)
+
+
+class ReportPeriod(Schema):
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+
+
+class ReportFilters(Schema):
+    date_from = fields.Date(required=True, allow_none=True)
+    date_to = fields.Date(required=True, allow_none=True)
+    quarters = fields.List(fields.String(), required=True, allow_none=True)
+    review = fields.String(required=True, validate=validate.OneOf(REVIEW_FILTERS))
+
+
+class ReportDay(Schema):
+    date = fields.Date(required=True)
+    visits = fields.Integer(required=True)
+    households = fields.Integer(required=True)
+    cumulative_visits = fields.Integer(required=True)
+
+
+class ReportNominee(Schema):
+    quarter_id = fields.String(required=True, allow_none=True)
+    quarter = fields.String(required=True)
+    nominee = fields.Raw(required=True, allow_none=True)
+    nominee_kind = fields.Raw(required=True, allow_none=True)
+    domain = fields.Raw(required=True, allow_none=True)
+    achievement = fields.Raw(required=True, allow_none=True)
+
+
+class ReportResponse(Schema):
+    campaign = fields.Nested(ReportCampaign, required=True)
+    period = fields.Nested(ReportPeriod, required=True)
+    filters = fields.Nested(ReportFilters, required=True)
+    quarters = fields.List(fields.Nested(ReportQuarter), required=True)
+    total = fields.Nested(Figures, required=True)
+    daily_visits = fields.List(fields.Nested(ReportDay), required=True)
+    nominees = fields.List(fields.Nested(ReportNominee), required=True)
+
+
+def _split_format(name: str, asked: str | None, default: str) -> tuple[str, str]:
+    """`abc.csv` → (`abc`, `csv`); a suffix wins over `?format=`."""
     stem, dot, suffix = name.rpartition(".")
-    if dot and suffix in allowed:
+    if dot:
         return stem, suffix
-    if dot and suffix and not _is_uuid(name):
-        raise ApiError(404, "not_found", f"No format {suffix!r}; use one of {', '.join(allowed)}.")
-    return name, asked or allowed[0]
+    return name, asked or default
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def requested_quarters() -> frozenset[str] | None:
+def requested_quarters(given: list[str]) -> frozenset[str] | None:
     """`quarters` as ids: repeatable or comma separated, ids or codes (`KP1`). 400 if unknown,
     403 if outside the reader's neighbourhoods (§3)."""
-    raw = [p.strip() for v in request.args.getlist("quarters") for p in v.split(",") if p.strip()]
+    raw = [p.strip() for v in given for p in v.split(",") if p.strip()]
     if not raw:
         return None
     known = load_quarters(db.session)
@@ -131,16 +217,23 @@ def _download(body: Any, fmt: str, filename: str, **headers: str) -> Response:
 
 @bp.get("/reports/campaign/<campaign_id>")
 @require("supervisor", "admin")
-def campaign_report(campaign_id: str):
-    args = query_args(report_args)
-    campaign_id, fmt = _split_format(campaign_id, REPORT_FORMATS, args["format"])
-    campaign = load_campaign(db.session, campaign_id.lower()) if _is_uuid(campaign_id) else None
+@endpoint(
+    "The campaign report: figures per neighbourhood and in total, as JSON or a file",
+    path=ReportPath,
+    query=ReportArgs,
+    answer=ReportResponse,
+    files=(MIMETYPES["csv"], MIMETYPES["xlsx"], MIMETYPES["pdf"]),
+)
+def campaign_report(campaign_id: str, query: dict[str, Any]):
+    args = query
+    campaign_id, fmt = _split_format(campaign_id, args["format"], "json")
+    campaign = load_campaign(db.session, campaign_id.lower())
     if campaign is None:
         raise ApiError(404, "not_found", "No such campaign.")
     filters = Filters(
         date_from=args["date_from"],
         date_to=args["date_to"],
-        quarters=requested_quarters(),
+        quarters=requested_quarters(args["quarters"]),
         review=args["review"],
     )
     today = vn_today()
@@ -168,12 +261,16 @@ def campaign_report(campaign_id: str):
 
 @bp.get("/exports/<name>")
 @require("supervisor", "admin")
-def raw_export(name: str):
-    args = query_args(export_args)
-    collection, fmt = _split_format(name, RAW_FORMATS, args["format"])
-    if collection not in SCOPES:
-        raise ApiError(404, "not_found", f"No collection named {collection!r}.")
-    asked = requested_quarters()
+@endpoint(
+    "Every record of a collection in scope, as CSV or XLSX",
+    path=ExportPath,
+    query=ExportArgs,
+    files=(MIMETYPES["csv"], MIMETYPES["xlsx"]),
+)
+def raw_export(name: str, query: dict[str, Any]):
+    args = query
+    collection, fmt = _split_format(name, args["format"], "csv")
+    asked = requested_quarters(args["quarters"])
     scope = g.actor.quarters
     quarters = scope if asked is None else asked
     if collection in ("campaigns",):
@@ -202,61 +299,3 @@ def raw_export(name: str):
     # A response that is never read (HEAD, a client gone early) still removes the file.
     response.call_on_close(lambda: export.remove_file(path))
     return response
-
-
-@bp.record_once
-def _describe(state: Any) -> None:
-    """Add this blueprint's paths to the OpenAPI document (server/openapi.py merges them)."""
-    paths = state.app.extensions.setdefault("doorstep_openapi_paths", {})
-    campaign = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-    quarters = {
-        "name": "quarters",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "array", "items": {"type": "string"}},
-        "style": "form",
-        "explode": True,
-        "description": "Neighbourhood ids or codes; repeatable or comma separated.",
-    }
-    envelope = {"$ref": "#/components/schemas/ErrorEnvelope"}
-    error = {
-        "description": "Error",
-        "content": {"application/json": {"schema": envelope}},
-    }
-    files = {
-        mime: {"schema": {"type": "string", "format": "binary"}} for mime in MIMETYPES.values()
-    }
-    paths["/reports/campaign/{id}"] = {
-        "get": {
-            "summary": "The campaign report: figures per neighbourhood and in total",
-            "parameters": [campaign, quarters, {"in": "query", "schema": ReportArgs}],
-            "responses": {
-                "200": {
-                    "description": "The report (JSON) or, with `format`, a file",
-                    "content": {"application/json": {"schema": {"type": "object"}}, **files},
-                },
-                "default": error,
-            },
-            "security": [{"bearer": []}],
-        }
-    }
-    paths["/exports/{collection}"] = {
-        "get": {
-            "summary": "Every record of a collection in scope, as CSV or XLSX (`<name>.csv`)",
-            "parameters": [
-                {
-                    "name": "collection",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string"},
-                },
-                quarters,
-                {"in": "query", "schema": ExportArgs},
-            ],
-            "responses": {
-                "200": {"description": "The file", "content": files},
-                "default": error,
-            },
-            "security": [{"bearer": []}],
-        }
-    }

@@ -1,30 +1,116 @@
-"""Reading request bodies and headers, with §7 errors for anything malformed."""
+"""Reading requests: each view declares its path, query, body and answer schemas once, with
+`endpoint`, which parses with them (§7 errors for anything malformed) and is what the OpenAPI
+description (`server/openapi.py`) is built from."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import current_app, request
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 
 from .errors import ApiError
+from .jsonio import JSONError, strict_loads
 from .schemas import flatten
 
 SCHEMA_HEADER = "X-Doorstep-Schema"
 
+F = TypeVar("F", bound=Callable[..., Any])
+SchemaLike = type[Schema] | Schema
+
+
+def _instance(schema: SchemaLike | None) -> Schema | None:
+    return schema() if isinstance(schema, type) else schema
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """What a view takes and gives, as `endpoint` was told."""
+
+    summary: str
+    path: Schema | None
+    query: Schema | None
+    body: Schema | None
+    body_optional: bool
+    answer: Schema | None
+    status: int
+    files: tuple[str, ...]
+    versioned: bool
+
+
+def endpoint(
+    summary: str,
+    *,
+    path: SchemaLike | None = None,
+    query: SchemaLike | None = None,
+    body: SchemaLike | None = None,
+    body_optional: bool = False,
+    answer: SchemaLike | None = None,
+    status: int = 200,
+    files: tuple[str, ...] = (),
+    versioned: bool = False,
+) -> Callable[[F], F]:
+    """Declare a view's schemas; the view then receives its path values parsed (a bad one: 404),
+    `query=` (400 `bad_request`) and `body=` (415, 400, 422 `validation`).
+
+    `answer` (the success body, status `status`) and `files` (media types of a download) only
+    document; `versioned` checks `X-Doorstep-Schema` first (§5a). Put it under `require`, so a
+    caller is authenticated before anything they sent is read.
+    """
+    declared = Declaration(
+        summary,
+        _instance(path),
+        _instance(query),
+        _instance(body),
+        body_optional,
+        _instance(answer),
+        status,
+        files,
+        versioned,
+    )
+
+    def wrap(view: F) -> F:
+        @functools.wraps(view)
+        def parsed(**values: Any) -> Any:
+            if declared.versioned:
+                check_schema_version()
+            if declared.path is not None:
+                values = path_values(declared.path, values)
+            if declared.query is not None:
+                values["query"] = query_args(declared.query)
+            if declared.body is not None:
+                values["body"] = declared.body.load(json_body(optional=declared.body_optional))
+            return view(**values)
+
+        parsed.declaration = declared  # type: ignore[attr-defined]
+        return parsed  # type: ignore[return-value]
+
+    return wrap
+
+
+def path_values(schema: Schema, values: dict[str, Any]) -> dict[str, Any]:
+    """Parse the path's values: one that cannot name anything is a 404 (§7)."""
+    try:
+        return schema.load(values)
+    except ValidationError as err:
+        raise ApiError(404, "not_found", "No such thing here.", flatten(err.messages)) from err
+
 
 def json_body(*, optional: bool = False) -> dict[str, Any]:
-    """The JSON object of the body: 415 for another media type, 400 for bad JSON or a non-object."""
-    if optional and not request.get_data(cache=True):
+    """The JSON object of the body: 415 for another media type, 400 for bad JSON (duplicate keys
+    included) or a non-object."""
+    raw = request.get_data(cache=True)
+    if optional and not raw:
         return {}
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than any parser goes: still just bad JSON (§7)
-        data = None
-    if data is None:
-        raise ApiError(400, "bad_request", "The body is not valid JSON.")
+        data = strict_loads(raw)
+    except JSONError as exc:
+        raise ApiError(400, "bad_request", f"The body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "The body must be a JSON object.")
     return data
@@ -52,9 +138,15 @@ def check_schema_version() -> None:
 def query_args(schema: Schema) -> dict[str, Any]:
     """Parse query parameters; a bad one is a 400 `bad_request` naming it (§7).
 
-    An empty parameter (`?quarter=&review=`, as the spec writes them) means "not given".
+    An empty parameter (`?quarter=&review=`, as the spec writes them) means "not given"; a
+    list parameter may be repeated.
     """
-    given = {name: value for name, value in request.args.items() if value != ""}
+    given: dict[str, Any] = {}
+    for name in request.args:
+        values = [value for value in request.args.getlist(name) if value != ""]
+        if values:
+            many = isinstance(schema.fields.get(name), fields.List)
+            given[name] = values if many else values[0]
     try:
         return schema.load(given)
     except ValidationError as err:

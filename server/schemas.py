@@ -8,15 +8,21 @@ Unknown fields are rejected (marshmallow's default, RAISE).
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from sync.catalogue import Catalogue, Validator, build_catalogue
-from sync.ids import CANONICAL_UUID
 
 
 class FullMatch(validate.Regexp):
@@ -29,9 +35,8 @@ class FullMatch(validate.Regexp):
         return value
 
 
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 PHONE = re.compile(r"^(?:0[0-9]{9}|\+84[0-9]{9})$")
-# PostgreSQL text cannot hold NUL: refuse it as invalid input rather than fail on it (§7).
-NO_NUL = FullMatch(r"^[^\x00]*$", error="Contains a NUL character.")
 
 
 # -- strict field types -------------------------------------------------------------------
@@ -67,58 +72,103 @@ class StrictFloat(fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+# C0 control characters other than tab and newline: no one types them, and spreadsheets and
+# PostgreSQL text refuse some of them (§7: refused as input rather than failing later).
+CONTROL = r"\x00-\x08\x0b-\x1f"
+NO_CONTROL = FullMatch(
+    f"^[^{CONTROL}]*$", error="Contains a control character (only tab and newline are allowed)."
+)
+# Dates the domain can mean: a campaign, a visit, a registration or a gift between 2000 and 2100.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+DOMAIN_YEAR = r"(?:20[0-9]{2}|2100)"
+ANY_YEAR = r"[0-9]{4}"
+MONTH_DAY = r"-[0-9]{2}-[0-9]{2}"
+# RFC 3339 (what OpenAPI's `date-time` means): a `T`, seconds, and an offset or `Z`.
+TIME = r"T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+# Money: a single gift of more than 10^12 ₫ is a typo (domain.md).
+MONEY_MAX = 10**12
+
+
 class Text(fields.String):
-    """A string with surrounding spaces ignored for the length and required checks."""
+    """Text a person typed: at most `max_len` characters, no control characters but tab and
+    newline; surrounding spaces are trimmed, and `min_len=1` means something besides spaces."""
 
     def __init__(self, *, min_len: int = 0, max_len: int | None = None, **kwargs: Any) -> None:
-        super().__init__(validate=validate.Length(min=min_len, max=max_len), **kwargs)
+        pattern = f"^[^{CONTROL}]*$"
+        if min_len:
+            pattern = f"^[^{CONTROL}]*[^{CONTROL}\\s][^{CONTROL}]*$"
+        metadata = {"pattern": pattern, "minLength": min_len, **kwargs.pop("metadata", {})}
+        if max_len is not None:
+            metadata["maxLength"] = max_len
+        super().__init__(metadata=metadata, **kwargs)
+        self.min_len, self.max_len = min_len, max_len
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("Contains a NUL character.")
-        return text.strip()
+        if self.max_len is not None and len(text) > self.max_len:
+            raise ValidationError(f"Longer than {self.max_len} characters.")
+        NO_CONTROL(text)
+        text = text.strip()
+        if len(text) < self.min_len:
+            raise ValidationError("Must not be empty.")
+        return text
 
 
 class IsoDate(fields.String):
-    """A `YYYY-MM-DD` date, kept as that string."""
+    """A `YYYY-MM-DD` date, kept as that string; `domain=True` keeps it within 2000..2100."""
+
+    def __init__(self, *, domain: bool = True, **kwargs: Any) -> None:
+        pattern = f"^{DOMAIN_YEAR if domain else ANY_YEAR}{MONTH_DAY}$"
+        super().__init__(metadata={"format": "date", "pattern": pattern}, **kwargs)
+        self.regex = re.compile(pattern)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        if not re.fullmatch(ANY_YEAR + MONTH_DAY, text):
             raise ValidationError("Not a date (YYYY-MM-DD).")
         try:
             date.fromisoformat(text)
         except ValueError as exc:
             raise ValidationError("Not a date (YYYY-MM-DD).") from exc
+        if not self.regex.fullmatch(text):
+            raise ValidationError(f"Must be between {FIRST_YEAR} and {LAST_YEAR}.")
         return text
 
 
 class IsoDateTime(fields.String):
-    """An ISO 8601 date and time with an offset, kept as sent."""
+    """An RFC 3339 date and time with an offset, kept as sent; `domain=True` keeps its date
+    within 2000..2100 (a device's own clock, `client_time`, may say anything)."""
+
+    def __init__(self, *, domain: bool = True, **kwargs: Any) -> None:
+        pattern = f"^{DOMAIN_YEAR if domain else ANY_YEAR}{MONTH_DAY}{TIME}$"
+        super().__init__(metadata={"format": "date-time", "pattern": pattern}, **kwargs)
+        self.regex = re.compile(pattern)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(ANY_YEAR + MONTH_DAY + TIME, text):
+            raise ValidationError("Not a date and time (ISO 8601, e.g. 2024-10-12T08:30:00+07:00).")
         try:
-            moment = datetime.fromisoformat(text)
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as exc:
             raise ValidationError("Not a date and time (ISO 8601).") from exc
-        if moment.tzinfo is None:
-            raise ValidationError("The time needs an offset, e.g. +07:00.")
+        if not self.regex.fullmatch(text):
+            raise ValidationError(f"Must be between {FIRST_YEAR} and {LAST_YEAR}.")
         return text
 
 
 class Uuid(fields.String):
-    """A UUID in its canonical lower-case form."""
+    """A UUID written 8-4-4-4-12 (any case), kept in its canonical lower-case form."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"format": "uuid", "pattern": UUID_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if CANONICAL_UUID.fullmatch(text):
-            return text
-        try:
-            return str(uuid.UUID(text))
-        except ValueError as exc:
-            raise ValidationError("Not a valid UUID.") from exc
+        if not re.fullmatch(UUID_PATTERN, text):
+            raise ValidationError("Not a valid UUID.")
+        return text.lower()
 
 
 def one_of(*choices: str) -> validate.OneOf:
@@ -127,6 +177,11 @@ def one_of(*choices: str) -> validate.OneOf:
 
 def notes() -> Text:
     return Text(max_len=2000, allow_none=True, load_default=None)
+
+
+def money(**kwargs: Any) -> StrictInt:
+    """An amount in đồng: 0..10^12 (one gift of more than that is a typo)."""
+    return StrictInt(validate=validate.Range(0, MONEY_MAX), **kwargs)
 
 
 def optional_uuid() -> Uuid:
@@ -173,6 +228,8 @@ class CampaignSchema(Schema):
             raise ValidationError("Must be on or after the start date.", "ends_on")
 
 
+REVIEW_STATUSES = ("pending", "approved", "has_issues", "rejected", "edited")
+CONFLICT_KINDS = ("fields", "delete_vs_edit", "edit_vs_delete")
 CATEGORIES = ("policy_family", "meritorious", "poor", "near_poor", "hardship")
 
 
@@ -234,7 +291,7 @@ class SupportSchema(Schema):
     kind = fields.String(
         required=True, validate=one_of("gift", "cash", "scholarship", "housing", "health", "other")
     )
-    value_vnd = StrictInt(required=True, validate=validate.Range(min=0))
+    value_vnd = money(required=True)
     sponsor = Text(max_len=200, allow_none=True, load_default=None)
     given_on = IsoDate(required=True)
     campaign_id = optional_uuid()
@@ -309,60 +366,111 @@ def validator_for(name: str, schema: Schema) -> Validator:
     return check
 
 
+# -- push ops (§4) ------------------------------------------------------------------------
+
+
+class OpSchema(Schema):
+    """The envelope of one push op, checked at rule (2) of §4. Its `fields` are checked later,
+    at rule (5), by the collection's own schema (`<collection>_fields` in the OpenAPI)."""
+
+    op_id = Uuid(required=True)
+    collection = fields.String(required=True, validate=one_of(*COLLECTION_SCHEMAS))
+    id = Uuid(required=True)
+    base_rev = StrictInt(allow_none=True, load_default=None, validate=validate.Range(min=1))
+    delete = StrictBool(load_default=False)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", allow_none=True, load_default=None)
+    # The device's clock: recorded, never trusted (§1.5), so any year will do.
+    client_time = IsoDateTime(domain=False, allow_none=True, load_default=None)
+
+    @validates_schema
+    def complete(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("delete") and data.get("base_rev") is None:
+            raise ValidationError("A delete needs the revision the device saw.", "base_rev")
+        if not data.get("delete") and data.get("fields") is None:
+            raise ValidationError("Missing or not an object.", "fields")
+
+    @post_load
+    def no_fields_on_delete(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if data["delete"]:
+            data["fields"] = None
+        return data
+
+
+op_schema = OpSchema()
+
+
+def parse_op(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The engine's op parser (rule 2 of §4): the op's envelope, or errors by key."""
+    try:
+        return op_schema.load(raw), {}
+    except ValidationError as err:
+        return {}, flatten(err.messages)
+
+
 def make_catalogue() -> Catalogue:
-    """The engine's collection rules with these schemas as validators."""
+    """The engine's collection rules with these schemas as validators and op parser."""
     return build_catalogue(
         {name: validator_for(name, schema) for name, schema in COLLECTION_SCHEMAS.items()},
         {name: frozenset(schema.fields) for name, schema in COLLECTION_SCHEMAS.items()},
+        parse_op,
     )
+
+
+# -- paths ----------------------------------------------------------------------------------
+
+
+class CollectionPath(Schema):
+    collection = fields.String(required=True, validate=one_of(*COLLECTION_SCHEMAS))
+
+
+class RecordPath(CollectionPath):
+    record_id = Uuid(required=True)
+
+
+class ConflictPath(Schema):
+    conflict_id = Uuid(required=True)
+
+
+class UserPath(Schema):
+    user_id = Uuid(required=True)
 
 
 # -- request bodies -----------------------------------------------------------------------
 
 
+def device_text(max_len: int, **kwargs: Any) -> fields.String:
+    """A device's name or id: any text without control characters."""
+    return fields.String(
+        validate=[validate.Length(max=max_len), NO_CONTROL],
+        metadata={"pattern": NO_CONTROL.regex.pattern},
+        **kwargs,
+    )
+
+
 class LoginSchema(Schema):
-    username = fields.String(required=True, validate=[validate.Length(min=1, max=64), NO_NUL])
+    username = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=64), NO_CONTROL],
+        metadata={"pattern": NO_CONTROL.regex.pattern},
+    )
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    device_id = fields.String(
-        load_default=None, allow_none=True, validate=[validate.Length(max=100), NO_NUL]
-    )
-    device_name = fields.String(
-        load_default=None, allow_none=True, validate=[validate.Length(max=200), NO_NUL]
-    )
+    device_id = device_text(100, load_default=None, allow_none=True)
+    device_name = device_text(200, load_default=None, allow_none=True)
 
 
 class PushSchema(Schema):
-    device_id = fields.String(
-        load_default=None, allow_none=True, validate=[validate.Length(max=100), NO_NUL]
+    device_id = device_text(100, load_default=None, allow_none=True)
+    # Each op is parsed by the engine with `OpSchema` (§4): one bad op is rejected alone, never
+    # the batch, so the list takes anything; the OpenAPI shows what each op must be.
+    ops = fields.List(
+        fields.Raw(allow_none=True, metadata={"allOf": [{"$ref": "#/components/schemas/Op"}]}),
+        required=True,
+        metadata={"maxItems": 1000},
     )
-    # Each op is checked by the engine (§4): one bad op is rejected alone, never the batch.
-    ops = fields.List(fields.Raw(allow_none=True), required=True)
 
 
-class PullArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    cursor = fields.String(load_default=None, validate=validate.Length(max=4000))
-    limit = fields.Integer(load_default=500, validate=validate.Range(1, 5000))
-
-
-class RecordListArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    quarter = Uuid(load_default=None)
-    review = fields.String(
-        load_default=None,
-        validate=one_of("pending", "approved", "has_issues", "rejected", "edited"),
-    )
-    q = fields.String(load_default=None, validate=[validate.Length(max=200), NO_NUL])
-    updated_since = fields.AwareDateTime(load_default=None)
-    created_by = Uuid(load_default=None)
-    date_from = fields.Date(load_default=None)
-    date_to = fields.Date(load_default=None)
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
+class LogoutSchema(Schema):
+    """`{}` or no body at all (§3)."""
 
 
 class ReviewSchema(Schema):
@@ -373,13 +481,6 @@ class ReviewSchema(Schema):
     def comment_when_not_approved(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("status") in ("has_issues", "rejected") and not data.get("comment"):
             raise ValidationError("Say what needs fixing.", "comment")
-
-
-class ConflictListArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    status = fields.String(load_default=None, validate=one_of("open", "resolved"))
 
 
 class ResolveSchema(Schema):
@@ -397,7 +498,7 @@ class UserCreateSchema(Schema):
         required=True,
         validate=[
             validate.Length(min=2, max=64),
-            validate.Regexp(r"^[a-zA-Z0-9._-]+$", error="Letters, digits, dot, dash, underscore."),
+            FullMatch(r"^[a-zA-Z0-9._-]+$", error="Letters, digits, dot, dash, underscore."),
         ],
     )
     password = fields.String(required=True, validate=validate.Length(min=8, max=200))
@@ -414,26 +515,217 @@ class UserPatchSchema(Schema):
     active = StrictBool()
 
 
+# -- query parameters (a bad one is 400; an empty one means "not given") --------------------
+
+
+class PullArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    cursor = fields.String(load_default=None, validate=validate.Length(max=4000))
+    limit = fields.Integer(load_default=500, validate=validate.Range(1, 5000))
+
+
+class RecordListArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    quarter = Uuid(load_default=None)
+    review = fields.String(load_default=None, validate=one_of(*REVIEW_STATUSES))
+    q = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=200), NO_CONTROL],
+        metadata={"pattern": NO_CONTROL.regex.pattern},
+    )
+    updated_since = fields.AwareDateTime(load_default=None)
+    created_by = Uuid(load_default=None)
+    date_from = fields.Date(load_default=None)
+    date_to = fields.Date(load_default=None)
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
+
+
+class ConflictListArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default=None, validate=one_of("open", "resolved"))
+
+
+# -- answers (documentation only: views return plain dicts, the fuzz test checks them) ------
+
+
+def moment(**kwargs: Any) -> fields.String:
+    return fields.String(metadata={"format": "date-time"}, **kwargs)
+
+
+class Person(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class ReviewState(Schema):
+    status = fields.String(required=True, validate=one_of(*REVIEW_STATUSES))
+    comment = fields.String(required=True, allow_none=True)
+    by = fields.Nested(Person, required=True, allow_none=True)
+    at = moment(required=True, allow_none=True)
+
+
+class Meta(Schema):
+    quarter_id = fields.String(required=True, allow_none=True)
+    created_at = moment(required=True)
+    created_by = fields.Nested(Person, required=True, allow_none=True)
+    updated_at = moment(required=True)
+    updated_by = fields.Nested(Person, required=True, allow_none=True)
+    review = fields.Nested(ReviewState, required=True)
+    open_conflicts = fields.Integer(required=True)
+
+
+class RecordSchema(Schema):
+    """A record on the wire (§2); `fields` follows `<collection>_fields`."""
+
+    id = fields.String(required=True)
+    collection = fields.String(required=True, validate=one_of(*COLLECTION_SCHEMAS))
+    rev = fields.Integer(required=True)
+    deleted = fields.Boolean(required=True)
+    fields_ = fields.Dict(data_key="fields", required=True)
+    meta = fields.Nested(Meta, required=True)
+
+
+class OpResult(Schema):
+    op_id = fields.Raw(required=True, allow_none=True)
+    status = fields.String(
+        required=True, validate=one_of("applied", "merged", "conflict", "rejected")
+    )
+    id = fields.Raw(required=True, allow_none=True)
+    rev = fields.Integer(required=True, allow_none=True)
+    record = fields.Nested(RecordSchema, required=True, allow_none=True)
+    conflict_id = fields.String()
+    code = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    replayed = fields.Boolean()
+
+
+class PushResponse(Schema):
+    results = fields.List(fields.Nested(OpResult), required=True)
+
+
+class Change(Schema):
+    op = fields.String(required=True, validate=one_of("upsert", "delete", "evict"))
+    collection = fields.String(required=True)
+    id = fields.String(required=True)
+    rev = fields.Integer()
+    record = fields.Nested(RecordSchema)
+
+
+class PullResponse(Schema):
+    changes = fields.List(fields.Nested(Change), required=True)
+    cursor = fields.String(required=True)
+    more = fields.Boolean(required=True)
+    remaining = fields.Integer(
+        metadata={"description": "About how many changes come after this page"}
+    )
+
+
+class RecordList(Schema):
+    records = fields.List(fields.Nested(RecordSchema), required=True)
+    total = fields.Integer(required=True)
+
+
+class RevisionSchema(Schema):
+    rev = fields.Integer(required=True)
+    at = moment(required=True)
+    by = fields.Nested(Person, required=True, allow_none=True)
+    device_id = fields.String(required=True, allow_none=True)
+    kind = fields.String(
+        required=True, validate=one_of("create", "edit", "merge", "review", "resolve", "delete")
+    )
+    changes = fields.Dict(required=True)
+
+
+class HistoryResponse(Schema):
+    record = fields.Nested(RecordSchema, required=True)
+    revisions = fields.List(fields.Nested(RevisionSchema), required=True)
+
+
+class ConflictOp(Schema):
+    op_id = fields.String(required=True, allow_none=True)
+    user = fields.Nested(Person, required=True, allow_none=True)
+    device_id = fields.String(required=True, allow_none=True)
+    client_time = fields.String(required=True, allow_none=True)
+    received_at = moment(required=True)
+
+
+class ConflictSchema(Schema):
+    id = fields.String(required=True)
+    collection = fields.String(required=True)
+    record_id = fields.String(required=True)
+    quarter_id = fields.String(required=True, allow_none=True)
+    kind = fields.String(required=True, validate=one_of(*CONFLICT_KINDS))
+    fields_ = fields.Dict(data_key="fields", required=True)
+    base_rev = fields.Integer(required=True, allow_none=True)
+    server_rev = fields.Integer(required=True)
+    op = fields.Nested(ConflictOp, required=True)
+    status = fields.String(required=True, validate=one_of("open", "resolved"))
+    created_at = moment(required=True)
+    resolved_by = fields.Nested(Person, required=True, allow_none=True)
+    resolved_at = moment(required=True, allow_none=True)
+    resolution = fields.Dict(required=True, allow_none=True)
+
+
+class ConflictList(Schema):
+    conflicts = fields.List(fields.Nested(ConflictSchema), required=True)
+
+
 class UserSchema(Schema):
     """A user as the API shows it (dump only)."""
 
-    id = fields.String()
-    username = fields.String()
-    display_name = fields.String()
-    role = fields.String()
-    quarters = fields.List(fields.String())
-    active = fields.Boolean()
+    id = fields.String(required=True)
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    role = fields.String(required=True, validate=one_of(*ROLES))
+    quarters = fields.List(fields.String(), required=True)
+    active = fields.Boolean(required=True)
+
+
+class UserList(Schema):
+    users = fields.List(fields.Nested(UserSchema), required=True)
+
+
+class LoginResponse(Schema):
+    token = fields.String(required=True)
+    expires_at = moment(required=True)
+    user = fields.Nested(UserSchema, required=True)
+
+
+class LogoutResponse(Schema):
+    status = fields.String(required=True, validate=one_of("signed_out"))
+
+
+class RevokedResponse(Schema):
+    revoked = fields.Integer(required=True)
+
+
+class DeviceSchema(Schema):
+    device_id = fields.String(required=True, allow_none=True)
+    device_name = fields.String(required=True, allow_none=True)
+    signed_in_at = moment(required=True)
+    last_used_at = moment(required=True)
+    last_sync_at = moment(required=True, allow_none=True)
+    active = fields.Boolean(required=True)
+
+
+class DeviceList(Schema):
+    devices = fields.List(fields.Nested(DeviceSchema), required=True)
+
+
+class Health(Schema):
+    status = fields.String(required=True, validate=one_of("ok", "degraded"))
+    database = fields.String(required=True)
+    version = fields.String(required=True)
 
 
 login_schema = LoginSchema()
-push_schema = PushSchema()
-pull_args = PullArgs()
-record_list_args = RecordListArgs()
-review_schema = ReviewSchema()
-conflict_list_args = ConflictListArgs()
-resolve_schema = ResolveSchema()
-user_create_schema = UserCreateSchema()
-user_patch_schema = UserPatchSchema()
 user_schema = UserSchema()
 
 catalogue = make_catalogue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -12,9 +13,12 @@ from werkzeug.routing import PathConverter
 from .errors import ApiError
 from .extensions import db
 from .openapi import openapi_document
+from .requests import endpoint
+from .schemas import Health
 
 bp = Blueprint("service", __name__)
 web = Blueprint("web", __name__)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 NO_APP = """<!doctype html><html lang="vi"><meta charset="utf-8"><title>Doorstep</title>
 <p>Ứng dụng chưa được build. Chạy <code>./scripts/run</code> (hoặc <code>cd pwa && npm ci &&
@@ -35,6 +39,7 @@ def app_version() -> str:
 
 
 @bp.get("/health")
+@endpoint("Service health (§8)", answer=Health)
 def health():
     try:
         db.session.execute(text("SELECT 1"))
@@ -51,6 +56,7 @@ def health():
 
 
 @bp.get("/openapi.json")
+@endpoint("This description (§8)", answer={"type": "object"})
 def openapi():
     return openapi_document(current_app)
 
@@ -59,14 +65,25 @@ def _dist() -> Path:
     return Path(current_app.config["PWA_DIST"])
 
 
+def _is_file_in(folder: Path, path: str) -> bool:
+    """True when `path` names a file inside `folder`; a path no file can have (a name too long
+    for the file system) is simply not one (§7: 404, never a 500)."""
+    try:
+        target = (folder / path).resolve()
+        return target.is_file() and folder.resolve() in target.parents
+    except (OSError, ValueError):
+        return False
+
+
 @web.get("/")
 @web.get("/<app_path:path>")
 def app_shell(path: str = "index.html"):
     dist = _dist()
     if not (dist / "index.html").is_file():
         return NO_APP, 200, {"Content-Type": "text/html; charset=utf-8"}
-    target = (dist / path).resolve()
-    if target.is_file() and dist.resolve() in target.parents:
+    if CONTROL.search(path):  # no file or page of the app has a control character in its name
+        raise ApiError(404, "not_found", "No such page.")
+    if _is_file_in(dist, path):
         response = send_from_directory(dist, path)
         if path in ("sw.js", "index.html", "manifest.webmanifest", "registerSW.js"):
             response.headers["Cache-Control"] = "no-cache"

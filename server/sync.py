@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, current_app, g
 
@@ -14,8 +15,8 @@ from sync.push import push as push_ops
 from .auth import aware, require, utcnow
 from .errors import ApiError
 from .extensions import db
-from .requests import check_schema_version, json_body, query_args
-from .schemas import catalogue, pull_args, push_schema
+from .requests import endpoint
+from .schemas import PullArgs, PullResponse, PushResponse, PushSchema, catalogue
 
 bp = Blueprint("sync", __name__)
 
@@ -25,9 +26,8 @@ SYNC_TOUCH_EVERY = timedelta(minutes=1)
 
 @bp.post("/sync/push")
 @require()
-def push():
-    check_schema_version()
-    body = push_schema.load(json_body())
+@endpoint("Push ops (§4)", body=PushSchema, answer=PushResponse, versioned=True)
+def push(body: dict[str, Any]):
     if len(body["ops"]) > MAX_OPS:
         raise ApiError(413, "too_large", f"At most {MAX_OPS} ops per push; nothing was applied.")
     actor = g.actor
@@ -42,14 +42,13 @@ def push():
 
 @bp.get("/sync/pull")
 @require()
-def pull():
-    check_schema_version()
-    args = query_args(pull_args)
+@endpoint("Pull changes after a cursor (§5)", query=PullArgs, answer=PullResponse, versioned=True)
+def pull(query: dict[str, Any]):
     page = pull_changes(
         db.session,
         g.actor.quarters,
-        args["cursor"],
-        args["limit"],
+        query["cursor"],
+        query["limit"],
         user=g.user.id,
         secret=cursor_secret(),
     )

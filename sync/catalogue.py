@@ -1,7 +1,7 @@
 """The synced collections and the rules the engine applies to each (domain.md "Collections").
 
-Validation itself is the server's (marshmallow schemas); the engine receives it as a callable, so
-this package needs no web framework.
+Validation itself is the server's (marshmallow schemas); the engine receives it as callables (one
+per collection, and one for an op's envelope), so this package needs no web framework.
 """
 
 from __future__ import annotations
@@ -13,6 +13,11 @@ from typing import Any, Literal
 
 # Validates a full record's fields; returns (cleaned fields with defaults, errors by field).
 Validator = Callable[[Mapping[str, Any], datetime], tuple[dict[str, Any], dict[str, list[str]]]]
+
+# Parses one push op's envelope (rule 2 of §4); returns (the op's keys, cleaned; errors by key).
+# The clean op has `op_id`, `collection`, `id`, `base_rev`, `fields` (None on a delete),
+# `delete` and `client_time`.
+OpParser = Callable[[Mapping[str, Any]], tuple[dict[str, Any], dict[str, list[str]]]]
 
 Scope = Literal["self", "quarter", "household", "global"]
 
@@ -97,6 +102,7 @@ class Catalogue:
     """Every collection's rule, by name."""
 
     rules: Mapping[str, CollectionRule]
+    parse_op: OpParser
 
     def __contains__(self, name: object) -> bool:
         # Anything a device sends may land here, an object or a list included (§7: no 500).
@@ -107,9 +113,11 @@ class Catalogue:
 
 
 def build_catalogue(
-    validators: Mapping[str, Validator], field_names: Mapping[str, frozenset[str]]
+    validators: Mapping[str, Validator],
+    field_names: Mapping[str, frozenset[str]],
+    parse_op: OpParser,
 ) -> Catalogue:
-    """Combine the server's validators with the engine's rules into a `Catalogue`."""
+    """Combine the server's validators and op parser with the engine's rules."""
     rules = {
         name: CollectionRule(
             name=name,
@@ -124,4 +132,4 @@ def build_catalogue(
         )
         for name, scope in SCOPES.items()
     }
-    return Catalogue(rules)
+    return Catalogue(rules, parse_op)

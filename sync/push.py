@@ -30,7 +30,6 @@ from .models import Conflict, Move, Op, Record, Revision
 from .state import COLUMNS, RecordState, load_states, to_wire, user_names, wire_names_for
 from .text import fold
 
-OP_KEYS = frozenset({"op_id", "collection", "id", "base_rev", "fields", "delete", "client_time"})
 FLAGGED = frozenset({"has_issues", "rejected"})
 
 
@@ -196,49 +195,13 @@ class Push:
         return result
 
     def parse(self, raw: Any) -> ParsedOp:
-        """Rule (2): a malformed op is a `validation` rejection."""
+        """Rule (2): a malformed op is a `validation` rejection (the server's parser decides)."""
         if not isinstance(raw, dict):
             raise Rejected("validation", {"op": ["Each op must be an object."]})
-        errors: dict[str, list[str]] = {}
-        unknown = sorted(set(raw) - OP_KEYS)
-        for name in unknown:
-            errors[name] = ["Unknown field."]
-        op_id = canonical_uuid(raw.get("op_id"))
-        if op_id is None:
-            errors["op_id"] = ["Not a valid UUID."]
-        record_id = canonical_uuid(raw.get("id"))
-        if record_id is None:
-            errors["id"] = ["Not a valid UUID."]
-        collection = raw.get("collection")
-        if collection not in self.catalogue:
-            errors["collection"] = ["Unknown collection."]
-        base_rev = raw.get("base_rev")
-        if base_rev is not None and (
-            not isinstance(base_rev, int) or isinstance(base_rev, bool) or base_rev < 1
-        ):
-            errors["base_rev"] = ["Must be null or a positive integer."]
-        delete = raw.get("delete", False)
-        if not isinstance(delete, bool):
-            errors["delete"] = ["Must be true or false."]
-            delete = False
-        fields = raw.get("fields")
-        if delete:
-            if base_rev is None:
-                errors.setdefault("base_rev", ["A delete needs the revision the device saw."])
-            if fields is not None and not isinstance(fields, dict):
-                errors["fields"] = ["Must be an object."]
-            fields = None
-        elif not isinstance(fields, dict):
-            errors["fields"] = ["Missing or not an object."]
-        client_time = raw.get("client_time")
-        if client_time is not None and not isinstance(client_time, str):
-            errors["client_time"] = ["Must be a string."]
-        elif client_time is not None and (len(client_time) > 64 or "\x00" in client_time):
-            errors["client_time"] = ["Not a date and time."]
+        clean, errors = self.catalogue.parse_op(raw)
         if errors:
             raise Rejected("validation", errors)
-        assert op_id and record_id and isinstance(collection, str)
-        return ParsedOp(op_id, collection, record_id, base_rev, fields, delete, client_time)
+        return ParsedOp(**clean)
 
     def decide(self, op: ParsedOp) -> dict[str, Any]:
         rule = self.catalogue[op.collection]

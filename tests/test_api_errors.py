@@ -36,14 +36,15 @@ def test_openapi_describes_every_endpoint(anonymous):
         "/sync/push",
         "/sync/pull",
         "/records/{collection}",
-        "/records/{collection}/{id}",
-        "/records/{collection}/{id}/history",
-        "/records/{collection}/{id}/review",
+        "/records/{collection}/{record_id}",
+        "/records/{collection}/{record_id}/history",
+        "/records/{collection}/{record_id}/review",
         "/conflicts",
-        "/conflicts/{id}/resolve",
+        "/conflicts/{conflict_id}/resolve",
         "/users",
-        "/users/{id}",
-        "/users/{id}/revoke-tokens",
+        "/users/{user_id}",
+        "/users/{user_id}/revoke-tokens",
+        "/users/{user_id}/devices",
         "/health",
     ):
         assert path in document["paths"], path
@@ -302,3 +303,53 @@ def test_nul_in_op_keys_is_rejected_and_still_kept(field, quarters, build, sql, 
 )
 def test_nul_in_request_strings_is_refused_not_a_server_error(admin, path, body):
     assert_error(admin.post(path, body), 422, "validation")
+
+
+# -- paths no page has, duplicate keys, 405's Allow ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/%00", "/a%00b", "/%00/x", "/assets/%00.js", "/%0a", "/api/v1/%00", "/" + "a" * 300 + ".js"],
+    ids=["nul", "nul-inside", "nul-folder", "nul-asset", "newline", "nul-api", "name-too-long"],
+)
+def test_paths_no_page_can_have_are_not_found(anonymous, path):
+    assert_error(anonymous.client.get(path), 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"ops": [], "ops": []}',
+        '{"device_id": "a", "ops": [{"op_id": "x", "op_id": "y"}]}',
+        '{"ops": [{"fields": {"head_name": "A", "head_name": "B"}}]}',
+    ],
+    ids=["top-level", "in-an-op", "in-fields"],
+)
+def test_a_key_twice_in_one_object_is_bad_request(field, sql, body):
+    kept = sql("SELECT count(*) FROM ops")[0][0]
+    response = field.call(
+        "POST", "/sync/push", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert "appears twice" in assert_error(response, 400, "bad_request")["message"]
+    assert sql("SELECT count(*) FROM ops")[0][0] == kept
+
+
+def test_a_key_twice_at_sign_in_is_bad_request(anonymous):
+    body = '{"username": "admin", "password": "x", "password": "admin-password"}'
+    response = anonymous.call(
+        "POST", "/auth/login", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert_error(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [("GET", "/sync/push", {"POST"}), ("DELETE", "/me", {"GET", "HEAD"}), ("PUT", "/users", None)],
+)
+def test_wrong_method_keeps_the_allow_header(admin, method, path, allowed):
+    response = admin.call(method, path)
+    assert_error(response, 405)
+    methods = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert allowed is None or allowed <= methods
+    assert method not in methods

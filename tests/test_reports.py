@@ -601,5 +601,5 @@ def test_raw_export_refusals(town: Town, path: str, user: str, status: int) -> N
 
 def test_report_paths_are_in_the_openapi_document(town: Town) -> None:
     paths = town.client.get("/api/v1/openapi.json").json["paths"]
-    assert "/reports/campaign/{id}" in paths
-    assert "/exports/{collection}" in paths
+    assert "/reports/campaign/{campaign_id}" in paths
+    assert "/exports/{name}" in paths
