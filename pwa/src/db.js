@@ -6,16 +6,19 @@
  * - records: one row per synced record, `[collection+id]`. `server` holds the last state the server
  *   sent (fields, rev, meta), `patch` the pending local fields (merge of outbox ops), `fields` the
  *   overlay the UI shows (`{...server.fields, ...patch}`). `hh` is the household id of a child
- *   record and `q` its neighbourhood, for indexed lookups.
+ *   record and `q` its neighbourhood, for indexed lookups; `rv` is the review status of a record a
+ *   supervisor flagged (`has_issues`, `rejected`), absent otherwise, so flagged work is one lookup.
  * - outbox: operations waiting for (or refused by) the server, in the order they were made.
  * - meta: key/value (session, device id, pull cursor, last sync, language).
  */
 import Dexie from 'dexie';
+import { reviewFlag } from './records.js';
 
 /**
  * @typedef {{fields: Record<string, any>, rev: number, meta: Record<string, any>|null, deleted: boolean}} ServerState
  * @typedef {{collection: string, id: string, server: ServerState|null, patch: Record<string, any>|null,
- *   localDelete: boolean, fields: Record<string, any>, hh: string|null, q: string|null, search: string}} LocalRecord
+ *   localDelete: boolean, fields: Record<string, any>, hh: string|null, q: string|null, search: string,
+ *   rv?: string}} LocalRecord
  * @typedef {'pending'|'sending'|'rejected'|'conflict'} OpState
  * @typedef {{seq?: number, op_id: string, collection: string, id: string, base_rev: number|null,
  *   fields: Record<string, any>|null, delete: boolean, state: OpState, attempts: number,
@@ -44,6 +47,21 @@ export function openDb(name = 'doorstep') {
   db.version(2).stores({
     records: '[collection+id], collection, [collection+hh], [collection+q], [collection+search]',
   });
+  // Version 3: flagged records found from an index (`rv`), for the "to fix" list and badges.
+  db.version(3)
+    .stores({
+      records:
+        '[collection+id], collection, [collection+hh], [collection+q], [collection+search], rv',
+    })
+    .upgrade((tx) =>
+      tx
+        .table('records')
+        .toCollection()
+        .modify((/** @type {LocalRecord} */ r) => {
+          const rv = reviewFlag(r.server);
+          if (rv) r.rv = rv;
+        }),
+    );
   return db;
 }
 

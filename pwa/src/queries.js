@@ -1,5 +1,6 @@
 /** Read-only questions the screens ask of the local database. */
 import Dexie from 'dexie';
+import { CHILD_COLLECTIONS, FLAGGED_STATUSES } from './records.js';
 import { fold, matchesQuery } from './text.js';
 
 /**
@@ -52,6 +53,7 @@ export async function findHouseholds(db, filter, limit = Infinity) {
         .map((v) => /** @type {string} */ (v.hh)),
     );
   }
+  const flagged = filter.flagged ? await flaggedHouseholdIds(db) : null;
   const query = filter.query?.trim() ? filter.query : '';
   const filtered = !!(query || filter.category || filter.flagged || followUp || filter.quarter);
   /** @param {import('./db.js').LocalRecord} r */
@@ -60,7 +62,7 @@ export async function findHouseholds(db, filter, limit = Infinity) {
     (!filter.quarter || r.q === filter.quarter) &&
     (!query || matchesQuery(r.search, query)) &&
     (!filter.category || (r.fields.categories || []).includes(filter.category)) &&
-    (!filter.flagged || ['has_issues', 'rejected'].includes(r.server?.meta?.review?.status)) &&
+    (!flagged || flagged.has(r.id)) &&
     (!followUp || followUp.has(r.id));
   const ordered = () =>
     db.records
@@ -76,6 +78,68 @@ export async function findHouseholds(db, filter, limit = Infinity) {
       : await db.records.where('collection').equals('households').count();
   }
   return { rows, total };
+}
+
+/**
+ * Records a supervisor flagged (`has_issues` or `rejected`), from the `rv` index, without those
+ * deleted on this phone.
+ * @param {import('./db.js').DoorstepDb} db
+ */
+export async function flaggedRecords(db) {
+  const rows = await db.records.where('rv').anyOf(FLAGGED_STATUSES).toArray();
+  return rows.filter((r) => !r.localDelete);
+}
+
+/**
+ * Households that are flagged themselves or have a flagged record (a visit, a registration, …).
+ * @param {import('./db.js').DoorstepDb} db
+ * @returns {Promise<Set<string>>}
+ */
+export async function flaggedHouseholdIds(db) {
+  const ids = new Set();
+  for (const r of await flaggedRecords(db)) {
+    if (r.collection === 'households') ids.add(r.id);
+    else if (CHILD_COLLECTIONS.includes(r.collection) && r.hh) ids.add(r.hh);
+  }
+  return ids;
+}
+
+/**
+ * The "to fix" list: every flagged record with the household it belongs to, newest flag first.
+ * `toFix` counts the records flagged `has_issues` that have no change of this phone's on them yet
+ * (`rejected` ones are listed, not counted).
+ * @param {import('./db.js').DoorstepDb} db
+ */
+export async function toFixList(db) {
+  const rows = await flaggedRecords(db);
+  const households = await db.records.bulkGet(
+    rows.map((r) => /** @type {[string, string]} */ (['households', r.hh ?? ''])),
+  );
+  const items = rows.map((record, i) => ({
+    record,
+    household: record.collection === 'households' ? record : (households[i] ?? null),
+    review: record.server?.meta?.review ?? {},
+    fixed: record.patch !== null,
+  }));
+  const at = (/** @type {any} */ item) => item.review.at ?? '';
+  items.sort((a, b) => (at(a) < at(b) ? 1 : at(a) > at(b) ? -1 : 0));
+  return { items, toFix: rows.filter(stillToFix).length };
+}
+
+/**
+ * A record flagged `has_issues` with no change of this phone's on it yet.
+ * @param {import('./db.js').LocalRecord} r
+ */
+function stillToFix(r) {
+  return r.rv === 'has_issues' && r.patch === null && !r.localDelete;
+}
+
+/**
+ * How many flagged records wait for a fix (the header's "N to fix").
+ * @param {import('./db.js').DoorstepDb} db
+ */
+export function toFixCount(db) {
+  return db.records.where('rv').equals('has_issues').filter(stillToFix).count();
 }
 
 /**

@@ -8,6 +8,18 @@ import { fold } from './text.js';
 export const CHILD_COLLECTIONS = ['visits', 'registrations', 'support', 'assessments'];
 export const REFERENCE_COLLECTIONS = ['quarters', 'groups', 'campaigns'];
 
+/** Review statuses that send a record back to field staff (§2). */
+export const FLAGGED_STATUSES = ['has_issues', 'rejected'];
+
+/**
+ * The review status of a record a supervisor flagged, or undefined.
+ * @param {{meta?: Record<string, any>|null}|null|undefined} server
+ */
+export function reviewFlag(server) {
+  const status = server?.meta?.review?.status;
+  return FLAGGED_STATUSES.includes(status) ? status : undefined;
+}
+
 /**
  * The fields the UI shows: the server's fields with the pending patch on top.
  * @param {Record<string, any>|null|undefined} serverFields
@@ -28,7 +40,8 @@ export function overlay(serverFields, patch) {
  */
 export function buildRecord(collection, id, server, patch, localDelete) {
   const fields = overlay(server?.fields, patch);
-  return {
+  /** @type {import('./db.js').LocalRecord} */
+  const row = {
     collection,
     id,
     server,
@@ -44,6 +57,9 @@ export function buildRecord(collection, id, server, patch, localDelete) {
           ? fold(fields.nominee)
           : '',
   };
+  const rv = reviewFlag(server);
+  if (rv) row.rv = rv; // left out otherwise, so that only flagged records are in the index
+  return row;
 }
 
 /**

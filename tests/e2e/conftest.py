@@ -8,6 +8,7 @@ message when pwa/dist is missing.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,33 @@ from .browser import (
 DIST = ROOT / "pwa" / "dist"
 PASSWORD = "doorstep2024"  # every demo user made by `doorstep seed-demo`
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 740}  # a cheap phone: the width the field app must fit
 TIMEOUT_MS = 20_000
+# What signing in and the header say, per language (pwa/src/i18n.js).
+WORDS = {
+    "en": {
+        "username": "Username",
+        "password": "Password",
+        "sign_in": "Sign in",
+        "add_household": "Add household",
+        "sync_status": "Sync status",
+        "sync_now": "Sync now",
+        "synced": r"^0 waiting$",
+        "households": "Households",
+        "log_visit": "Log visit",
+    },
+    "vi": {
+        "username": "Tên đăng nhập",
+        "password": "Mật khẩu",
+        "sign_in": "Đăng nhập",
+        "add_household": "Thêm hộ",
+        "sync_status": "Trạng thái đồng bộ",
+        "sync_now": "Đồng bộ ngay",
+        "synced": r"^0 đang chờ$",
+        "households": "Hộ dân",
+        "log_visit": "Ghi lượt thăm",
+    },
+}
 
 
 class DoorstepServer(ServerProcess):
@@ -56,6 +83,11 @@ class ApiClient:
             f"{self.url}/api/v1{path}", params=params, headers=self.headers, timeout=30
         )
         assert r.status_code == 200, r.text
+        return r.json()
+
+    def post(self, path: str, body: Any) -> Any:
+        r = requests.post(f"{self.url}/api/v1{path}", json=body, headers=self.headers, timeout=30)
+        assert r.status_code in (200, 201), r.text
         return r.json()
 
     def all_records(self) -> dict[tuple[str, str], dict]:
@@ -121,9 +153,17 @@ def browser() -> Iterator[Any]:
 class Worker:
     """One field worker's phone: a browser context (its own IndexedDB and service worker)."""
 
-    def __init__(self, browser, server: DoorstepServer) -> None:
+    def __init__(
+        self, browser, server: DoorstepServer, *, lang: str = "en", viewport: dict | None = None
+    ) -> None:
         self.server = server
-        self.context = browser.new_context(viewport=PHONE, locale="en-US", service_workers="allow")
+        self.lang = lang
+        self.words = WORDS[lang]
+        self.context = browser.new_context(
+            viewport=viewport or PHONE,
+            locale="en-US" if lang == "en" else "vi-VN",
+            service_workers="allow",
+        )
         self.context.set_default_timeout(TIMEOUT_MS)
         self.dialogs: list[str] = []
         self.page = self.new_page()
@@ -140,12 +180,12 @@ class Worker:
         dialog.accept() if dialog.type == "confirm" else dialog.dismiss()
 
     def sign_in(self, username: str) -> None:
-        page = self.page
-        page.goto(f"{self.server.url}/?lang=en")
-        page.get_by_label("Username", exact=True).fill(username)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_role("button", name="Add household").wait_for()
+        page, words = self.page, self.words
+        page.goto(f"{self.server.url}/?lang={self.lang}")
+        page.get_by_label(words["username"], exact=True).fill(username)
+        page.get_by_label(words["password"], exact=True).fill(PASSWORD)
+        page.get_by_role("button", name=words["sign_in"], exact=True).click()
+        page.get_by_role("button", name=words["add_household"]).wait_for()
         wait_until_synced_once(page, TIMEOUT_MS / 1000)
         self.wait_synced()
         # The service worker must be active before going offline, or a reload has nothing to load.
@@ -153,18 +193,18 @@ class Worker:
 
     @property
     def status(self):
-        return self.page.get_by_role("status", name="Sync status")
+        return self.page.get_by_role("status", name=self.words["sync_status"])
 
     def wait_synced(self) -> None:
         """Nothing waiting and no sync running."""
         from playwright.sync_api import expect
 
-        expect(self.status).to_have_text(re.compile(r"^0 waiting$"), timeout=TIMEOUT_MS)
+        expect(self.status).to_have_text(re.compile(self.words["synced"]), timeout=TIMEOUT_MS)
 
     def sync_now(self) -> None:
         from playwright.sync_api import expect
 
-        button = self.page.get_by_role("button", name="Sync now")
+        button = self.page.get_by_role("button", name=self.words["sync_now"])
         expect(button).to_be_enabled()
         button.click()
 
@@ -182,10 +222,10 @@ class Worker:
 
     def open_household(self, head_name: str) -> None:
         page = self.page
-        page.get_by_role("link", name="Households").click()
+        page.get_by_role("link", name=self.words["households"]).click()
         page.get_by_role("searchbox").fill(head_name)
         page.get_by_role("link", name=re.compile(re.escape(head_name))).first.click()
-        page.get_by_role("button", name="Log visit").wait_for()
+        page.get_by_role("button", name=self.words["log_visit"]).wait_for()
 
     def local_ids(self, collection: str) -> list[str]:
         """Record ids of a collection in this phone's IndexedDB."""
@@ -212,11 +252,12 @@ class Worker:
 
 @pytest.fixture
 def make_worker(browser):
-    """make_worker(server, "canbo1") → a signed-in Worker; contexts are closed after the test."""
+    """make_worker(server, "canbo1", lang="vi", viewport=SMALL_PHONE) → a signed-in Worker;
+    contexts are closed after the test."""
     made: list[Worker] = []
 
-    def make(srv: DoorstepServer, username: str) -> Worker:
-        w = Worker(browser, srv)
+    def make(srv: DoorstepServer, username: str, **options: Any) -> Worker:
+        w = Worker(browser, srv, **options)
         made.append(w)
         w.sign_in(username)
         return w
@@ -224,3 +265,69 @@ def make_worker(browser):
     yield make
     for w in made:
         w.close()
+
+
+class Town:
+    """The admin's side, to give one test a neighbourhood and people of its own on the shared
+    server, so that what other tests do elsewhere never shows in its counts."""
+
+    def __init__(self, server: DoorstepServer) -> None:
+        from faker import Faker
+
+        self.server = server
+        self.admin = server.login("admin")
+        self.fake = Faker("vi_VN")
+
+    def push(self, client: ApiClient, *ops: dict) -> list[dict]:
+        """Push ops (`collection`, `fields`, optional `id`/`base_rev`) as that client; each must
+        be applied. Returns the results."""
+        wire = [
+            {
+                "op_id": str(uuid.uuid4()),
+                "id": op.get("id") or str(uuid.uuid4()),
+                "base_rev": op.get("base_rev"),
+                "collection": op["collection"],
+                "fields": op["fields"],
+            }
+            for op in ops
+        ]
+        results = client.post("/sync/push", {"device_id": "e2e-setup", "ops": wire})["results"]
+        assert all(r["status"] == "applied" for r in results), results
+        return results
+
+    def quarter(self) -> dict:
+        """A new neighbourhood: `{"id", "code", "name"}`."""
+        code = f"T{uuid.uuid4().hex[:5].upper()}"
+        name = f"Khu phố {self.fake.street_name()} {code}"
+        fields = {"code": code, "name": name}
+        (result,) = self.push(self.admin, {"collection": "quarters", "fields": fields})
+        return {"id": result["id"], **fields}
+
+    def person(self, role: str, quarters: list[dict]) -> dict:
+        """A new user of that role in those neighbourhoods: `{"username", "name", "id"}`."""
+        username = f"u{uuid.uuid4().hex[:10]}"
+        name = self.full_name()
+        user = self.admin.post(
+            "/users",
+            {
+                "username": username,
+                "password": PASSWORD,
+                "display_name": name,
+                "role": role,
+                "quarters": [q["id"] for q in quarters],
+            },
+        )
+        return {"username": username, "name": name, "id": user["id"]}
+
+    def full_name(self) -> str:
+        """A Vietnamese full name, family name first."""
+        return f"{self.fake.last_name()} {self.fake.middle_name()} {self.fake.first_name()}"
+
+    def head_name(self) -> str:
+        """A household head's name, unique in the session."""
+        return f"{self.full_name()} {uuid.uuid4().hex[:4]}"
+
+
+@pytest.fixture
+def town(server) -> Town:
+    return Town(server)

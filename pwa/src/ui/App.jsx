@@ -15,6 +15,7 @@ import { RecordForm } from './RecordForm.jsx';
 import { Settings } from './Settings.jsx';
 import { SignIn } from './SignIn.jsx';
 import { SyncScreen } from './SyncScreen.jsx';
+import { ToFix } from './ToFix.jsx';
 import { STAFF_ROUTES } from './staff/routes.jsx';
 
 const ALL = ['field', 'supervisor', 'admin'];
@@ -62,6 +63,7 @@ export const ROUTES = [
     render: (_m, { user }) => <RecordForm collection="nominations" user={user} />,
   },
   { pattern: /^\/sync$/, roles: ALL, render: () => <SyncScreen /> },
+  { pattern: /^\/to-fix$/, roles: ALL, render: () => <ToFix /> },
   {
     pattern: /^\/settings$/,
     roles: ALL,

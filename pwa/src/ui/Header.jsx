@@ -1,7 +1,11 @@
-/** The header on every screen: sync status (a role=status starting with "N waiting") and Sync now. */
+/**
+ * The header on every screen: sync status (a role=status starting with "N waiting"), the flagged
+ * records waiting for a fix ("N to fix") and Sync now.
+ */
 import { db, sync } from '../app.js';
 import { t } from '../i18n.js';
-import { useEngineStatus, useLive, useOnline } from './hooks.js';
+import { toFixCount } from '../queries.js';
+import { navigate, useEngineStatus, useLive, useOnline } from './hooks.js';
 import { Link } from './Link.jsx';
 import { STAFF_PATH } from './staff/routes.jsx';
 
@@ -21,6 +25,7 @@ export function Header() {
     { waiting: 0, rejected: 0, conflicts: 0 },
   );
   const c = counts ?? { waiting: 0, rejected: 0, conflicts: 0 };
+  const toFix = useLive(() => toFixCount(db), [], 0) ?? 0;
   const parts = [t('waiting', { n: c.waiting })];
   if (c.rejected) parts.push(t('needs_attention_n', { n: c.rejected }));
   if (c.conflicts) parts.push(t('conflicts_n', { n: c.conflicts }));
@@ -40,6 +45,11 @@ export function Header() {
       >
         {parts.join(' · ')}
       </div>
+      {toFix > 0 && (
+        <button type="button" class="to-fix" onClick={() => navigate('/to-fix')}>
+          {t('to_fix_n', { n: toFix })}
+        </button>
+      )}
       <button
         type="button"
         class="sync-now"

@@ -2,7 +2,13 @@
 import { useState } from 'preact/hooks';
 import { db, sync } from '../app.js';
 import { t } from '../i18n.js';
-import { findHouseholds, householdChildren, outboxByRecord, quartersInScope } from '../queries.js';
+import {
+  findHouseholds,
+  flaggedHouseholdIds,
+  householdChildren,
+  outboxByRecord,
+  quartersInScope,
+} from '../queries.js';
 import { formatDate, formatDateTime, formatMoney } from '../text.js';
 import { ENUMS } from '../validate.js';
 import { enumOptions } from './fields.jsx';
@@ -26,6 +32,7 @@ export function HouseholdList({ user }) {
   const rows = found?.rows;
   const quarters = useLive(() => quartersInScope(db, user), [user], []) ?? [];
   const pending = useLive(() => outboxByRecord(db), [], new Map()) ?? new Map();
+  const flaggedIds = useLive(() => flaggedHouseholdIds(db), [], new Set()) ?? new Set();
   const quarterName = (/** @type {string} */ id) => quarters.find((q) => q.id === id)?.name ?? '';
 
   return (
@@ -103,8 +110,12 @@ export function HouseholdList({ user }) {
                       {ops.some((o) => o.state === 'conflict') && (
                         <span class="badge conflict">{t('state_conflict')}</span>
                       )}
-                      {(review === 'has_issues' || review === 'rejected') && (
+                      {review === 'has_issues' || review === 'rejected' ? (
                         <span class="badge flagged">{t(`review.${review}`)}</span>
+                      ) : (
+                        flaggedIds.has(h.id) && (
+                          <span class="badge flagged">{t('household_flagged')}</span>
+                        )
                       )}
                     </span>
                   </Link>

@@ -6,7 +6,7 @@ import { ENUM_BY_PREFIX, FORMS, defaults, fromForm, toForm } from '../forms.js';
 import { t } from '../i18n.js';
 import { deleteRecord, saveChange } from '../outbox.js';
 import { possibleDuplicates, quartersInScope, referenceRecords } from '../queries.js';
-import { formatMoney, uuidv7 } from '../text.js';
+import { formatDateTime, formatMoney, uuidv7 } from '../text.js';
 import { validate } from '../validate.js';
 import {
   CheckField,
@@ -191,6 +191,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
           {household.fields.head_name} – {household.fields.address}
         </p>
       )}
+      {existing?.rv && <ReviewNotice review={existing.server?.meta?.review} />}
       {rejected && (
         <p class="notice error" role="alert">
           {t('needs_attention')}: {t(`code_${rejected.code}`)}
@@ -320,5 +321,24 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
         </div>
       </form>
     </main>
+  );
+}
+
+/**
+ * A supervisor's comment on a flagged record, shown above its fields.
+ * @param {{review: any}} props
+ */
+function ReviewNotice({ review }) {
+  if (!review) return null;
+  return (
+    <div class="notice warn" role="note" aria-label={t('review_comment')}>
+      <p>
+        <strong>{t(`review.${review.status}`)}</strong>
+        {review.comment ? ` – ${review.comment}` : ''}
+      </p>
+      <p class="muted">
+        {t('flagged_by', { name: review.by?.name ?? '', at: formatDateTime(review.at) })}
+      </p>
+    </div>
   );
 }

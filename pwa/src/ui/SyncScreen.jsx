@@ -5,6 +5,7 @@ import { t } from '../i18n.js';
 import { discardOp } from '../outbox.js';
 import { formatDateTime } from '../text.js';
 import { navigate, useEngineStatus, useLive } from './hooks.js';
+import { editPath } from './ToFix.jsx';
 
 /** @param {number} bytes */
 function size(bytes) {
@@ -25,12 +26,6 @@ async function describe(/** @type {import('../db.js').OutboxOp} */ op) {
     title: `${t(`collection.${op.collection}`)}${name ? ` – ${name}` : ''}`,
     householdId: f.household_id ?? null,
   };
-}
-
-/** Where "Fix" takes the user for an op. */
-function fixPath(/** @type {any} */ op) {
-  if (op.collection === 'households') return `/households/${op.id}/edit`;
-  return `/records/${op.collection}/${op.id}/edit`;
 }
 
 export function SyncScreen() {
@@ -112,7 +107,11 @@ export function SyncScreen() {
                 )}
                 <span class="actions">
                   {!o.delete && (
-                    <button type="button" class="primary" onClick={() => navigate(fixPath(o))}>
+                    <button
+                      type="button"
+                      class="primary"
+                      onClick={() => navigate(editPath(o.collection, o.id))}
+                    >
                       {t('fix')}
                     </button>
                   )}

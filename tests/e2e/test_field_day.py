@@ -1,0 +1,154 @@
+"""The field worker's day on a 360 px phone, in Vietnamese and English: flagged work comes back,
+nothing typed is lost, no answer is given for the worker, reassignment and stranded changes, what
+the screen says is true, fast and usable with a thumb."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import SMALL_PHONE
+
+pytestmark = pytest.mark.e2e
+
+VISITED_AT = "2024-10-14T09:00:00+07:00"
+
+
+def eventually(check, timeout_s: float = 20) -> None:
+    """Poll `check()` until it is true (the phone syncs on its own schedule)."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def household_with_records(town, worker: dict, quarter: dict) -> dict:
+    """A household of `worker`'s, pushed through the API, with a visit and a registration."""
+    client = town.server.login(worker["username"])
+    head = town.head_name()
+    household_id = str(uuid.uuid4())
+    _, visit, registration = town.push(
+        client,
+        {
+            "collection": "households",
+            "id": household_id,
+            "fields": {"quarter_id": quarter["id"], "address": "4 Lê Lợi", "head_name": head},
+        },
+        {
+            "collection": "visits",
+            "fields": {
+                "household_id": household_id,
+                "visited_at": VISITED_AT,
+                "purpose": "outreach",
+                "notes": "Tuyên truyền BHYT",
+            },
+        },
+        {
+            "collection": "registrations",
+            "fields": {
+                "household_id": household_id,
+                "kind": "health_insurance",
+                "status": "registered",
+                "persons": 2,
+                "registered_on": "2024-10-14",
+            },
+        },
+    )
+    return {
+        "head": head,
+        "id": household_id,
+        "visit": visit["id"],
+        "registration": registration["id"],
+    }
+
+
+@pytest.fixture
+def flagged(town):
+    """A worker's household whose visit a supervisor flagged and whose registration was rejected."""
+    quarter = town.quarter()
+    worker = town.person("field", [quarter])
+    supervisor = town.person("supervisor", [quarter])
+    h = household_with_records(town, worker, quarter)
+    reviewer = town.server.login(supervisor["username"])
+    h["visit_comment"] = "Ghi rõ hộ hẹn ngày nào quay lại"
+    h["registration_comment"] = "Trùng với đăng ký tháng trước"
+    reviewer.post(
+        f"/records/visits/{h['visit']}/review",
+        {"status": "has_issues", "comment": h["visit_comment"]},
+    )
+    reviewer.post(
+        f"/records/registrations/{h['registration']}/review",
+        {"status": "rejected", "comment": h["registration_comment"]},
+    )
+    return {**h, "worker": worker, "supervisor": supervisor, "quarter": quarter}
+
+
+# -- 1. Flagged work comes back to the worker ------------------------------------------------
+
+
+def test_flagged_work_is_listed_fixed_and_leaves_the_list(town, flagged, make_worker):
+    w = make_worker(town.server, flagged["worker"]["username"], viewport=SMALL_PHONE)
+    page = w.page
+    # Only the record flagged "has issues" is counted; the rejected one is listed, not counted.
+    to_fix = page.get_by_role("button", name="1 to fix")
+    expect(to_fix).to_be_visible()
+
+    # The household card carries a badge, and the flagged filter finds it by its child records.
+    page.get_by_label("Flagged by supervisor").check()
+    card = page.get_by_role("link", name=re.compile(re.escape(flagged["head"])))
+    expect(card).to_have_count(1)
+    expect(card.get_by_text("Has records to fix")).to_be_visible()
+
+    to_fix.click()
+    expect(page.get_by_role("heading", name="To fix")).to_be_visible()
+    items = page.get_by_role("list", name="To fix").get_by_role("listitem")
+    expect(items).to_have_count(2)
+    visit = items.filter(has_text="Visit 14/10/2024 · Outreach")
+    expect(visit.get_by_text(flagged["head"])).to_be_visible()
+    expect(visit.get_by_text(flagged["visit_comment"])).to_be_visible()
+    expect(visit.get_by_text(f"Flagged by {flagged['supervisor']['name']} on")).to_be_visible()
+    registration = items.filter(has_text="Registration: Health insurance")
+    expect(registration.get_by_text("Rejected", exact=True)).to_be_visible()
+    expect(registration.get_by_text(flagged["registration_comment"])).to_be_visible()
+
+    # The form of the flagged visit shows the comment above its fields; saving sends the fix.
+    visit.get_by_role("button", name="Fix").click()
+    note = page.get_by_role("note", name="Supervisor comment")
+    expect(note).to_contain_text(flagged["visit_comment"])
+    assert note.bounding_box()["y"] < page.get_by_label("Notes", exact=True).bounding_box()["y"]
+    page.get_by_label("Notes", exact=True).fill("Tuyên truyền BHYT, hẹn thứ Bảy quay lại")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=flagged["head"])).to_be_visible()
+
+    # Once the server has it (review status `edited`), it leaves the list and the count.
+    eventually(
+        lambda: (
+            town.admin.get(f"/records/visits/{flagged['visit']}")["meta"]["review"]["status"]
+            == "edited"
+        )
+    )
+    w.wait_synced()
+    expect(to_fix).to_have_count(0)
+    page.goto(f"{town.server.url}/to-fix")
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("Registration: Health insurance")
+
+
+def test_flagged_work_in_vietnamese(town, flagged, make_worker):
+    w = make_worker(town.server, flagged["worker"]["username"], lang="vi", viewport=SMALL_PHONE)
+    page = w.page
+    page.get_by_role("button", name="1 cần sửa").click()
+    expect(page.get_by_role("heading", name="Cần sửa")).to_be_visible()
+    visit = page.get_by_role("listitem").filter(has_text="Lượt thăm 14/10/2024 · Tuyên truyền")
+    expect(visit.get_by_text(flagged["visit_comment"])).to_be_visible()
+    expect(visit.get_by_text(f"{flagged['supervisor']['name']} đánh dấu lúc")).to_be_visible()
+    rejected = page.get_by_role("listitem").filter(has_text="Đăng ký Bảo hiểm y tế")
+    expect(rejected.get_by_text("Không duyệt", exact=True)).to_be_visible()
+    visit.get_by_role("button", name="Sửa").click()
+    expect(page.get_by_role("note", name="Nhận xét của giám sát")).to_contain_text(
+        flagged["visit_comment"]
+    )
