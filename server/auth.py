@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from sync.models import LoginAttempt, Token, User
 from sync.push import Actor
+from sync.records import live_quarters
 
 from .errors import ApiError
 from .extensions import db
@@ -68,8 +69,9 @@ def user_to_wire(user: User) -> dict[str, Any]:
 
 
 def actor_for(user: User, device_id: str | None) -> Actor:
-    """The engine's view of a user: role and neighbourhoods (None = everywhere for admins)."""
-    quarters = None if user.role == "admin" else frozenset(user.quarters or [])
+    """The engine's view of a user: role and neighbourhoods that still exist (None = everywhere,
+    for admins)."""
+    quarters = None if user.role == "admin" else live_quarters(db.session, user.quarters or [])
     return Actor(user_id=user.id, role=user.role, quarters=quarters, device_id=device_id)
 
 

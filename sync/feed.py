@@ -12,7 +12,15 @@ Each record row carries the sequence number of its latest change, so a page hold
 most once, at its newest state, and costs an index range scan the size of the page. A record that
 leaves a neighbourhood leaves a row in `moves`: devices scoped to the old neighbourhood get an
 `evict` for it. A user who gains a neighbourhood gets its whole history (a per-neighbourhood
-override in the cursor); one who loses one gets an `evict` for each of its records.
+override in the cursor).
+
+A user who loses a neighbourhood Q may hold any record that was in Q at the cursor's position S.
+Each such record is now either still in Q, or it has left Q since S (a row in `moves` from Q
+after S). So before any further change, the device gets an `evict` for every record in Q, then
+for every record that moved out of Q after S and is not in the scope now. Both scans run until
+they find nothing more, in that order: a record that leaves Q while the first scan runs is caught
+by the second. Whatever moves back into the scope later has a newer sequence number than S, so its
+upsert follows the evictions.
 """
 
 from __future__ import annotations
@@ -87,8 +95,9 @@ class Cursor:
     On the wire: base64 of this as JSON, a dot, and its HMAC-SHA256 under the server's secret, so
     a device can neither read another neighbourhood through it nor hand it to another user.
     `seq` covers every neighbourhood in `scope` except those in `catching_up` (gained since,
-    each with its own position); `evicting` lists neighbourhoods lost since, with the progress
-    of their evictions. `scope` is None for an admin, who sees everything.
+    each with its own position). For each neighbourhood lost since, `evicting` holds the progress
+    of the scan of its records, then `departed` that of the scan of the records that moved out
+    of it (see the module docstring). `scope` is None for an admin, who sees everything.
     """
 
     epoch: str
@@ -97,6 +106,7 @@ class Cursor:
     scope: list[str] | None = None
     catching_up: dict[str, int] = field(default_factory=dict)
     evicting: dict[str, int] = field(default_factory=dict)
+    departed: dict[str, int] = field(default_factory=dict)
 
     def encode(self, secret: bytes) -> str:
         """The signed, opaque form handed to the device."""
@@ -106,6 +116,8 @@ class Cursor:
             body["a"] = self.catching_up
         if self.evicting:
             body["x"] = self.evicting
+        if self.departed:
+            body["m"] = self.departed
         raw = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
         text = base64.urlsafe_b64encode(raw).decode().rstrip("=")
         return f"{text}.{_signature(secret, text)}"
@@ -136,6 +148,7 @@ class Cursor:
                 scope=None if scope is None else [_quarter(q) for q in scope],
                 catching_up={_quarter(k): _position(v) for k, v in body.get("a", {}).items()},
                 evicting={_quarter(k): _position(v) for k, v in body.get("x", {}).items()},
+                departed={_quarter(k): _position(v) for k, v in body.get("m", {}).items()},
             )
         except (
             ValueError,
@@ -154,7 +167,12 @@ class Cursor:
 
     def positions(self) -> list[int]:
         """Every feed position the cursor names."""
-        return [self.seq, *self.catching_up.values(), *self.evicting.values()]
+        return [
+            self.seq,
+            *self.catching_up.values(),
+            *self.evicting.values(),
+            *self.departed.values(),
+        ]
 
 
 def _quarter(value: Any) -> str:
@@ -202,8 +220,8 @@ def pull(
     else:
         cursor = Cursor(epoch=state.epoch, user=user, seq=0, scope=scope_list)
 
-    if cursor.evicting:
-        page = _evictions_page(session, cursor, limit)
+    if cursor.evicting or cursor.departed:
+        page = _evictions_page(session, cursor, scope, limit)
     else:
         page = _changes_page(session, cursor, scope, head, limit)
     page["remaining"] = remaining(session, cursor, scope, head) if page["more"] else 0
@@ -221,25 +239,30 @@ def _adjust_scope(cursor: Cursor, scope: list[str] | None) -> None:
         for quarter in now - before:
             cursor.catching_up[quarter] = 0
             cursor.evicting.pop(quarter, None)
+            cursor.departed.pop(quarter, None)
         for quarter in before - now:
             cursor.catching_up.pop(quarter, None)
             cursor.evicting[quarter] = 0
+            cursor.departed[quarter] = min(cursor.departed.get(quarter, cursor.seq), cursor.seq)
         cursor.scope = scope
     if scope is None:
         cursor.catching_up.clear()
         cursor.evicting.clear()
+        cursor.departed.clear()
         return
     now = set(scope)
     for quarter in set(cursor.catching_up) - now:
         del cursor.catching_up[quarter]
-        cursor.evicting[quarter] = 0
-    for quarter in set(cursor.evicting) & now:
-        del cursor.evicting[quarter]
-        cursor.catching_up[quarter] = 0
+    for quarter in (set(cursor.evicting) | set(cursor.departed)) & now:
+        cursor.evicting.pop(quarter, None)
+        cursor.departed.pop(quarter, None)
 
 
-def _evictions_page(session: Session, cursor: Cursor, limit: int) -> dict[str, Any]:
-    """Evict every record of the neighbourhoods the user lost, a page at a time."""
+def _evictions_page(
+    session: Session, cursor: Cursor, scope: frozenset[str] | None, limit: int
+) -> dict[str, Any]:
+    """Evict what the user may hold of the neighbourhoods they lost, a page at a time: first
+    every record in them, then every record that left them since the cursor (module docstring)."""
     changes: list[dict[str, Any]] = []
     for quarter in sorted(cursor.evicting):
         room = limit - len(changes)
@@ -256,6 +279,26 @@ def _evictions_page(session: Session, cursor: Cursor, limit: int) -> dict[str, A
             del cursor.evicting[quarter]
         else:
             cursor.evicting[quarter] = rows[-1].seq
+    for quarter in sorted(cursor.departed) if not cursor.evicting else []:
+        room = limit - len(changes)
+        if room <= 0:
+            break
+        rows = session.execute(
+            select(Move.seq, Move.collection, Move.record_id, Record.quarter_id)
+            .join(Record, and_(Record.collection == Move.collection, Record.id == Move.record_id))
+            .where(Move.from_quarter == quarter, Move.seq > cursor.departed[quarter])
+            .order_by(Move.seq)
+            .limit(room)
+        ).all()
+        changes.extend(
+            {"op": "evict", "collection": c, "id": i}
+            for _, c, i, now_in in rows
+            if now_in is not None and (scope is None or now_in not in scope)
+        )
+        if len(rows) < room:
+            del cursor.departed[quarter]
+        else:
+            cursor.departed[quarter] = rows[-1].seq
     return {"changes": changes, "more": True}
 
 

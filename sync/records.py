@@ -22,6 +22,24 @@ def visible_to(actor: Actor, quarter_id: str | None) -> bool:
     return actor.quarters is None or quarter_id is None or quarter_id in actor.quarters
 
 
+def live_quarters(session: Session, quarter_ids: list[str]) -> frozenset[str]:
+    """The neighbourhoods among these that exist and are not deleted: what a user may see (§3).
+
+    A deleted neighbourhood leaves its users' scope, so their devices evict its records (§5).
+    """
+    if not quarter_ids:
+        return frozenset()
+    return frozenset(
+        session.execute(
+            select(Record.id).where(
+                Record.collection == "quarters",
+                Record.id.in_(sorted(set(quarter_ids))),
+                Record.deleted.is_(False),
+            )
+        ).scalars()
+    )
+
+
 def list_records(
     session: Session,
     actor: Actor,

@@ -157,6 +157,87 @@ def test_losing_a_neighbourhood_evicts_its_records(admin, field, household_with_
     assert ("upsert", "quarters", quarters["KP2"]) in keys(changes), "the new one arrives"
 
 
+@pytest.fixture
+def two_quarter_field(make_user, household_with_visit, quarters):
+    """A field user of KP1 and KP2 whose device holds the KP1 household and its visit."""
+    user = make_user("field", ["KP1", "KP2"])
+    _, cursor = user.pull_all()
+    return user, cursor
+
+
+def move_household(admin, household, quarter_id, build):
+    moved = admin.push_one(
+        build.op("households", household["id"], {"quarter_id": quarter_id}, base_rev=1)
+    )
+    assert moved["status"] == "applied", moved
+
+
+def take_kp1(admin, user, quarters):
+    response = admin.patch(f"/users/{user.id}", {"quarters": [quarters["KP2"]]})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("order", ["lose_then_move", "move_then_lose"])
+def test_losing_a_neighbourhood_and_its_household_moving_away_evicts_it_in_either_order(
+    admin, two_quarter_field, household_with_visit, quarters, build, order
+):
+    user, cursor = two_quarter_field
+    household, visit = household_with_visit
+    if order == "lose_then_move":
+        take_kp1(admin, user, quarters)
+        move_household(admin, household, quarters["KP3"], build)
+    else:
+        move_household(admin, household, quarters["KP3"], build)
+        take_kp1(admin, user, quarters)
+    changes, _ = user.pull_all(cursor, limit=1)
+    evicted = {(c["collection"], c["id"]) for c in changes if c["op"] == "evict"}
+    assert {("households", household["id"]), ("visits", visit["id"])} <= evicted
+    assert not [c for c in changes if c["op"] != "evict" and c["id"] != quarters["KP2"]]
+
+
+def test_a_household_moved_into_the_remaining_neighbourhood_stays(
+    admin, two_quarter_field, household_with_visit, quarters, build
+):
+    user, cursor = two_quarter_field
+    household, visit = household_with_visit
+    take_kp1(admin, user, quarters)
+    move_household(admin, household, quarters["KP2"], build)
+    changes, _ = user.pull_all(cursor)
+    held = {}
+    for change in changes:
+        key = (change["collection"], change["id"])
+        held[key] = change["op"]
+    assert held[("households", household["id"])] == "upsert", "evicted first, then sent again"
+    assert held[("visits", visit["id"])] == "upsert"
+
+
+def test_a_deleted_neighbourhood_is_evicted_with_everything_in_it(
+    admin, field, household_with_visit, quarters, build
+):
+    household, visit = household_with_visit
+    _, cursor = field.pull_all()
+    admin.patch(f"/users/{field.id}", {"quarters": [quarters["KP1"], quarters["KP2"]]})
+    _, cursor = field.pull_all(cursor)
+    deleted = admin.push_one(build.op("quarters", quarters["KP1"], base_rev=1, delete=True))
+    assert deleted["status"] == "applied"
+    changes, _ = field.pull_all(cursor)
+    evicted = {(c["collection"], c["id"]) for c in changes if c["op"] == "evict"}
+    assert {
+        ("quarters", quarters["KP1"]),
+        ("households", household["id"]),
+        ("visits", visit["id"]),
+    } <= evicted
+    assert not [c for c in changes if c["op"] != "evict"]
+    assert field.get(f"/records/households/{household['id']}").status_code == 403
+
+
+def test_a_deactivated_user_gets_nothing_more(admin, field, household):
+    _, cursor = field.pull_all()
+    assert admin.patch(f"/users/{field.id}", {"active": False}).status_code == 200
+    response = field.get("/sync/pull", query_string={"cursor": cursor})
+    assert response.status_code == 401
+
+
 def test_gaining_a_neighbourhood_catches_up_on_its_history(admin, field, quarters, build):
     [kp2_household] = create_households(admin, quarters["KP2"], build, 1)
     _, cursor = field.pull_all()

@@ -71,3 +71,21 @@ def test_push_pull_and_reads_use_indexes(sqlite_only, app, field, supervisor, bu
         assert supervisor.get(f"/records/households/{households[2]['id']}").status_code == 200
     assert seen, "no statement was captured"
     assert full_scans(app, seen) == []
+
+
+def test_evictions_use_indexes(sqlite_only, app, admin, make_user, build, quarters):
+    user = make_user("field", ["KP1", "KP2"])
+    households = [
+        build.op("households", build.id(), build.household(quarters[code]))
+        for code in ("KP1", "KP1", "KP2")
+    ]
+    admin.push(*households)
+    _, cursor = user.pull_all()
+    admin.push_one(
+        build.op("households", households[0]["id"], {"quarter_id": quarters["KP3"]}, base_rev=1)
+    )
+    admin.patch(f"/users/{user.id}", {"quarters": [quarters["KP2"]]})
+    with statements(app) as seen:
+        changes, _ = user.pull_all(cursor, limit=1)
+    assert {c["id"] for c in changes if c["op"] == "evict"} >= {h["id"] for h in households[:2]}
+    assert full_scans(app, seen) == []
