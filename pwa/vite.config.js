@@ -45,7 +45,8 @@ export default defineConfig({
       devOptions: { enabled: false },
     }),
   ],
-  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
+  // DOORSTEP_APP_VERSION names a build (e.g. a deploy's tag); the package version by default.
+  define: { __APP_VERSION__: JSON.stringify(process.env.DOORSTEP_APP_VERSION || pkg.version) },
   server: {
     proxy: { '/api': 'http://127.0.0.1:8000' },
   },

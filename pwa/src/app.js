@@ -1,11 +1,12 @@
 /**
- * The app's services, made once: the database, the API client and the sync engine, and the
- * triggers that start a sync.
+ * The app's services, made once: the database, the API client, the sync engine, the app's
+ * updates, and the triggers that start a sync.
  */
 import { createApi } from './api.js';
 import { getDb } from './db.js';
 import { deviceId, loadSession } from './session.js';
 import { createSyncEngine } from './sync.js';
+import { createUpdates } from './update.js';
 
 export const db = getDb();
 
@@ -20,6 +21,12 @@ const lock =
     : undefined;
 
 export const sync = createSyncEngine({ db, api, deviceId: () => deviceId(db), lock });
+
+/** New versions of the app (none in development, where there is no service worker). */
+export const updates = createUpdates({
+  container:
+    import.meta.env.PROD && typeof navigator !== 'undefined' ? navigator.serviceWorker : null,
+});
 
 /** Sync if signed in and the browser thinks it is online. */
 export async function syncIfOnline() {

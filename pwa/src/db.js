@@ -103,3 +103,18 @@ export function isQuotaError(err) {
   const name = err?.name || err?.inner?.name || '';
   return name === 'QuotaExceededError' || name === 'Dexie.QuotaExceededError';
 }
+
+/**
+ * Ask the browser to keep the app's storage (never clear it when the phone runs low) unless it
+ * already does. Resolves to whether it does, or null where the browser cannot say.
+ * @param {StorageManager|undefined} [storage]
+ * @returns {Promise<boolean|null>}
+ */
+export async function keepStorage(storage = globalThis.navigator?.storage) {
+  if (!storage?.persisted || !storage.persist) return null;
+  try {
+    return (await storage.persisted()) || (await storage.persist());
+  } catch {
+    return null;
+  }
+}

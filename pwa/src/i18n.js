@@ -39,6 +39,8 @@ const vi = {
   update_available: 'Đã có phiên bản mới.',
   update_now: 'Cập nhật',
   update_after_form: 'Hãy lưu hoặc huỷ biểu mẫu đang nhập trước khi cập nhật.',
+  update_ready_after_form:
+    'Phiên bản mới đã sẵn sàng. Ứng dụng sẽ tự tải lại khi bạn lưu hoặc huỷ biểu mẫu đang nhập.',
   later: 'Để sau',
   households: 'Hộ gia đình',
   add_household: 'Thêm hộ',
@@ -471,6 +473,8 @@ const en = {
   update_available: 'A new version is available.',
   update_now: 'Update',
   update_after_form: 'Save or cancel the form you are filling in before updating.',
+  update_ready_after_form:
+    'A new version is ready. The app reloads into it once you save or cancel the form you are filling in.',
   later: 'Later',
   households: 'Households',
   add_household: 'Add household',

@@ -2,7 +2,7 @@
  * Signing in and out. The session (token + user) is kept in IndexedDB so the app opens signed in
  * offline, across reloads; an expired token only matters when syncing.
  */
-import { getMeta, setMeta } from './db.js';
+import { getMeta, keepStorage, setMeta } from './db.js';
 import { countWaiting } from './outbox.js';
 import { uuidv7 } from './text.js';
 
@@ -53,9 +53,7 @@ export async function signIn(db, api, username, password) {
   await setMeta(db, 'data_owner', session.user.id);
   await setMeta(db, 'session', session);
   await setMeta(db, 'needs_sign_in', undefined);
-  if (typeof navigator !== 'undefined' && navigator.storage?.persist) {
-    navigator.storage.persist().catch(() => {});
-  }
+  keepStorage();
   return session;
 }
 

@@ -1,8 +1,9 @@
 /// <reference lib="webworker" />
 /**
  * The service worker only wires events: precache the app shell and answer navigations with it;
- * everything else (the API, non-GET requests) goes to the network untouched. A new version waits
- * until the page tells it the user accepted (SKIP_WAITING). Background Sync pushes the outbox.
+ * everything else (the API, non-GET requests) goes to the network untouched. The first version
+ * installed takes control of the page at once, so that later versions wait: a new version waits
+ * until a page tells it the user accepted (SKIP_WAITING). Background Sync pushes the outbox.
  */
 import {
   cleanupOutdatedCaches,
@@ -24,6 +25,16 @@ cleanupOutdatedCaches();
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//] }),
 );
+
+// Only the first install claims open pages: a later version claiming a page that runs an older
+// one would switch it without the user's consent.
+let firstInstall = false;
+sw.addEventListener('install', () => {
+  firstInstall = !sw.registration.active;
+});
+sw.addEventListener('activate', (/** @type {any} */ event) => {
+  if (firstInstall) event.waitUntil(sw.clients.claim());
+});
 
 sw.addEventListener('message', (event) => {
   if (event.data?.type === 'SKIP_WAITING') sw.skipWaiting();

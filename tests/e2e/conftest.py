@@ -154,12 +154,19 @@ class Worker:
     """One field worker's phone: a browser context (its own IndexedDB and service worker)."""
 
     def __init__(
-        self, browser, server: DoorstepServer, *, lang: str = "en", viewport: dict | None = None
+        self,
+        browser,
+        server: DoorstepServer,
+        *,
+        lang: str = "en",
+        viewport: dict | None = None,
+        context=None,
     ) -> None:
+        """A fresh context of `browser`, or `context` when given (a persistent profile)."""
         self.server = server
         self.lang = lang
         self.words = WORDS[lang]
-        self.context = browser.new_context(
+        self.context = context or browser.new_context(
             viewport=viewport or PHONE,
             locale="en-US" if lang == "en" else "vi-VN",
             service_workers="allow",

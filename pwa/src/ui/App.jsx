@@ -4,7 +4,7 @@
  * and admin views (issue 4) slot in as more rows of the table.
  */
 import { useState } from 'preact/hooks';
-import { db, sync } from '../app.js';
+import { db, sync, updates } from '../app.js';
 import { getMeta } from '../db.js';
 import { setLanguage, t } from '../i18n.js';
 import { Header, NavBar } from './Header.jsx';
@@ -77,8 +77,7 @@ export const ROUTES = [
   ...STAFF_ROUTES, // issue 4: supervisor and admin views
 ];
 
-/** @param {{update: {available: boolean, apply: () => void}}} props */
-export function App({ update }) {
+export function App() {
   const [, setLangTick] = useState(0);
   const session = useLive(() => getMeta(db, 'session').then((s) => s ?? null), []);
   const path = usePath();
@@ -101,17 +100,21 @@ export function App({ update }) {
   return (
     <div class="shell">
       <Header />
-      <Banners update={update} />
+      <Banners />
       {view}
       <NavBar path={path} role={user.role} />
     </div>
   );
 }
 
-/** Things the user must act on: sign in again, update the app. */
-function Banners({ update }) {
+/**
+ * Things the user must act on: sign in again, update the app. A new version is offered here and
+ * taken only when the user presses Update; never while a form is being filled in.
+ */
+function Banners() {
   const status = useEngineStatus(sync);
-  const formDirty = useAnyFormEditing();
+  const update = useEngineStatus(updates);
+  const editing = useAnyFormEditing();
   const path = usePath();
   return (
     <>
@@ -123,17 +126,23 @@ function Banners({ update }) {
           </button>
         </div>
       )}
-      {(update.available || status.updateRequired) && (
+      {update.ready ? (
         <div class="banner info" role="alert">
-          <span>{status.updateRequired ? t('update_required') : t('update_available')}</span>
-          {formDirty ? (
-            <span class="muted">{t('update_after_form')}</span>
-          ) : (
-            <button type="button" class="primary" onClick={update.apply}>
-              {t('update_now')}
-            </button>
-          )}
+          <span>{t('update_ready_after_form')}</span>
         </div>
+      ) : (
+        (update.waiting || status.updateRequired) && (
+          <div class="banner info" role="alert">
+            <span>{status.updateRequired ? t('update_required') : t('update_available')}</span>
+            {editing ? (
+              <span class="muted">{t('update_after_form')}</span>
+            ) : (
+              <button type="button" class="primary" onClick={() => updates.apply()}>
+                {t('update_now')}
+              </button>
+            )}
+          </div>
+        )
       )}
     </>
   );

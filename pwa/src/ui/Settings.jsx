@@ -1,5 +1,8 @@
-/** Settings: language, who is signed in, sign out (never deleting unsent changes without asking). */
-import { useState } from 'preact/hooks';
+/**
+ * Settings: language, who is signed in, sign out (never deleting unsent changes without asking),
+ * whether the browser keeps the app's storage, the version.
+ */
+import { useEffect, useState } from 'preact/hooks';
 import { api, db } from '../app.js';
 import { setMeta } from '../db.js';
 import { language, t } from '../i18n.js';
@@ -11,6 +14,10 @@ import { navigate, useLive } from './hooks.js';
 export function Settings({ user, onLanguage }) {
   const waiting = useLive(() => countWaiting(db), [], 0) ?? 0;
   const [confirming, setConfirming] = useState(false);
+  const [persisted, setPersisted] = useState(/** @type {boolean|null} */ (null));
+  useEffect(() => {
+    navigator.storage?.persisted?.().then(setPersisted, () => {});
+  }, []);
 
   const saveFile = async () => {
     const blob = new Blob([await exportUnsent(db)], { type: 'application/json' });
@@ -73,6 +80,12 @@ export function Settings({ user, onLanguage }) {
           </button>
         )}
       </section>
+      {persisted !== null && (
+        <section class="panel" aria-label={t('storage')}>
+          <h2>{t('storage')}</h2>
+          <p>{persisted ? t('storage_persistent') : t('storage_not_persistent')}</p>
+        </section>
+      )}
       <p class="muted">{t('version', { v: __APP_VERSION__ })}</p>
     </main>
   );

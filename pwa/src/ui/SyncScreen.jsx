@@ -37,13 +37,12 @@ export function SyncScreen() {
       [],
     ) ?? [];
   const [storage, setStorage] = useState(
-    /** @type {{usage?: number, quota?: number, persisted?: boolean}|null} */ (null),
+    /** @type {{usage?: number, quota?: number}|null} */ (null),
   );
   useEffect(() => {
     (async () => {
       const est = (await navigator.storage?.estimate?.()) ?? {};
-      const persisted = await navigator.storage?.persisted?.();
-      setStorage({ usage: est.usage, quota: est.quota, persisted });
+      setStorage({ usage: est.usage, quota: est.quota });
     })();
   }, [ops.length]);
 
@@ -174,7 +173,6 @@ export function SyncScreen() {
         {storage?.quota ? (
           <p>{t('storage_used', { used: size(storage.usage ?? 0), quota: size(storage.quota) })}</p>
         ) : null}
-        <p>{storage?.persisted ? t('storage_persistent') : t('storage_not_persistent')}</p>
       </section>
     </main>
   );

@@ -53,12 +53,17 @@ export function usePath() {
 }
 
 /**
+ * The live status of something that has one (the sync engine, app updates). It is read again
+ * when subscribing, so a change between the first render and the subscription is not missed.
  * @template S
  * @param {{status: S, subscribe: (fn: (s: S) => void) => () => void}} engine
  */
 export function useEngineStatus(engine) {
   const [status, setStatus] = useState(engine.status);
-  useEffect(() => engine.subscribe(setStatus), [engine]);
+  useEffect(() => {
+    setStatus(engine.status);
+    return engine.subscribe(setStatus);
+  }, [engine]);
   return status;
 }
 
@@ -100,6 +105,9 @@ export function useEditing(key, dirty) {
 /** Whether some form in this window is half filled (see `editing.js`). */
 export function useAnyFormEditing() {
   const [editing, setState] = useState(isEditing());
-  useEffect(() => onEditingChange(setState), []);
+  useEffect(() => {
+    setState(isEditing()); // what changed before subscribing
+    return onEditingChange(setState);
+  }, []);
   return editing;
 }
