@@ -56,7 +56,8 @@ export function createUpdates(deps = {}) {
     const stop = onEditing((now) => {
       if (now) return;
       stop();
-      reloadOnce();
+      // After the form's own clean-up has finished (it may still hold a beforeunload guard).
+      setTimeout(reloadOnce, 0);
     });
   }
 

@@ -176,6 +176,7 @@ describe('app updates', () => {
     setEditing('form', true); // still typing
     expect(reloads.count).toBe(0);
     setEditing('form', false);
+    await flush();
     expect(reloads.count).toBe(1);
   });
 

@@ -231,6 +231,8 @@ def test_first_session_new_version_waits_for_consent_and_keeps_the_outbox(
     phone.wait_synced()
     pushed_once(update_server, [waiting_head])
 
+    assert phone.dialogs == []
+
     # The new version opens with no network.
     phone.go_offline()
     page.reload()
@@ -299,3 +301,4 @@ def test_later_session_update_accepted_in_one_window_keeps_the_form_in_the_other
     phone.sync_now()
     phone.wait_synced()
     pushed_once(update_server, [waiting_head, typed])
+    assert phone.dialogs == []  # no "Reload site?" either
