@@ -1,45 +1,37 @@
-"""The command line (§9): init-db, create-user, seed-demo, serve, purge-tombstones."""
+"""The command line (§9): init-db, create-user, seed-demo, serve, purge-tombstones, backups."""
 
 from __future__ import annotations
 
-import secrets
+import os
+import shutil
+import sqlite3
+import subprocess
 import sys
 import uuid
+from contextlib import closing
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import Connection, func, inspect, select, update
+from sqlalchemy.engine import URL
 
-from sync.feed import ensure_feed_state
-from sync.models import Record, User
+from sync.models import FeedState, Record, User
 
 from .extensions import db
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, create_user, seed_demo, serve, purge_tombstones):
+    for command in (init_db, create_user, seed_demo, serve, purge_tombstones, backup, restore):
         app.cli.add_command(command)
 
 
 def apply_migrations() -> None:
-    """Create or migrate the schema, then the feed's counter row."""
+    """Create or migrate the schema (the feed's counter row included), in one transaction."""
     from flask_migrate import upgrade
 
     upgrade(directory=current_app.extensions["migrate"].directory)
-    ensure_feed_state(db.session, epoch=str(uuid.uuid4()), secret=secrets.token_urlsafe(32))
-    db.session.commit()
-
-
-def schema_is_current() -> bool:
-    """True when the database is at the newest migration."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    config = current_app.extensions["migrate"].migrate.get_config()
-    heads = set(ScriptDirectory.from_config(config).get_heads())
-    with db.engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
 @click.command("init-db")
@@ -138,10 +130,12 @@ def serve(host: str, port: int, threads: int) -> None:
     """Serve the API and the app with waitress (a production WSGI server)."""
     from waitress import serve as waitress_serve
 
-    if not schema_is_current():
-        raise click.ClickException(
-            "The database schema is not the one this version needs: run `doorstep init-db` first."
-        )
+    from .service import setup_problem
+
+    with db.engine.connect() as connection:
+        problem = setup_problem(connection)
+    if problem:
+        raise click.ClickException(f"Doorstep cannot serve this database. {problem}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(
@@ -168,6 +162,137 @@ def purge_tombstones(days: int | None) -> None:
     count = purge(db.session, utcnow() - timedelta(days=keep))
     db.session.commit()
     click.echo(f"Purged {count} tombstones older than {keep} days.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@with_appcontext
+def backup(path: Path, force: bool) -> None:
+    """Write a consistent copy of the database to PATH, while the server keeps serving.
+
+    SQLite: the online backup API. PostgreSQL: `pg_dump --format=custom`.
+    """
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists; choose another name or add --force.")
+    partial = path.with_name(path.name + ".partial")
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        _copy_sqlite(_sqlite_file(url), partial)
+    else:
+        _run_pg("pg_dump", "--format=custom", f"--file={partial}", _libpq_url(url), url=url)
+    partial.replace(path)  # a backup file is complete or absent, never half-written
+    click.echo(f"Backed up {url.render_as_string(hide_password=True)} to {path}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore(path: Path, force: bool) -> None:
+    """Put a backup made by `doorstep backup` into the configured (empty) database.
+
+    The restored database is migrated to this version and gets a new feed epoch: every device's
+    cursor then answers 410, and devices re-sync from the start with their outboxes kept.
+    """
+    url = db.engine.url
+    with db.engine.connect() as connection:
+        held = _data_held(connection)
+    db.engine.dispose()
+    if held and not force:
+        raise click.ClickException(
+            f"The database {url.render_as_string(hide_password=True)} already holds data "
+            f"({held}); restoring would replace it. Back it up, then add --force."
+        )
+    if url.get_backend_name() == "sqlite":
+        _restore_sqlite(path, _sqlite_file(url))
+    else:
+        _run_pg(
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--exit-on-error",
+            "--single-transaction",
+            f"--dbname={_libpq_url(url)}",
+            str(path),
+            url=url,
+        )
+        _finish_restore()
+    click.echo(f"Restored {path} into {url.render_as_string(hide_password=True)}")
+
+
+def _restore_sqlite(backup_file: Path, database: Path) -> None:
+    """Migrate and re-epoch a copy of the backup, then copy it into the database in one step."""
+    from . import create_app
+
+    try:
+        with closing(sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)) as check:
+            tables = {r[0] for r in check.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{backup_file} is not a SQLite database: {exc}") from exc
+    if not {"alembic_version", "feed_state"} <= tables:
+        raise click.ClickException(f"{backup_file} is not a Doorstep database.")
+    staging = database.with_name(database.name + ".restoring")
+    staging.unlink(missing_ok=True)
+    _copy_sqlite(backup_file, staging)
+    staged = create_app({**current_app.config, "DATABASE_URL": f"sqlite:///{staging}"})
+    with staged.app_context():
+        _finish_restore()
+        db.engine.dispose()
+    _copy_sqlite(staging, database)
+    staging.unlink()
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup API, in one step: one consistent snapshot, written under a lock."""
+    with closing(sqlite3.connect(source)) as reader, closing(sqlite3.connect(target)) as writer:
+        reader.backup(writer)
+
+
+def _finish_restore() -> None:
+    """Bring the restored database to this version and start a new feed epoch.
+
+    Devices may hold cursors past the restored feed, or into a history the restore took back; a new
+    epoch sends every one of them back to the start (410), so none can miss a change.
+    """
+    apply_migrations()
+    db.session.execute(update(FeedState).where(FeedState.id == 1).values(epoch=str(uuid.uuid4())))
+    db.session.commit()
+
+
+def _data_held(connection: Connection) -> str:
+    """What the database holds, as "3 users, 120 records", or "" when it has none."""
+    tables = set(inspect(connection).get_table_names())
+    counts = {
+        name: connection.execute(select(func.count()).select_from(model)).scalar_one()
+        for name, model in (("users", User), ("records", Record))
+        if model.__tablename__ in tables
+    }
+    return ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+
+
+def _sqlite_file(url: URL) -> Path:
+    if url.database in (None, "", ":memory:"):
+        raise click.ClickException("An in-memory SQLite database has nothing to back up.")
+    return Path(url.database)
+
+
+def _libpq_url(url: URL) -> str:
+    """The URL for pg_dump and pg_restore (libpq's spelling; the password goes by PGPASSWORD)."""
+    return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+
+
+def _run_pg(program: str, *args: str, url: URL) -> None:
+    """Run a PostgreSQL client program on `url`'s server; its errors become the command's."""
+    if shutil.which(program) is None:
+        raise click.ClickException(
+            f"{program} is not installed (Debian/Ubuntu: apt-get install postgresql-client)."
+        )
+    env = {**os.environ, **({"PGPASSWORD": url.password} if url.password else {})}
+    done = subprocess.run([program, *args], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise click.ClickException(f"{program} failed: {done.stderr.strip()}")
 
 
 def make_app() -> Flask:

@@ -40,6 +40,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "TOWN_NAME": ("Thị trấn Gia Ray", str, "The town's name on reports"),
     "REPORT_SIGNER": ("Lương Thanh Tùng", str, "Who signs the report (the chairman)"),
     "REPORT_RECIPIENT": ("Phòng Nội vụ huyện", str, "Whom the report is addressed to"),
+    "MIN_FREE_MB": (200, int, "/health is degraded below this much free disk (MB) for SQLite"),
     "LOG_LEVEL": ("WARNING", str, "Python log level"),
 }
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from sync.errors import SyncError
@@ -83,3 +84,21 @@ def register(app: Flask) -> None:
     def unexpected(err: Exception):
         log.exception("unhandled error")
         return envelope(500, "internal", "Something went wrong on the server; nothing was lost.")
+
+    @app.errorhandler(DBAPIError)
+    def database_error(err: DBAPIError):
+        if not disk_full(err):
+            return unexpected(err)
+        log.error("the database's disk is full: %s", err.orig)
+        # The request's transaction rolls back with the session: nothing of it was applied.
+        return envelope(
+            507, "insufficient_storage", "The server's disk is full; nothing was applied."
+        )
+
+
+def disk_full(err: DBAPIError) -> bool:
+    """SQLite's "database or disk is full", or PostgreSQL's DiskFull (SQLSTATE 53100)."""
+    return (
+        getattr(err.orig, "sqlite_errorname", None) == "SQLITE_FULL"
+        or getattr(err.orig, "sqlstate", None) == "53100"
+    )

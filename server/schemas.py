@@ -721,8 +721,13 @@ class DeviceList(Schema):
 
 class Health(Schema):
     status = fields.String(required=True, validate=one_of("ok", "degraded"))
-    database = fields.String(required=True)
+    database = fields.String(required=True, validate=one_of("ok", "read_only", "unreachable"))
     version = fields.String(required=True)
+    details = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "When degraded (503): the reason for each failing check"},
+    )
 
 
 login_schema = LoginSchema()

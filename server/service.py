@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from flask import Blueprint, current_app, send_from_directory
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection
 from werkzeug.routing import PathConverter
+
+from sync.models import FeedState
 
 from .errors import ApiError
 from .extensions import db
@@ -39,20 +43,106 @@ def app_version() -> str:
 
 
 @bp.get("/health")
-@endpoint("Service health (§8)", answer=Health)
+@endpoint(
+    "Service health (§8): 200 ok, or 503 degraded with the reasons in `details`", answer=Health
+)
 def health():
+    """§8: ok, or 503 `degraded` with every reason in `details`."""
+    details: dict[str, str] = {}
+    database = "read_only" if sqlite_is_read_only() else "ok"
     try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
+        connection = db.session.connection()
+        problem = setup_problem(connection)
+        if problem:
+            details["schema"] = problem
+        if postgres_is_read_only(connection):
+            database = "read_only"
     except Exception as exc:  # a health check reports, it does not crash
         current_app.logger.warning("health check: database unreachable: %s", exc)
-        database = "unreachable"
+        if database == "ok":  # a read-only SQLite may fail to open: read-only is the cause
+            database = "unreachable"
+    if database != "ok":
+        details["database"] = {
+            "read_only": "The database accepts no writes (read-only).",
+            "unreachable": "The database does not answer.",
+        }[database]
+    free_mb, minimum = free_disk_mb(), current_app.config["MIN_FREE_MB"]
+    if free_mb is not None and free_mb < minimum:
+        details["disk"] = f"{free_mb} MB free where the database is, below {minimum} MB."
     body = {
-        "status": "ok" if database == "ok" else "degraded",
+        "status": "degraded" if details else "ok",
         "database": database,
         "version": app_version(),
     }
-    return body, 200 if database == "ok" else 503
+    if details:
+        body["details"] = details
+    return body, 503 if details else 200
+
+
+def schema_heads() -> set[str]:
+    """The newest migration(s) of this version of the code, read once per app."""
+    from alembic.script import ScriptDirectory
+
+    heads = current_app.extensions.get("doorstep_schema_heads")
+    if heads is None:
+        config = current_app.extensions["migrate"].migrate.get_config()
+        heads = set(ScriptDirectory.from_config(config).get_heads())
+        current_app.extensions["doorstep_schema_heads"] = heads
+    return heads
+
+
+def setup_problem(connection: Connection) -> str | None:
+    """Why this database cannot serve yet (schema not this version's, feed row missing), or None."""
+    from alembic.runtime.migration import MigrationContext
+
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != schema_heads():
+        return (
+            f"The database schema is at {', '.join(sorted(current)) or 'nothing'}; this version "
+            f"needs {', '.join(sorted(schema_heads()))}: run `doorstep init-db`."
+        )
+    if connection.execute(select(FeedState.id).where(FeedState.id == 1)).first() is None:
+        return (
+            "The change feed's row (table feed_state) is missing, so every push and pull would "
+            "fail: this database was not set up by `doorstep init-db`; restore a backup."
+        )
+    return None
+
+
+def postgres_is_read_only(connection: Connection) -> bool:
+    """A standby, or a database set to `default_transaction_read_only`."""
+    if connection.dialect.name != "postgresql":
+        return False
+    return connection.execute(text("SHOW transaction_read_only")).scalar_one() == "on"
+
+
+def sqlite_is_read_only() -> bool:
+    """The SQLite file, or the folder its journal goes to, can't be written (a read-only mount)."""
+    path = sqlite_path()
+    if path is None or not path.parent.is_dir():
+        return False
+    folder = path.parent
+    return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not (
+        os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+    )
+
+
+def sqlite_path() -> Path | None:
+    """The SQLite database file, or None (PostgreSQL, or SQLite in memory)."""
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).resolve()
+
+
+def free_disk_mb() -> int | None:
+    """Free space (MB) on the SQLite database's file system; None on PostgreSQL (its own disk)."""
+    path = sqlite_path()
+    try:
+        stats = os.statvfs(path.parent) if path else None
+    except OSError:  # no such folder: the database is unreachable, which health reports
+        return None
+    return stats and stats.f_bavail * stats.f_frsize // (1024 * 1024)
 
 
 @bp.get("/openapi.json")

@@ -67,13 +67,6 @@ class SequenceLock:
             self.session.execute(update(FeedState).where(FeedState.id == 1).values(seq=self.last))
 
 
-def ensure_feed_state(session: Session, epoch: str, secret: str) -> None:
-    """Create the feed's counter row (with the secret that signs cursors) if the database is new."""
-    if session.get(FeedState, 1) is None:
-        session.add(FeedState(id=1, seq=0, purged_seq=0, epoch=epoch, secret=secret))
-        session.flush()
-
-
 def stored_secret(session: Session) -> str:
     """The cursor-signing secret kept in the database (made by `init-db`)."""
     return session.execute(select(FeedState.secret).where(FeedState.id == 1)).scalar_one()

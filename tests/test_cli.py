@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from server import create_app
 from server.extensions import db
+from server.service import setup_problem
 from sync.models import Record, User
 
 
@@ -28,6 +29,30 @@ def test_serve_refuses_a_database_that_is_not_migrated(app):
     result = run(app, "serve", "--port", "0")
     assert result.exit_code == 1
     assert "doorstep init-db" in result.output
+
+
+def test_serve_refuses_a_database_without_the_feed_row(app):
+    assert run(app, "init-db").exit_code == 0
+    with app.app_context():
+        db.session.execute(text("DELETE FROM feed_state"))
+        db.session.commit()
+    result = run(app, "serve", "--port", "0")
+    assert result.exit_code == 1
+    assert "feed_state" in result.output and "every push and pull would fail" in result.output
+
+
+def test_init_db_gives_a_database_left_without_its_feed_row_one(app):
+    """Before a migration made the row, a kill just after the schema's commit left none."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory, revision="98afd0b0ba79")
+    assert run(app, "init-db").exit_code == 0
+    with app.app_context():
+        rows = db.session.execute(text("SELECT seq, purged_seq FROM feed_state")).all()
+    assert rows == [(0, 0)]
+    with app.app_context(), db.engine.connect() as connection:
+        assert setup_problem(connection) is None  # so `serve` starts
 
 
 def test_seed_demo_makes_the_town_and_prints_the_sign_ins(app):

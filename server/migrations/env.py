@@ -3,6 +3,9 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -83,12 +86,43 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    if connectable.dialect.name == "sqlite":
+        connectable = sqlite_engine_with_transactional_ddl(connectable)
+        conf_args["transactional_ddl"] = True
 
-    with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+    try:
+        with connectable.connect() as connection:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            # One transaction for the whole upgrade, on SQLite as on PostgreSQL: a process killed
+            # at any moment leaves the database at the revision it started from.
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        if connectable is not get_engine():
+            connectable.dispose()
+
+
+def sqlite_engine_with_transactional_ddl(engine: Engine) -> Engine:
+    """A private engine on the same SQLite file whose transactions really begin, DDL included.
+
+    pysqlite only begins a transaction before DML and commits before DDL, so Alembic's transaction
+    would cover nothing. SQLAlchemy's pysqlite recipe ("Serializable isolation / Savepoints /
+    Transactional DDL"): turn pysqlite's handling off and emit BEGIN ourselves. IMMEDIATE takes the
+    write lock at once, so two concurrent `init-db` wait for each other instead of failing.
+    The app's own engine keeps pysqlite's behaviour.
+    """
+    private = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 30})
+
+    @event.listens_for(private, "connect")
+    def no_implicit_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(private, "begin")
+    def begin_immediate(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return private
 
 
 if context.is_offline_mode():

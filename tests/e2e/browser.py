@@ -62,7 +62,8 @@ def _free_port() -> int:
 class ServerProcess:
     """`doorstep serve` as a child process on its own SQLite file; can be killed and restarted."""
 
-    def __init__(self, workdir: Path, households: int = 30) -> None:
+    def __init__(self, workdir: Path, households: int | None = 30) -> None:
+        """Makes the database: demo data with that many households, or none (`None`)."""
         self.workdir = workdir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -72,7 +73,8 @@ class ServerProcess:
         }
         self.proc: subprocess.Popen | None = None
         self.log = open(workdir / "server.log", "ab")  # noqa: SIM115 - closed in stop()
-        for args in (["init-db"], ["seed-demo", "--households", str(households)]):
+        seed = [["seed-demo", "--households", str(households)]] if households is not None else []
+        for args in (["init-db"], *seed):
             subprocess.run(
                 [_doorstep(), *args],
                 env=self.env,
