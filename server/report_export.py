@@ -1,6 +1,11 @@
 """The campaign report and the raw collections as files: CSV (UTF-8 with BOM, for Excel), XLSX
 (openpyxl) and a printable PDF (fpdf2, with DejaVu fonts, which cover Vietnamese).
 
+Every text cell is written so that no spreadsheet takes it for a formula (OWASP's rule against
+CSV injection: a CSV cell starting with `=`, `+`, `-`, `@`, tab or CR gets a `'` in front; XLSX
+text cells are typed as strings), and without the control characters spreadsheets and PDFs
+refuse, which push refuses too but older rows may hold.
+
 The report's figures are small, so its files are built in memory. Raw exports can hold every
 record of a collection: they are read in chunks (`yield_per`) and streamed, CSV row by row, XLSX
 through openpyxl's write-only mode into a temporary file that is then sent in chunks.
@@ -21,6 +26,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
@@ -36,6 +42,46 @@ CHUNK = 1000
 MONEY_FORMAT = '#,##0 "₫"'
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+
+# -- text as files may hold it --------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def plain(value: Any) -> Any:
+    """Text without the control characters XML (XLSX) and fonts (PDF) refuse; tab, newline and
+    CR stay. Lists and dicts are cleaned all through (the report, for the PDF)."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: text that a spreadsheet would read as a formula gets a `'` in front."""
+    if isinstance(value, str):
+        value = plain(value)
+        if value.startswith(FORMULA_START):
+            return "'" + value
+    return value
+
+
+def xlsx_cell(ws: Any, value: Any, number_format: str | None = None) -> Any:
+    """An XLSX cell: text is always a string cell (never a formula); numbers and dates may get
+    a number format."""
+    if isinstance(value, str):
+        cell = WriteOnlyCell(ws, value=plain(value))
+        cell.data_type = "s"
+        return cell
+    if number_format and value is not None:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = number_format
+        return cell
+    return value
+
 
 # -- words ------------------------------------------------------------------------------------
 
@@ -263,7 +309,7 @@ def report_csv(report: dict[str, Any]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     rows = report_rows(report)
-    writer.writerow(["Mục", "Chỉ tiêu", *(name for name, _ in rows)])
+    writer.writerow([csv_cell(v) for v in ("Mục", "Chỉ tiêu", *(name for name, _ in rows))])
     for section in SECTIONS:
         for column in section.columns:
             title = column.title + (" (đồng)" if column.money else "")
@@ -293,7 +339,7 @@ def report_xlsx(report: dict[str, Any], town: str) -> bytes:
         ("Bản ghi được tính", REVIEW_FILTER_WORDS.get(report["filters"]["review"], "")),
         ("Khu phố", ", ".join(q["name"] for q in report["quarters"])),
     ):
-        info.append([label, value])
+        info.append([xlsx_cell(info, label), xlsx_cell(info, value)])
         info.cell(info.max_row, 1).font = HEADER_FONT
         if isinstance(value, date):
             info.cell(info.max_row, 2).number_format = DATE_FORMAT
@@ -307,7 +353,7 @@ def report_xlsx(report: dict[str, Any], town: str) -> bytes:
         for cell in ws[1]:
             cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
         for name, figures in rows:
-            ws.append([name, *(col.value(figures) for col in section.columns)])
+            ws.append([xlsx_cell(ws, name), *(col.value(figures) for col in section.columns)])
             for index, col in enumerate(section.columns, start=2):
                 ws.cell(ws.max_row, index).number_format = MONEY_FORMAT if col.money else "#,##0"
         for cell in ws[ws.max_row]:
@@ -326,11 +372,16 @@ def report_xlsx(report: dict[str, Any], town: str) -> bytes:
         ws.append(
             [
                 n,
-                person["quarter"],
-                person["nominee"],
-                LABELS["nominee_kind"].get(person["nominee_kind"], ""),
-                LABELS["domain"].get(person["domain"], ""),
-                person["achievement"],
+                *(
+                    xlsx_cell(ws, value)
+                    for value in (
+                        person["quarter"],
+                        person["nominee"],
+                        LABELS["nominee_kind"].get(person["nominee_kind"], ""),
+                        LABELS["domain"].get(person["domain"], ""),
+                        person["achievement"],
+                    )
+                ),
             ]
         )
     ws.freeze_panes = "A2"
@@ -361,6 +412,8 @@ def report_pdf(
     a summary, the tables, where it goes and the chairman's signature block."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
+
+    report = plain(report)
 
     note = (
         f"Số liệu: {REVIEW_FILTER_WORDS.get(report['filters']['review'], '')}. Lập bằng Doorstep."
@@ -815,7 +868,7 @@ def stream_csv(export: RawExport) -> Iterator[bytes]:
     out.write(BOM)
     writer.writerow(export.titles())
     for n, row in enumerate(export.rows(), start=1):
-        writer.writerow([_csv_value(v) for v in row])
+        writer.writerow([csv_cell(_csv_value(v)) for v in row])
         if n % 500 == 0:
             yield out.getvalue().encode("utf-8")
             out.seek(0)
@@ -838,15 +891,7 @@ def write_xlsx(export: RawExport, sheet_title: str) -> str:
     ws.append(header)
     formats = [c.number_format for c in export.columns]
     for row in export.rows():
-        cells: list[Any] = []
-        for value, fmt in zip(row, formats, strict=True):
-            if fmt and value is not None:
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = fmt
-                cells.append(cell)
-            else:
-                cells.append(value)
-        ws.append(cells)
+        ws.append([xlsx_cell(ws, value, fmt) for value, fmt in zip(row, formats, strict=True)])
     handle, path = tempfile.mkstemp(prefix="doorstep-export-", suffix=".xlsx")
     os.close(handle)
     wb.save(path)

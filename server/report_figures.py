@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, distinct, func, or_, select
+from sqlalchemy import Numeric, String, and_, case, cast, distinct, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -223,15 +223,13 @@ class ReportQuery:
         c = self.campaign
         created = and_(
             Record.created_at >= local_midnight(c.starts_on),
-            Record.created_at < local_midnight(c.ends_on + timedelta(days=1)),
+            Record.created_at < local_midnight(c.ends_on, next_day=True),
         )
         where = [*self.base("nominations"), or_(self._tagged(), and_(self._untagged(), created))]
         if self.filters.date_from:
             where.append(Record.created_at >= local_midnight(self.filters.date_from))
         if self.filters.date_to:
-            where.append(
-                Record.created_at < local_midnight(self.filters.date_to + timedelta(days=1))
-            )
+            where.append(Record.created_at < local_midnight(self.filters.date_to, next_day=True))
         return where
 
 
@@ -278,6 +276,15 @@ def _add(total: dict[str, Any], part: dict[str, Any]) -> None:
             total[key] += value
 
 
+def money_sum(session: Session, name: str) -> ColumnElement[Any]:
+    """The sum of a money field that cannot overflow, whatever is stored: PostgreSQL adds
+    NUMERIC (exact, unbounded; a plain cast would be `int4`); SQLite's `total()` adds floats,
+    exact up to 2^53 đồng and never failing, where its integer `sum()` stops at 2^63."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.total(Record.fields[name].as_integer())
+    return func.sum(cast(Record.fields[name].as_string(), Numeric))
+
+
 def compute_figures(session: Session, query: ReportQuery) -> dict[str | None, dict[str, Any]]:
     """Figures per neighbourhood id (a handful of GROUP BY queries)."""
     figures: dict[str | None, dict[str, Any]] = defaultdict(empty_figures)
@@ -322,9 +329,8 @@ def compute_figures(session: Session, query: ReportQuery) -> dict[str | None, di
             figures[q]["health_insurance_persons"] += cell["persons"]
 
     # Support by kind: count and value.
-    value = func.coalesce(Record.fields["value_vnd"].as_integer(), 0)
     for q, k, count, vnd in run(
-        select(Record.quarter_id, kind, func.count(), func.sum(value))
+        select(Record.quarter_id, kind, func.count(), money_sum(session, "value_vnd"))
         .where(*query.dated("support"))
         .group_by(Record.quarter_id, kind)
     ):
@@ -418,6 +424,8 @@ def daily_visits(session: Session, query: ReportQuery) -> list[dict[str, Any]]:
                 "cumulative_visits": cumulative,
             }
         )
+        if current == date.max:
+            break
         current += timedelta(days=1)
     return days
 

@@ -325,3 +325,56 @@ def household(field: Api, quarters: dict[str, str]) -> dict[str, Any]:
     result = field.push_one(op("households", new_id(), household_fields(quarters["KP1"])))
     assert result["status"] == "applied", result
     return result["record"]
+
+
+# -- reading back everything stored --------------------------------------------------------
+
+REPORT_SUFFIXES = ("", ".csv", ".xlsx", ".pdf")
+
+
+def _parsed(response, kind: str) -> Any:
+    """A file as a test reads it: JSON as data, CSV as rows of text, XLSX as rows of
+    (value, data type) over every sheet, PDF as its text."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    data = response.get_data()
+    if kind == "json":
+        return response.get_json()
+    if kind == "csv":
+        return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    if kind == "xlsx":
+        book = load_workbook(io.BytesIO(data))
+        return [[(c.value, c.data_type) for c in row] for ws in book for row in ws.iter_rows()]
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def read_back_everything(api: Api, campaign_ids: list[str], **report_params: Any) -> dict:
+    """Read, as `api` (a supervisor or admin), every record list, every raw export (CSV, XLSX),
+    each campaign's report (JSON, CSV, XLSX, PDF), and for an admin the conflicts, users and
+    audit log: each must answer 200 and parse. Returns what was read, by path."""
+    from sync.catalogue import SCOPES
+
+    def ok(path: str, **params: Any):
+        response = api.get(path, query_string=params)
+        assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
+        return response
+
+    read: dict[str, Any] = {}
+    for collection in SCOPES:
+        path = f"/records/{collection}"
+        read[path] = ok(path, limit=500).get_json()
+        for kind in ("csv", "xlsx"):
+            path = f"/exports/{collection}.{kind}"
+            read[path] = _parsed(ok(path), kind)
+    for campaign_id in campaign_ids:
+        for suffix in REPORT_SUFFIXES:
+            path = f"/reports/campaign/{campaign_id}{suffix}"
+            read[path] = _parsed(ok(path, **report_params), suffix[1:] or "json")
+    if api.user.get("role") == "admin":
+        for path in ("/conflicts", "/users", "/audit"):
+            read[path] = ok(path).get_json()
+    return read
