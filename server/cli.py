@@ -178,7 +178,10 @@ def backup(path: Path, force: bool) -> None:
     partial = path.with_name(path.name + ".partial")
     url = db.engine.url
     if url.get_backend_name() == "sqlite":
-        _copy_sqlite(_sqlite_file(url), partial)
+        source = _sqlite_file(url)
+        if not source.is_file():
+            raise click.ClickException(f"There is no database at {source}: nothing to back up.")
+        _copy_sqlite(source, partial)
     else:
         _run_pg("pg_dump", "--format=custom", f"--file={partial}", _libpq_url(url), url=url)
     partial.replace(path)  # a backup file is complete or absent, never half-written

@@ -408,6 +408,13 @@ def test_restored_database_serves_the_backup_and_devices_sync_again_from_the_sta
         assert phone.push_one(waiting)["status"] == "applied", "the phone's outbox goes through"
 
 
+def test_backup_of_no_database_says_so_and_writes_nothing(tmp_path):
+    with doorstep(f"sqlite:///{tmp_path / 'never-made.db'}", migrate=False) as office:
+        result = run(office, "backup", tmp_path / "backup.db")
+    assert result.exit_code == 1 and "There is no database" in result.output
+    assert not (tmp_path / "backup.db").exists()
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_restore_refuses_a_database_that_holds_data_unless_forced(backend, tmp_path):
     backup = tmp_path / "doorstep.backup"
