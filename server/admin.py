@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, g
 from sqlalchemy import func, select, update
 
 from sync.models import Record, Token, User
@@ -16,6 +16,7 @@ from .extensions import db
 from .requests import endpoint
 from .schemas import (
     DeviceList,
+    DevicePath,
     RevokedResponse,
     UserCreateSchema,
     UserList,
@@ -64,13 +65,15 @@ def _active_admins() -> int:
     ).scalar_one()
 
 
-def revoke_all(user: User) -> int:
-    """Sign a user out of every device (a lost phone)."""
-    result = db.session.execute(
-        update(Token)
-        .where(Token.user_id == user.id, Token.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+def revoke_all(user: User, *, keep: Token | None = None, device_id: str | None = None) -> int:
+    """Sign a user out of every device (a lost phone), or of one (`device_id`); `keep` stays
+    signed in (the admin changing their own password)."""
+    which = [Token.user_id == user.id, Token.revoked_at.is_(None)]
+    if keep is not None:
+        which.append(Token.id != keep.id)
+    if device_id is not None:
+        which.append(Token.device_id == device_id)
+    result = db.session.execute(update(Token).where(*which).values(revoked_at=utcnow()))
     return result.rowcount or 0
 
 
@@ -121,6 +124,8 @@ def update_user(user_id: str, body: dict[str, Any]):
         user.quarters = _check_quarters(body["quarters"])
     if "password" in body:
         user.password_hash = hash_password(body["password"])
+        # Every other sign-in of that user ends (§9): whoever knew the old one is out.
+        revoke_all(user, keep=g.token)
     if "active" in body:
         user.active = body["active"]
         if not user.active:
@@ -136,6 +141,21 @@ def update_user(user_id: str, body: dict[str, Any]):
 def revoke_tokens(user_id: str):
     user = _user(user_id)
     count = revoke_all(user)
+    db.session.commit()
+    return {"revoked": count}
+
+
+@bp.post("/users/<user_id>/devices/<device_id>/revoke")
+@require("admin")
+@endpoint("Sign a user out of one device (§9)", path=DevicePath, answer=RevokedResponse)
+def revoke_device(user_id: str, device_id: str):
+    user = _user(user_id)
+    known = db.session.execute(
+        select(Token.id).where(Token.user_id == user.id, Token.device_id == device_id).limit(1)
+    ).first()
+    if known is None:
+        raise ApiError(404, "not_found", "This user has never signed in on that device.")
+    count = revoke_all(user, device_id=device_id)
     db.session.commit()
     return {"revoked": count}
 

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 from sqlalchemy import func, select
 
+from sync.catalogue import CHILDREN, SCOPES
+from sync.ids import canonical_uuid
 from sync.models import AuditEntry
-from sync.state import iso, user_names
+from sync.state import iso, load_states, user_names
 
 from .auth import require, utcnow
+from .dates import local_midnight
 from .extensions import db
+from .requests import endpoint
+from .schemas import AuditArgs, AuditList
 
 bp = Blueprint("audit", __name__)
 
@@ -27,23 +32,42 @@ def audit(action: str, target: str | None, details: dict[str, Any] | None = None
     )
 
 
+def filters_of(args: dict[str, Any]) -> dict[str, Any]:
+    """The search term and filters a list was asked with, as JSON (for the log)."""
+    return {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in args.items()
+        if value is not None and name != "limit"
+    }
+
+
 @bp.get("/audit")
 @require("admin")
-def audit_log():
-    try:
-        limit = min(max(int(request.args.get("limit", 100)), 1), 500)
-        offset = max(int(request.args.get("offset", 0)), 0)
-    except ValueError:
-        limit, offset = 100, 0
+@endpoint("Who looked at personal data, newest first", query=AuditArgs, answer=AuditList)
+def audit_log(query: dict[str, Any]):
+    where = []
+    if query["user"]:
+        where.append(AuditEntry.user_id == query["user"])
+    if query["action"]:
+        where.append(AuditEntry.action == query["action"])
+    if query["date_from"]:
+        where.append(AuditEntry.at >= local_midnight(query["date_from"]))
+    if query["date_to"]:
+        where.append(AuditEntry.at < local_midnight(query["date_to"], next_day=True))
     entries = (
         db.session.execute(
-            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit).offset(offset)
+            select(AuditEntry)
+            .where(*where)
+            .order_by(AuditEntry.id.desc())
+            .limit(query["limit"])
+            .offset(query["offset"])
         )
         .scalars()
         .all()
     )
-    total = db.session.execute(select(func.count(AuditEntry.id))).scalar_one()
+    total = db.session.execute(select(func.count(AuditEntry.id)).where(*where)).scalar_one()
     names = user_names(db.session, {e.user_id for e in entries})
+    subjects = _subjects([e.target for e in entries])
     return {
         "entries": [
             {
@@ -52,9 +76,40 @@ def audit_log():
                 "user": {"id": e.user_id, "name": names.get(e.user_id, "")},
                 "action": e.action,
                 "target": e.target,
+                "subject": subjects.get(e.target or ""),
                 "details": e.details,
             }
             for e in entries
         ],
         "total": total,
     }
+
+
+def _subjects(targets: list[str | None]) -> dict[str, dict[str, Any]]:
+    """The records that `collection/id` targets name, told by the household they are about
+    (or the nominee): what an admin reads in the log instead of ids."""
+    keys: dict[str, tuple[str, str]] = {}
+    for target in targets:
+        collection, _, record_id = (target or "").partition("/")
+        if collection in SCOPES and canonical_uuid(record_id) == record_id:
+            keys[f"{collection}/{record_id}"] = (collection, record_id)
+    records = load_states(db.session, keys.values())
+    households = load_states(
+        db.session,
+        {
+            ("households", s.household_id)
+            for s in records.values()
+            if s.collection in CHILDREN and s.household_id
+        },
+    )
+    subjects: dict[str, dict[str, Any]] = {}
+    for target, key in keys.items():
+        state = records.get(key)
+        if state is None:
+            continue
+        about = households.get(("households", state.household_id or "")) or state
+        label = about.fields.get("head_name") or about.fields.get("nominee") or None
+        if about.collection == "households":
+            label = f"{label} · {about.fields.get('address', '')}".strip(" ·")
+        subjects[target] = {"collection": key[0], "id": key[1], "label": label}
+    return subjects

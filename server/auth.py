@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, g, request
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from sync.models import LoginAttempt, Token, User
@@ -76,7 +76,11 @@ def actor_for(user: User, device_id: str | None) -> Actor:
 
 
 def current_token() -> Token:
-    """Authenticate the request's bearer token (401 if missing, unknown, expired or revoked)."""
+    """Authenticate the request's bearer token (401 if missing, unknown, expired or revoked).
+
+    A sign-in that has ended for good says why in `details.reason` (`revoked`, `expired`,
+    `deactivated`): the app then deletes what it pulled, keeping only unsent changes.
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
@@ -85,11 +89,15 @@ def current_token() -> Token:
         select(Token).where(Token.token_hash == token_digest(raw.strip()))
     ).scalar_one_or_none()
     now = utcnow()
-    if token is None or token.revoked_at is not None or aware(token.expires_at) <= now:
-        raise ApiError(401, "unauthorized", "Your sign-in has expired; sign in again.")
+    if token is None:
+        raise ApiError(401, "unauthorized", "This sign-in is not known here; sign in again.")
     user = db.session.get(User, token.user_id)
     if user is None or not user.active:
-        raise ApiError(401, "unauthorized", "This account is not active.")
+        raise _ended("deactivated", "This account is not active.")
+    if token.revoked_at is not None:
+        raise _ended("revoked", "You were signed out of this device; sign in again.")
+    if aware(token.expires_at) <= now:
+        raise _ended("expired", "Your sign-in has expired; sign in again.")
     if now - aware(token.last_used_at) > TOUCH_EVERY:
         token.last_used_at = now
         token.expires_at = now + timedelta(days=current_app.config["TOKEN_DAYS"])
@@ -97,6 +105,10 @@ def current_token() -> Token:
     g.user, g.token = user, token
     g.actor = actor_for(user, token.device_id)
     return token
+
+
+def _ended(reason: str, message: str) -> ApiError:
+    return ApiError(401, "unauthorized", message, {"reason": reason})
 
 
 def require(*roles: str) -> Callable[[F], F]:
@@ -123,14 +135,22 @@ def login(body: dict[str, Any]):
     username = body["username"].strip().lower()
     if len(username) > 64:  # lower-casing can lengthen ("İ"); no such user can exist
         raise ApiError(401, "invalid_credentials", "Wrong username or password.")
+    # The attempt is written (as a failure) before it is judged, under a per-username lock,
+    # so concurrent attempts on several processes are counted one after another (§3).
+    hold_attempts(username)
+    attempt = LoginAttempt(username=username, at=now, succeeded=False)
+    db.session.add(attempt)
+    db.session.flush()
     failures = db.session.execute(
         select(func.count()).where(
             LoginAttempt.username == username,
             LoginAttempt.succeeded.is_(False),
             LoginAttempt.at > now - THROTTLE_WINDOW,
+            LoginAttempt.id != attempt.id,
         )
     ).scalar_one()
     if failures >= THROTTLE_FAILURES:
+        db.session.rollback()  # a refused attempt is not counted
         raise ApiError(
             429, "too_many_attempts", "Too many failed sign-ins; try again in 15 minutes."
         )
@@ -138,7 +158,7 @@ def login(body: dict[str, Any]):
     # Hash even for an unknown user, so the answer takes as long either way.
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, body["password"])
     ok = ok and user is not None and user.active
-    db.session.add(LoginAttempt(username=username, at=now, succeeded=ok))
+    attempt.succeeded = ok
     if not ok:
         db.session.commit()
         raise ApiError(401, "invalid_credentials", "Wrong username or password.")
@@ -163,6 +183,19 @@ def login(body: dict[str, Any]):
         "expires_at": expires.isoformat(timespec="seconds"),
         "user": user_to_wire(user),
     }
+
+
+def hold_attempts(username: str) -> None:
+    """Serialise sign-ins for one username until this transaction ends, across processes.
+
+    PostgreSQL: a transaction-level advisory lock on the name. SQLite needs none: the attempt's
+    INSERT that follows takes the database's write lock (one writer at a time) until commit.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"doorstep-login:{username}"},
+        )
 
 
 @bp.post("/auth/logout")

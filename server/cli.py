@@ -105,10 +105,17 @@ def create_user(
 )
 @with_appcontext
 def seed_demo(households: int, random_seed: int) -> None:
-    """Neighbourhoods, the campaign of the seed plan, demo users and realistic households."""
-    from .demo import DEMO_PASSWORD, DEMO_USERS, seed
+    """Neighbourhoods, the campaign of the seed plan, demo users and realistic households.
 
-    made = seed(db.session, households=households, random_seed=random_seed)
+    Never on a real database: it makes `admin` with a published password. A database with
+    users other than the demo's is refused.
+    """
+    from .demo import DEMO_PASSWORD, DEMO_USERS, NotADemoDatabase, seed
+
+    try:
+        made = seed(db.session, households=households, random_seed=random_seed)
+    except NotADemoDatabase as exc:
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     if not made:
         click.echo("Demo data already present; nothing added.")

@@ -21,6 +21,24 @@ def secret_key(value: str) -> str:
     return value
 
 
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+def tile_template(value: str) -> str:
+    """A map tile URL template (`https://…/{z}/{x}/{y}.png`), or empty for no base layer."""
+    value = value.strip()
+    if value and not (
+        value.startswith(("https://", "http://")) and all(p in value for p in ("{z}", "{x}", "{y}"))
+    ):
+        raise ValueError(
+            "DOORSTEP_MAP_TILES must be an http(s) URL with {z}, {x} and {y}, or empty."
+        )
+    return value
+
+
+# Settings whose empty value is a choice (no tile server at all), not "use the default".
+EMPTY_IS_A_VALUE = frozenset({"MAP_TILES"})
+
 # name → (default, parser, description); the README's configuration table lists these.
 SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "DATABASE_URL": (None, str, "SQLAlchemy URL; default a SQLite file in the instance folder"),
@@ -41,6 +59,12 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "REPORT_SIGNER": ("Lương Thanh Tùng", str, "Who signs the report (the chairman)"),
     "REPORT_RECIPIENT": ("Phòng Nội vụ huyện", str, "Whom the report is addressed to"),
     "MIN_FREE_MB": (200, int, "/health is degraded below this much free disk (MB) for SQLite"),
+    "MAP_TILES": (
+        OSM_TILES,
+        tile_template,
+        "Map tile URL template for record locations in the console; empty: no base layer "
+        "(the point is still shown). Each tile request tells that server where a resident lives",
+    ),
     "LOG_LEVEL": ("WARNING", str, "Python log level"),
 }
 
@@ -50,7 +74,7 @@ def from_environment() -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name, (_, parse, _) in SETTINGS.items():
         raw = os.environ.get(f"DOORSTEP_{name}")
-        if raw not in (None, ""):
+        if raw is not None and (raw != "" or name in EMPTY_IS_A_VALUE):
             found[name] = parse(raw)
     return found
 

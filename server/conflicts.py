@@ -8,6 +8,7 @@ from flask import Blueprint, g
 
 from sync import conflicts as engine
 
+from .audit import audit, filters_of
 from .auth import require, utcnow
 from .extensions import db
 from .requests import endpoint
@@ -27,7 +28,10 @@ bp = Blueprint("conflicts", __name__)
 @require("admin")
 @endpoint("Conflicts, newest first (§6)", query=ConflictListArgs, answer=ConflictList)
 def list_conflicts(query: dict[str, Any]):
-    return {"conflicts": engine.list_conflicts(db.session, query["status"])}
+    conflicts = engine.list_conflicts(db.session, query["status"])
+    audit("conflicts", "conflicts", {"count": len(conflicts), **filters_of(query)})
+    db.session.commit()
+    return {"conflicts": conflicts}
 
 
 @bp.post("/conflicts/<conflict_id>/resolve")

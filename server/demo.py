@@ -90,11 +90,25 @@ class Seeder:
         return ids
 
 
+class NotADemoDatabase(Exception):
+    """The database has people of its own: demo data (and `admin`/`doorstep2024`) stay out."""
+
+
 def seed(
     session: Session, *, households: int = 300, random_seed: int = 2024
 ) -> dict[str, int] | None:
-    """Create the demo data unless it is there already; returns what was made."""
-    if session.execute(select(User.id).where(User.username == "admin")).first():
+    """Create the demo data unless it is there already; returns what was made.
+
+    Refuses (`NotADemoDatabase`) a database with users other than the demo's: a real one.
+    """
+    present = set(session.execute(select(User.username)).scalars())
+    strangers = sorted(present - {username for username, *_ in DEMO_USERS})
+    if strangers:
+        raise NotADemoDatabase(
+            f"This database has users that are not the demo's ({', '.join(strangers[:5])}): "
+            "seed-demo only runs on a database of its own, never on a real one."
+        )
+    if "admin" in present:
         return None
     rng = random.Random(random_seed)
     fake = Faker("vi_VN")

@@ -8,8 +8,9 @@ from typing import Any
 from flask import Blueprint, g
 
 from sync import records as engine
+from sync.catalogue import REFERENCE
 
-from .audit import audit
+from .audit import audit, filters_of
 from .auth import require, utcnow
 from .dates import local_midnight
 from .errors import ApiError
@@ -17,6 +18,7 @@ from .extensions import db
 from .requests import endpoint
 from .schemas import (
     CollectionPath,
+    FieldRecordPath,
     HistoryResponse,
     RecordList,
     RecordListArgs,
@@ -62,8 +64,8 @@ def list_records(collection: str, query: dict[str, Any]):
         limit=args["limit"],
         offset=args["offset"],
     )
-    if collection == "households":
-        audit("list", f"households?offset={args['offset']}", {"count": len(records)})
+    if collection not in REFERENCE:
+        audit("list", collection, {"count": len(records), "total": total, **filters_of(args)})
     db.session.commit()
     return {"records": records, "total": total}
 
@@ -73,8 +75,8 @@ def list_records(collection: str, query: dict[str, Any]):
 @endpoint("One record", path=RecordPath, answer=RecordSchema)
 def get_record(collection: str, record_id: str):
     record = engine.get_record(db.session, g.actor, collection, record_id)
-    if collection == "households":
-        audit("view", f"{collection}/{record['id']}")
+    if collection not in REFERENCE:
+        audit("view", f"{collection}/{record_id}")
     db.session.commit()
     return record
 
@@ -84,7 +86,7 @@ def get_record(collection: str, record_id: str):
 @endpoint("Every revision of a record, oldest first (§6)", path=RecordPath, answer=HistoryResponse)
 def record_history(collection: str, record_id: str):
     found = engine.history(db.session, g.actor, collection, record_id)
-    if collection == "households":
+    if collection not in REFERENCE:
         audit("history", f"{collection}/{record_id}")
     db.session.commit()
     return found
@@ -92,7 +94,7 @@ def record_history(collection: str, record_id: str):
 
 @bp.post("/records/<collection>/<record_id>/review")
 @require("supervisor", "admin")
-@endpoint("Review a record (§6)", path=RecordPath, body=ReviewSchema, answer=RecordSchema)
+@endpoint("Review a record (§6)", path=FieldRecordPath, body=ReviewSchema, answer=RecordSchema)
 def review_record(collection: str, record_id: str, body: dict[str, Any]):
     record = engine.review(
         db.session,

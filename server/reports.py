@@ -239,6 +239,7 @@ def campaign_report(campaign_id: str, query: dict[str, Any]):
     today = vn_today()
     report = build_report(db.session, campaign, filters, g.actor.quarters, today=today)
     if fmt == "json":
+        audit("report", f"reports/campaign/{campaign.id}", {"filters": report["filters"]})
         db.session.commit()
         return report
     audit("export", f"reports/campaign/{campaign.id}.{fmt}", {"filters": report["filters"]})

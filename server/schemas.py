@@ -22,7 +22,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from sync.catalogue import Catalogue, Validator, build_catalogue
+from sync.catalogue import REFERENCE, Catalogue, Validator, build_catalogue
 
 
 class FullMatch(validate.Regexp):
@@ -427,12 +427,24 @@ class RecordPath(CollectionPath):
     record_id = Uuid(required=True)
 
 
+class FieldRecordPath(RecordPath):
+    """A record of a field collection: only those are reviewed (§6)."""
+
+    collection = fields.String(
+        required=True, validate=one_of(*(c for c in COLLECTION_SCHEMAS if c not in REFERENCE))
+    )
+
+
 class ConflictPath(Schema):
     conflict_id = Uuid(required=True)
 
 
 class UserPath(Schema):
     user_id = Uuid(required=True)
+
+
+class DevicePath(UserPath):
+    device_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
 # -- request bodies -----------------------------------------------------------------------
@@ -550,6 +562,21 @@ class ConflictListArgs(Schema):
         unknown = EXCLUDE
 
     status = fields.String(load_default=None, validate=one_of("open", "resolved"))
+
+
+AUDIT_ACTIONS = ("list", "view", "history", "pull", "conflicts", "report", "export")
+
+
+class AuditArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    user = Uuid(load_default=None)
+    action = fields.String(load_default=None, validate=one_of(*AUDIT_ACTIONS))
+    date_from = fields.Date(load_default=None)
+    date_to = fields.Date(load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000_000))
 
 
 # -- answers (documentation only: views return plain dicts, the fuzz test checks them) ------
@@ -717,6 +744,35 @@ class DeviceSchema(Schema):
 
 class DeviceList(Schema):
     devices = fields.List(fields.Nested(DeviceSchema), required=True)
+
+
+class AuditSubject(Schema):
+    collection = fields.String(required=True)
+    id = fields.String(required=True)
+    label = fields.String(required=True, allow_none=True)
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Integer(required=True)
+    at = moment(required=True)
+    user = fields.Nested(Person, required=True)
+    action = fields.String(required=True, validate=one_of(*AUDIT_ACTIONS))
+    target = fields.String(required=True, allow_none=True)
+    subject = fields.Nested(AuditSubject, required=True, allow_none=True)
+    details = fields.Dict(required=True)
+
+
+class AuditList(Schema):
+    entries = fields.List(fields.Nested(AuditEntrySchema), required=True)
+    total = fields.Integer(required=True)
+
+
+class ClientSettings(Schema):
+    map_tiles = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Tile URL template ({z}/{x}/{y}); null: no base layer"},
+    )
 
 
 class Health(Schema):

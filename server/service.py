@@ -6,19 +6,21 @@ import os
 import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, request, send_from_directory
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 from werkzeug.routing import PathConverter
 
 from sync.models import FeedState
 
+from .auth import require
 from .errors import ApiError
 from .extensions import db
 from .openapi import openapi_document
 from .requests import endpoint
-from .schemas import Health
+from .schemas import ClientSettings, Health
 
 bp = Blueprint("service", __name__)
 web = Blueprint("web", __name__)
@@ -33,6 +35,39 @@ class AppPath(PathConverter):
     """Any path outside `/api/`, so unknown API paths stay 404/405 with the error envelope."""
 
     regex = r"(?!api(?:/|$))[^/].*?"
+
+
+def tile_origin(template: str) -> str | None:
+    """Where map tiles come from, as a CSP source (`https://*.tile.example.org` for `{s}`)."""
+    if not template:
+        return None
+    parts = urlsplit(template)
+    return f"{parts.scheme}://{re.sub(r'{[^}]*}', '*', parts.netloc)}"
+
+
+def content_security_policy(tiles: str) -> str:
+    """The app shell's policy: its own scripts only (no inline script), images also from the
+    map tile server, never framed."""
+    images = " ".join(filter(None, ["'self'", "data:", "blob:", tile_origin(tiles)]))
+    return (
+        f"default-src 'self'; img-src {images}; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+@web.after_app_request
+def security_headers(response: Response) -> Response:
+    """Headers on every answer: the API's are never stored by a browser or a proxy (they carry
+    residents' data); the app shell gets its content security policy."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers["Content-Security-Policy"] = content_security_policy(
+            current_app.config["MAP_TILES"]
+        )
+    return response
 
 
 def app_version() -> str:
@@ -143,6 +178,13 @@ def free_disk_mb() -> int | None:
     except OSError:  # no such folder: the database is unreachable, which health reports
         return None
     return stats and stats.f_bavail * stats.f_frsize // (1024 * 1024)
+
+
+@bp.get("/settings")
+@require()
+@endpoint("What the app needs from this server's settings: the map tiles", answer=ClientSettings)
+def client_settings():
+    return {"map_tiles": current_app.config["MAP_TILES"] or None}
 
 
 @bp.get("/openapi.json")

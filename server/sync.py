@@ -12,6 +12,7 @@ from sync.feed import pull as pull_changes
 from sync.feed import stored_secret
 from sync.push import push as push_ops
 
+from .audit import audit
 from .auth import aware, require, utcnow
 from .errors import ApiError
 from .extensions import db
@@ -52,6 +53,10 @@ def pull(query: dict[str, Any]):
         user=g.user.id,
         secret=cursor_secret(),
     )
+    # A supervisor's or admin's pull is a bulk read of their scope: noted when it carried records.
+    sent = sum(1 for change in page["changes"] if change["op"] != "evict")
+    if sent:
+        audit("pull", "sync/pull", {"records": sent})
     now = utcnow()
     last = aware(g.token.last_sync_at)
     if last is None or now - last > SYNC_TOUCH_EVERY:

@@ -1,6 +1,8 @@
-"""A user's devices, as admins see them (issue 4: a lost phone)."""
+"""A user's devices, as admins see them, and signing them out (§3, §9: a lost phone)."""
 
 from __future__ import annotations
+
+from conftest import ADMIN_PASSWORD, PASSWORD, login
 
 
 def devices(admin, user):
@@ -28,3 +30,67 @@ def test_an_expired_sign_in_is_not_shown_as_active(admin, field, sql):
 def test_a_signed_out_device_is_not_shown_as_active(admin, field):
     assert admin.post(f"/users/{field.id}/revoke-tokens").status_code == 200
     assert devices(admin, field)["phone-canbo1"]["active"] is False
+
+
+def reason(response) -> str | None:
+    assert response.status_code == 401
+    return response.get_json()["error"]["details"].get("reason")
+
+
+def test_revoking_one_device_signs_out_only_that_phone(admin, field, client):
+    tablet = login(client, "canbo1", PASSWORD, device_id="tablet-canbo1")
+    response = admin.post(f"/users/{field.id}/devices/phone-canbo1/revoke")
+    assert response.status_code == 200 and response.get_json() == {"revoked": 1}
+    assert reason(field.get("/sync/pull")) == "revoked"
+    assert tablet.get("/sync/pull").status_code == 200
+    listed = devices(admin, field)
+    assert listed["phone-canbo1"]["active"] is False
+    assert listed["tablet-canbo1"]["active"] is True
+
+
+def test_revoking_a_device_the_user_never_used_is_not_found(admin, field):
+    response = admin.post(f"/users/{field.id}/devices/someone-elses-phone/revoke")
+    assert response.status_code == 404
+    assert field.get("/me").status_code == 200
+
+
+def test_only_admins_revoke_a_device(supervisor, field):
+    response = supervisor.post(f"/users/{field.id}/devices/phone-canbo1/revoke")
+    assert response.status_code == 403
+    assert field.get("/me").status_code == 200
+
+
+def test_a_password_change_by_an_admin_signs_the_user_out_everywhere(admin, field, client):
+    tablet = login(client, "canbo1", PASSWORD, device_id="tablet-canbo1")
+    assert admin.patch(f"/users/{field.id}", {"password": "a-new-password"}).status_code == 200
+    assert reason(field.get("/me")) == "revoked"
+    assert reason(tablet.get("/me")) == "revoked"
+    assert admin.get("/me").status_code == 200
+    assert login(client, "canbo1", "a-new-password").get("/me").status_code == 200
+
+
+def test_an_admin_changing_their_own_password_stays_signed_in_only_here(admin, client):
+    laptop = login(client, "admin", ADMIN_PASSWORD, device_id="admin-laptop")
+    assert admin.patch(f"/users/{admin.id}", {"password": "another-password"}).status_code == 200
+    assert admin.get("/me").status_code == 200, "the device making the change"
+    assert reason(laptop.get("/me")) == "revoked"
+
+
+def test_a_sign_in_that_ended_says_why(admin, field, make_user, sql):
+    assert admin.post(f"/users/{field.id}/revoke-tokens").status_code == 200
+    assert reason(field.get("/me")) == "revoked"
+    expired = make_user("field", ["KP1"])
+    sql(
+        "UPDATE tokens SET expires_at = :past WHERE user_id = :user",
+        past="2020-01-01 00:00:00+00:00",
+        user=expired.id,
+    )
+    assert reason(expired.get("/me")) == "expired"
+    gone = make_user("supervisor", ["KP1"])
+    assert admin.patch(f"/users/{gone.id}", {"active": False}).status_code == 200
+    assert reason(gone.get("/me")) == "deactivated"
+
+
+def test_an_unknown_token_gives_no_reason_to_wipe_the_phone(anonymous):
+    anonymous.token = "not-a-token-this-server-made"
+    assert reason(anonymous.get("/me")) is None

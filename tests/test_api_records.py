@@ -21,6 +21,16 @@ def listing(api, collection="households", **params):
 # -- review --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("who", ["supervisor", "admin"])
+def test_reference_records_are_not_reviewed(request, quarters, who, sql):
+    api = request.getfixturevalue(who)
+    record = {"collection": "quarters", "id": quarters["KP1"]}
+    response = review(api, record, "approved")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+    assert sql("SELECT max(rev) FROM revisions WHERE record_id = :q", q=quarters["KP1"])[0][0] == 1
+
+
 def test_review_round_trip(field, supervisor, household, build):
     flagged = review(supervisor, household, "has_issues", "Thiếu số điện thoại")
     assert flagged.status_code == 200

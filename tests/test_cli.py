@@ -71,6 +71,19 @@ def test_seed_demo_makes_the_town_and_prints_the_sign_ins(app):
     assert "already present" in again.output
 
 
+def test_seed_demo_refuses_a_database_with_people_of_its_own(app):
+    run(app, "init-db")
+    made = run(app, "create-user", "chutich", "--role", "admin", "--password", "mat-khau-that")
+    assert made.exit_code == 0, made.output
+    result = run(app, "seed-demo", "--households", "8")
+    assert result.exit_code == 1
+    assert "never on a real one" in result.output
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Record)).scalar_one() == 0
+        users = db.session.execute(select(User.username)).scalars().all()
+        assert users == ["chutich"], "no demo admin with a published password"
+
+
 def test_create_user_reads_the_password_from_standard_input(app):
     run(app, "init-db")
     run(app, "seed-demo", "--households", "8")

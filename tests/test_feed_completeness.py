@@ -4,7 +4,11 @@ Three `doorstep serve` processes share one PostgreSQL database. Writers push cre
 them at once while readers pull incrementally (small pages, from any process) with the cursors
 they are given. When the writers are done and each reader has drained the feed, every reader must
 have received every record that any push reported as applied: a cursor that passed a change
-committing later (the classic out-of-order sequence problem) would make a reader miss it.
+committing later (the classic out-of-order sequence problem) would make a reader miss it. (Readers
+pull from any process with cursors another one signed: the processes share the secret.)
+
+The same processes show that the sign-in throttle (§3) counts concurrent attempts one after
+another, however they are spread over the processes.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -208,3 +213,47 @@ def test_concurrent_readers_on_several_processes_miss_no_change(servers: list[st
     for reader, ids in enumerate(seen):
         missed = applied - ids
         assert not missed, f"reader {reader} missed {len(missed)} of {len(applied)} applied records"
+
+
+def test_the_sign_in_throttle_holds_across_processes(servers: list[str]) -> None:
+    headers = _login(servers[0], "throttle-setup")
+    made = requests.post(
+        f"{servers[0]}/users",
+        headers=headers,
+        timeout=30,
+        json={
+            "username": "canbo-throttle",
+            "password": "the-right-password",
+            "display_name": "Cán bộ",
+            "role": "field",
+        },
+    )
+    assert made.status_code == 201, made.text
+    attempts = 30
+    start = threading.Barrier(attempts)
+    answers: list[tuple[int, str]] = []
+
+    def guess(n: int) -> None:
+        start.wait()
+        response = requests.post(
+            f"{servers[n % SERVERS]}/auth/login",
+            json={"username": "canbo-throttle", "password": f"wrong-guess-{n}"},
+            timeout=60,
+        )
+        answers.append((response.status_code, response.json()["error"]["code"]))
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Counter(answers) == {
+        (401, "invalid_credentials"): 5,
+        (429, "too_many_attempts"): attempts - 5,
+    }
+    right = requests.post(
+        f"{servers[1]}/auth/login",
+        json={"username": "canbo-throttle", "password": "the-right-password"},
+        timeout=30,
+    )
+    assert right.status_code == 429

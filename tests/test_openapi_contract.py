@@ -85,7 +85,7 @@ def test_every_api_route_is_in_the_document(app, anonymous):
 
     paths = anonymous.get("/openapi.json").get_json()["paths"]
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1/") or rule.rule == "/api/v1/audit":
+        if not rule.rule.startswith("/api/v1/"):
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert method.lower() in paths.get(openapi_path(rule), {}), (method, rule.rule)

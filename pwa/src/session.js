@@ -4,6 +4,7 @@
  */
 import { getMeta, keepStorage, setMeta } from './db.js';
 import { countWaiting } from './outbox.js';
+import { buildRecord } from './records.js';
 import { uuidv7 } from './text.js';
 
 /**
@@ -53,6 +54,7 @@ export async function signIn(db, api, username, password) {
   await setMeta(db, 'data_owner', session.user.id);
   await setMeta(db, 'session', session);
   await setMeta(db, 'needs_sign_in', undefined);
+  await setMeta(db, 'signed_out', undefined);
   keepStorage();
   return session;
 }
@@ -64,8 +66,48 @@ async function clearData(db) {
   await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
     await db.records.clear();
     await db.outbox.clear();
-    for (const key of ['cursor', 'last_sync', 'session', 'data_owner', 'needs_sign_in'])
+    for (const key of [
+      'cursor',
+      'last_sync',
+      'session',
+      'data_owner',
+      'needs_sign_in',
+      'signed_out',
+    ])
       await setMeta(db, key, undefined);
+  });
+}
+
+/** Why a 401 ends the sign-in for good (§3): then the phone keeps nothing it was sent. */
+const REVOKED = new Set(['revoked', 'deactivated', 'expired']);
+
+/**
+ * Whether an error is the server saying this sign-in was revoked, the account deactivated, or
+ * the sign-in expired (a lost phone, a person who left).
+ * @param {any} err
+ */
+export function isRevocation(err) {
+  return err?.status === 401 && REVOKED.has(err?.details?.reason);
+}
+
+/**
+ * After a revocation: delete every record the server sent, the cursor and the token, at once.
+ * Only the user's own unsent changes stay (the outbox, and the local edits it adds up to, with
+ * whose they are), so they are pushed when the same user signs in again.
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {string} reason the server's `details.reason`
+ */
+export async function forgetServerData(db, reason) {
+  await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
+    const withOps = new Set((await db.outbox.toArray()).map((o) => `${o.collection}/${o.id}`));
+    const kept = (await db.records.toArray())
+      .filter((r) => withOps.has(`${r.collection}/${r.id}`))
+      .map((r) => buildRecord(r.collection, r.id, null, r.patch, r.localDelete));
+    await db.records.clear();
+    await db.records.bulkPut(kept);
+    for (const key of ['cursor', 'last_sync', 'session', 'needs_sign_in'])
+      await setMeta(db, key, undefined);
+    await setMeta(db, 'signed_out', reason);
   });
 }
 

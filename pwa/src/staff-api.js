@@ -106,8 +106,13 @@ export function createStaffApi(api) {
     revokeTokens: (id) => request('POST', `/users/${enc(id)}/revoke-tokens`, {}),
     /** @param {string} id */
     devices: (id) => request('GET', `/users/${enc(id)}/devices`),
+    /** Sign the user out of one device (a lost phone). @param {string} id @param {string} deviceId */
+    revokeDevice: (id, deviceId) =>
+      request('POST', `/users/${enc(id)}/devices/${enc(deviceId)}/revoke`, {}),
     /** @param {{limit?: number, offset?: number}} [page] */
     audit: (page = {}) => request('GET', `/audit${queryString(page)}`),
+    /** This server's settings the console needs: `{map_tiles}` (a tile URL template or null). */
+    settings: () => request('GET', '/settings'),
     /**
      * The campaign report's figures.
      * @param {string} campaignId

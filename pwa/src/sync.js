@@ -6,6 +6,7 @@
 import { getMeta, isQuotaError, setMeta } from './db.js';
 import { applyPushResults, returnToPending, takeBatch, toWire } from './outbox.js';
 import { buildRecord, serverRecordOutcome } from './records.js';
+import { forgetServerData, isRevocation } from './session.js';
 
 /**
  * How an error affects syncing.
@@ -257,7 +258,11 @@ export function createSyncEngine(deps) {
       const lastError = isQuotaError(err)
         ? { code: 'storage_full', message: String(e?.message ?? err) }
         : { code: e?.code ?? 'error', message: e?.message ?? String(err) };
-      if (kind === 'sign_in') {
+      if (kind === 'sign_in' && isRevocation(err)) {
+        // Revoked, deactivated or expired: nothing pulled stays readable on this phone.
+        await forgetServerData(db, e.details.reason);
+        set({ needsSignIn: true, lastError });
+      } else if (kind === 'sign_in') {
         await setMeta(db, 'needs_sign_in', true);
         set({ needsSignIn: true, lastError });
       } else if (kind === 'update') {

@@ -193,7 +193,7 @@ export function createFakeServer() {
           server.pushCalls++;
           check();
           const f = fail('push');
-          if (f && !f.afterApply) throw new ApiError(f.status, f.code);
+          if (f && !f.afterApply) throw new ApiError(f.status, f.code, undefined, f.details);
           server.pushSizes.push(ops.length);
           const results = ops.map((op) => server.applyOp(JSON.parse(JSON.stringify(op))));
           if (f) throw new ApiError(f.status, f.code); // the answer is lost after the server applied it

@@ -33,6 +33,17 @@ describe('staff api', () => {
     );
   });
 
+  it('signs out one device, and asks the audit log with only the filters set', async () => {
+    const api = fakeApi();
+    const s = createStaffApi(api);
+    await s.revokeDevice('u1', 'phone 1');
+    await s.audit({ user: '', action: 'view', date_from: '2024-10-12', limit: 100, offset: 0 });
+    expect(api.calls.map((c) => [c.method, c.path])).toEqual([
+      ['POST', '/users/u1/devices/phone%201/revoke'],
+      ['GET', '/audit?action=view&date_from=2024-10-12&limit=100&offset=0'],
+    ]);
+  });
+
   it('counts by asking for one record and reading the total', async () => {
     const api = fakeApi({ 'GET /records/visits': { records: [{}], total: 42 } });
     const n = await createStaffApi(api).count({

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { setLanguage } from '../src/i18n.js';
 import { filtersFromSearch } from '../src/ui/staff/filters.js';
 import {
+  auditDetails,
   displayValue,
   dueText,
   fieldLabel,
@@ -184,5 +185,23 @@ describe('dashboard', () => {
       ['Khu phố 2', 5, 0.5],
       ['Khu phố 3', 0, 0],
     ]);
+  });
+});
+
+describe('the audit log in words', () => {
+  const lookups = { quarters: new Map([['q1', 'Khu phố 1']]) };
+  it.each([
+    [
+      { count: 12, total: 40, q: 'hoa', quarter: 'q1', review: 'pending', offset: 0 },
+      'Số bản ghi hiện: 12 · Tổng số: 40 · Tìm: hoa · Khu phố: Khu phố 1 · Tình trạng duyệt: Chờ duyệt · Từ dòng: 0',
+    ],
+    [
+      { filters: { date_from: '2024-10-12', date_to: null, quarters: ['q1', 'q9'], review: null } },
+      'Từ ngày: 12/10/2024 · Khu phố: Khu phố 1, q9',
+    ],
+    [{ records: 250 }, 'Số bản ghi: 250'],
+    [{}, ''],
+  ])('%o reads "%s"', (details, words) => {
+    expect(auditDetails(details, lookups)).toBe(words);
   });
 });

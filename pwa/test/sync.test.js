@@ -124,6 +124,48 @@ describe('sync orchestrator', () => {
     expect(await countWaiting(db)).toBe(0);
   });
 
+  it.each(['revoked', 'deactivated', 'expired'])(
+    'a sign-in %s on the server deletes everything pulled and the token, keeps the outbox',
+    async (reason) => {
+      const { db, server, engine } = setup();
+      server.put('households', id(1), household({ head_name: 'Trần Văn Pulled' }));
+      server.put('visits', id(2), { household_id: id(1), purpose: 'outreach' });
+      await setMeta(db, 'session', { token: 't', user: { id: 'u1' } });
+      await setMeta(db, 'data_owner', 'u1');
+      await engine.syncNow();
+      expect(await db.records.count()).toBe(2);
+      await saveChange(db, 'households', id(1), { phone: '0911111111' });
+      await saveChange(db, 'households', id(3), household({ head_name: 'Lê Thị Mới' }));
+      server.failures.push({
+        on: 'push',
+        status: 401,
+        code: 'unauthorized',
+        details: { reason },
+      });
+      const status = await engine.syncNow();
+      expect(status.needsSignIn).toBe(true);
+      expect(await getMeta(db, 'session')).toBeUndefined();
+      expect(await getMeta(db, 'cursor')).toBeUndefined();
+      expect(await getMeta(db, 'signed_out')).toBe(reason);
+      expect(await getMeta(db, 'data_owner')).toBe('u1');
+      expect(await countWaiting(db)).toBe(2);
+      const left = await db.records.toArray();
+      expect(left.map((r) => r.id).sort()).toEqual([id(1), id(3)]);
+      expect(left.every((r) => r.server === null)).toBe(true);
+      expect(left.find((r) => r.id === id(1))?.fields).toEqual({ phone: '0911111111' });
+    },
+  );
+
+  it('a 401 without a revocation (unknown token) keeps what was pulled', async () => {
+    const { db, server, engine, setToken } = setup();
+    server.put('households', id(1), household());
+    await engine.syncNow();
+    setToken('unknown');
+    await engine.syncNow();
+    expect(await db.records.count()).toBe(1);
+    expect(await getMeta(db, 'cursor')).toBeDefined();
+  });
+
   it('426 asks to update the app and keeps the outbox', async () => {
     const { db, server, engine, timers } = setup();
     await saveChange(db, 'households', id(1), household());

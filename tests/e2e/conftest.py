@@ -173,13 +173,20 @@ class Worker:
         )
         self.context.set_default_timeout(TIMEOUT_MS)
         self.dialogs: list[str] = []
+        # What the app shell's content security policy refused (§8): must stay empty.
+        self.refused: list[str] = []
         self.page = self.new_page()
         self.offline = False
 
     def new_page(self):
         page = self.context.new_page()
         page.on("dialog", self._on_dialog)
+        page.on("console", self._on_console)
         return page
+
+    def _on_console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.refused.append(message.text)
 
     def _on_dialog(self, dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -272,6 +279,7 @@ def make_worker(browser):
     yield make
     for w in made:
         w.close()
+    assert not [r for w in made for r in w.refused], "the content security policy refused something"
 
 
 class Town:

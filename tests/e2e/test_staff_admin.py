@@ -145,8 +145,9 @@ def test_stale_conflict_says_reload_and_choose_again(server, make_worker):
     expect(card).to_have_count(1)  # still open, to choose again
 
 
-def test_sign_out_every_device_keeps_the_outbox(server, make_worker):
+def test_sign_out_every_device_wipes_the_phone_but_keeps_the_outbox(server, make_worker):
     worker = make_worker(server, "canbo3")  # Khu phố 4
+    pulled = set(worker.local_ids("households"))
     head = unique("Đỗ Thị Mất Máy")
     worker.go_offline()
     add_household(worker.page, head, address="1 Nguyễn Trãi", quarter="Khu phố 4")
@@ -164,18 +165,17 @@ def test_sign_out_every_device_keeps_the_outbox(server, make_worker):
     expect(page.get_by_text(re.compile(r"Signed out \d+ sessions\."))).to_be_visible()
     expect(devices.get_by_text("Signed in", exact=True)).to_have_count(0)
 
-    # The phone's next sync asks to sign in again; the change is still waiting.
+    # The phone's next sync hears "revoked": what it pulled is gone, the change still waits.
     worker.go_online()
-    worker.sync_now()
-    expect(worker.page.get_by_text("Your session has expired.")).to_be_visible()
-    expect(worker.status).to_have_text(re.compile(r"^1 waiting"))
+    phone = worker.page
+    expect(phone.get_by_text("You were signed out of this phone")).to_be_visible()
+    assert not set(worker.local_ids("households")) & pulled
     assert local_household(worker, head) is not None
     checker = server.login("admin")
     assert checker.get("/records/households", q=head)["total"] == 0
 
-    worker.page.get_by_role("button", name="Sign in again").click()
-    worker.page.get_by_label("Password", exact=True).fill("doorstep2024")
-    worker.page.get_by_role("button", name="Sign in").click()
-    worker.sync_now()
+    phone.get_by_label("Username", exact=True).fill("canbo3")
+    phone.get_by_label("Password", exact=True).fill("doorstep2024")
+    phone.get_by_role("button", name="Sign in", exact=True).click()
     worker.wait_synced()
     assert checker.get("/records/households", q=head)["total"] == 1

@@ -1,9 +1,10 @@
 /** Sign-in: once online; again when the server says the session has ended (outbox kept). */
 import { useState } from 'preact/hooks';
 import { api, db, sync } from '../app.js';
+import { getMeta } from '../db.js';
 import { t } from '../i18n.js';
 import { OtherUserDataError, signIn } from '../session.js';
-import { navigate, useOnline } from './hooks.js';
+import { navigate, useLive, useOnline } from './hooks.js';
 
 /** @param {{again?: boolean, username?: string}} props */
 export function SignIn({ again = false, username: initialUser = '' }) {
@@ -12,6 +13,8 @@ export function SignIn({ again = false, username: initialUser = '' }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const online = useOnline();
+  // Set when the server revoked this sign-in and the phone deleted what it had pulled.
+  const signedOut = useLive(() => getMeta(db, 'signed_out'), []);
 
   const submit = async (/** @type {Event} */ e) => {
     e.preventDefault();
@@ -41,6 +44,11 @@ export function SignIn({ again = false, username: initialUser = '' }) {
       {!again && <h1 class="app-title">{t('app_name')}</h1>}
       <h2>{again ? t('sign_in_again_button') : t('sign_in_title')}</h2>
       <p class="muted">{again ? t('sign_in_again') : t('sign_in_intro')}</p>
+      {signedOut && (
+        <p class="notice warn" role="status">
+          {t('signed_out_here')}
+        </p>
+      )}
       {!online && <p class="notice warn">{t('sign_in_offline')}</p>}
       <form onSubmit={submit} noValidate>
         <div class="field">

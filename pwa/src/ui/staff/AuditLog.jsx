@@ -1,22 +1,78 @@
-/** The audit log (admin): who looked at personal data or exported, what, and when. */
+/**
+ * The audit log (admin): who looked at personal data or exported, what, and when; filtered by
+ * person, action and day, records named by their household.
+ */
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { formatDateTime } from '../../text.js';
-import { ErrorNotice, Pager, StaffPage, staff, useRemote } from './common.jsx';
+import { ErrorNotice, Pager, StaffPage, staff, useLookups, useRemote } from './common.jsx';
+import { auditDetails } from './present.js';
 
 const PAGE = 100;
+/** The actions the server notes, as its `action` filter takes them. */
+const ACTIONS = ['view', 'history', 'list', 'pull', 'conflicts', 'report', 'export'];
 
 /** @param {{user: any, path: string}} props */
 export function AuditLog({ user, path }) {
   const [page, setPage] = useState(0);
-  const list = useRemote(() => staff.audit({ limit: PAGE, offset: page * PAGE }), [page]);
+  const [filters, setFilters] = useState({ user: '', action: '', date_from: '', date_to: '' });
+  const people = useRemote(() => staff.users(), []);
+  const lookups = useLookups();
+  const list = useRemote(
+    () => staff.audit({ ...filters, limit: PAGE, offset: page * PAGE }),
+    [page, filters.user, filters.action, filters.date_from, filters.date_to],
+  );
   const entries = /** @type {any[]} */ (list.data?.entries ?? []);
   const pages = Math.max(1, Math.ceil((list.data?.total ?? 0) / PAGE));
+  const set = (/** @type {string} */ name, /** @type {string} */ value) => {
+    setFilters({ ...filters, [name]: value });
+    setPage(0);
+  };
   return (
     <StaffPage user={user} path={path} title={t('staff_audit_title')}>
+      <div class="staff-filters">
+        <label>
+          <span>{t('staff_user')}</span>
+          <select value={filters.user} onChange={(e) => set('user', e.currentTarget.value)}>
+            <option value="">{t('staff_audit_all_users')}</option>
+            {(people.data?.users ?? []).map((/** @type {any} */ u) => (
+              <option key={u.id} value={u.id}>
+                {u.display_name} ({u.username})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span>{t('staff_action')}</span>
+          <select value={filters.action} onChange={(e) => set('action', e.currentTarget.value)}>
+            <option value="">{t('staff_audit_all_actions')}</option>
+            {ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {t(`staff_audit.${a}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span>{t('staff_date_from')}</span>
+          <input
+            type="date"
+            value={filters.date_from}
+            onChange={(e) => set('date_from', e.currentTarget.value)}
+          />
+        </label>
+        <label>
+          <span>{t('staff_date_to')}</span>
+          <input
+            type="date"
+            value={filters.date_to}
+            onChange={(e) => set('date_to', e.currentTarget.value)}
+          />
+        </label>
+      </div>
       <ErrorNotice error={list.error} />
       <div class="staff-table-wrap">
-        <table class="staff-table">
+        <table class="staff-table" aria-label={t('staff_audit_title')}>
           <thead>
             <tr>
               <th>{t('staff_at')}</th>
@@ -32,10 +88,10 @@ export function AuditLog({ user, path }) {
                 <td>{formatDateTime(e.at)}</td>
                 <td>{e.user?.name}</td>
                 <td>{t(`staff_audit.${e.action}`)}</td>
-                <td>{e.target}</td>
                 <td>
-                  {e.details && Object.keys(e.details).length ? JSON.stringify(e.details) : ''}
+                  <AuditTarget entry={e} />
                 </td>
+                <td>{auditDetails(e.details, lookups)}</td>
               </tr>
             ))}
           </tbody>
@@ -44,4 +100,25 @@ export function AuditLog({ user, path }) {
       <Pager page={page} pages={pages} onPage={setPage} />
     </StaffPage>
   );
+}
+
+/**
+ * What was looked at: the record's kind and its household (or nominee), or a whole collection.
+ * @param {{entry: any}} props
+ */
+function AuditTarget({ entry }) {
+  const subject = entry.subject;
+  const kind = (/** @type {string} */ c) => {
+    const label = t(`staff_collection.${c}`);
+    return label === `staff_collection.${c}` ? c : label;
+  };
+  if (subject) {
+    return (
+      <>
+        {kind(subject.collection)}: {subject.label ?? subject.id}
+      </>
+    );
+  }
+  const target = String(entry.target ?? '');
+  return <>{target.includes('/') ? target : kind(target)}</>;
 }

@@ -1,11 +1,13 @@
 /**
- * A small map of a record's location: Leaflet with OpenStreetMap tiles, loaded only when a record
- * has a location and the device is online. Offline, or when the tiles fail, the coordinates and a
- * link stay readable (the fallback is always rendered under the map).
+ * A small map of a record's location: Leaflet with the tiles of the server's `DOORSTEP_MAP_TILES`
+ * (none when it is empty: the point alone, and no tile server learns where the resident lives),
+ * loaded only when a record has a location and the device is online. Offline, or when the tiles
+ * fail, the coordinates and a link stay readable (the fallback is always rendered under the map).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { useOnline } from '../hooks.js';
+import { staff, useRemote } from './common.jsx';
 
 /** @param {{location: {lat: number, lon: number, accuracy_m?: number|null}}} props */
 export function LocationMap({ location }) {
@@ -13,9 +15,11 @@ export function LocationMap({ location }) {
   const box = useRef(/** @type {HTMLDivElement|null} */ (null));
   const [failed, setFailed] = useState(false);
   const { lat, lon } = location;
+  const settings = useRemote(() => staff.settings(), []);
+  const tiles = settings.data?.map_tiles;
 
   useEffect(() => {
-    if (!online || !box.current) return undefined;
+    if (!online || !box.current || tiles === undefined) return undefined;
     /** @type {any} */
     let map = null;
     let cancelled = false;
@@ -27,10 +31,8 @@ export function LocationMap({ location }) {
           [lat, lon],
           17,
         );
-        L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
-          maxZoom: 19,
-          attribution: '© OpenStreetMap',
-        }).addTo(map);
+        if (tiles)
+          L.tileLayer(tiles, { maxZoom: 19, attribution: tileAttribution(tiles) }).addTo(map);
         L.circleMarker([lat, lon], { radius: 8, color: '#b71c1c', fillOpacity: 0.8 }).addTo(map);
         if (location.accuracy_m)
           L.circle([lat, lon], { radius: location.accuracy_m, color: '#b71c1c', weight: 1 }).addTo(
@@ -42,7 +44,7 @@ export function LocationMap({ location }) {
       cancelled = true;
       map?.remove();
     };
-  }, [online, lat, lon]);
+  }, [online, lat, lon, tiles]);
 
   const osm = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=18/${lat}/${lon}`;
   return (
@@ -57,4 +59,13 @@ export function LocationMap({ location }) {
       </p>
     </div>
   );
+}
+
+/**
+ * Credit for the tiles: OpenStreetMap's own wording for its servers, else the server's host.
+ * @param {string} template
+ */
+function tileAttribution(template) {
+  const host = new URL(template.replace(/{[^}]*}/g, 'a')).hostname;
+  return host.endsWith('openstreetmap.org') ? '© OpenStreetMap' : host;
 }

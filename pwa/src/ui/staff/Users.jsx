@@ -333,6 +333,7 @@ function UserPanel({ subject, onChanged }) {
                 <th>{t('staff_last_used')}</th>
                 <th>{t('staff_last_sync')}</th>
                 <th>{t('staff_state')}</th>
+                <th>{t('staff_action')}</th>
               </tr>
             </thead>
             <tbody>
@@ -346,6 +347,25 @@ function UserPanel({ subject, onChanged }) {
                   <td>{formatDateTime(d.last_used_at)}</td>
                   <td>{formatDateTime(d.last_sync_at) || t('staff_empty')}</td>
                   <td>{d.active ? t('staff_device_active') : t('staff_device_revoked')}</td>
+                  <td>
+                    {d.active && d.device_id && (
+                      <button
+                        type="button"
+                        class="danger"
+                        onClick={() => {
+                          const device = d.device_name || d.device_id;
+                          const ask = { name: subject.display_name, device };
+                          if (!confirm(t('staff_confirm_sign_out_device', ask))) return;
+                          run(async () => {
+                            const { revoked } = await staff.revokeDevice(subject.id, d.device_id);
+                            return t('staff_signed_out_n', { n: revoked });
+                          });
+                        }}
+                      >
+                        {t('staff_sign_out_device')}
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

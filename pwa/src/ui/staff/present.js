@@ -336,3 +336,36 @@ export function quarterBars(quarters, kind) {
   const max = Math.max(1, ...values.map((v) => v.value));
   return values.map((v) => ({ ...v, share: v.value / max }));
 }
+
+/** Audit details whose values are neighbourhood ids, review states or dates. */
+const AUDIT_QUARTERS = new Set(['quarter', 'quarters']);
+const AUDIT_DATES = new Set(['date_from', 'date_to']);
+
+/**
+ * An audit entry's details in words: "Tìm: hoa · Khu phố: Khu phố 1 · Số bản ghi: 12". Nested
+ * filters (a report's) are read the same way; empty ones are left out.
+ * @param {Record<string, any>|null|undefined} details
+ * @param {Lookups} lookups
+ * @returns {string}
+ */
+export function auditDetails(details, lookups) {
+  /** @type {string[]} */
+  const parts = [];
+  for (const [key, value] of Object.entries(details ?? {})) {
+    if (value === null || value === undefined || value === '') continue;
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      const inner = auditDetails(value, lookups);
+      if (inner) parts.push(inner);
+      continue;
+    }
+    let shown = Array.isArray(value) ? value : [value];
+    if (AUDIT_QUARTERS.has(key)) shown = shown.map((q) => lookups.quarters?.get(q) ?? q);
+    else if (key === 'review') shown = shown.map((s) => t(`review.${s}`));
+    else if (key === 'status') shown = shown.map((s) => t(`staff_${s}`));
+    else if (AUDIT_DATES.has(key)) shown = shown.map((d) => formatDate(d));
+    else if (key === 'updated_since') shown = shown.map((d) => formatDateTime(d));
+    const label = t(`audit_detail.${key}`);
+    parts.push(`${label === `audit_detail.${key}` ? key : label}: ${shown.join(', ')}`);
+  }
+  return parts.join(' · ');
+}

@@ -1,0 +1,154 @@
+"""The audit log: every look by a supervisor or admin at residents' data, and the admin's view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+FIELD_COLLECTIONS = ("households", "visits", "registrations", "support", "assessments")
+
+
+@pytest.fixture
+def town(field, quarters, build) -> dict[str, str]:
+    """A KP1 household with one record of every kind, and a nomination: collection → id."""
+    household = build.id()
+    made = {"households": household}
+    ops = [
+        build.op("households", household, build.household(quarters["KP1"], head_name="Đỗ Thị Hoa"))
+    ]
+    children = {
+        "visits": build.visit(household),
+        "registrations": {
+            "household_id": household,
+            "kind": "waste_collection",
+            "status": "considering",
+            "registered_on": "2024-10-13",
+        },
+        "support": {
+            "household_id": household,
+            "kind": "gift",
+            "value_vnd": 500_000,
+            "given_on": "2024-10-14",
+        },
+        "assessments": {"household_id": household, "year": 2024, "result": "not_yet"},
+        "nominations": {
+            "quarter_id": quarters["KP1"],
+            "nominee": "Phan Văn Tâm",
+            "nominee_kind": "individual",
+            "domain": "economy",
+            "achievement": "Vận động 30 hộ tham gia bảo hiểm y tế.",
+        },
+    }
+    for collection, fields in children.items():
+        made[collection] = build.id()
+        ops.append(build.op(collection, made[collection], fields))
+    assert {r["status"] for r in field.push(*ops)} == {"applied"}
+    return made
+
+
+def log(admin, **params: Any) -> dict[str, Any]:
+    response = admin.get("/audit", query_string=params)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def entries(admin, **params: Any) -> list[dict[str, Any]]:
+    return log(admin, limit=500, **params)["entries"]
+
+
+@pytest.mark.parametrize("collection", [*FIELD_COLLECTIONS, "nominations"])
+def test_every_look_at_a_record_by_a_supervisor_is_audited(admin, supervisor, town, collection):
+    record_id = town[collection]
+    for path in (
+        f"/records/{collection}/{record_id}",
+        f"/records/{collection}/{record_id}/history",
+    ):
+        assert supervisor.get(path).status_code == 200
+    assert supervisor.get(f"/records/{collection}").status_code == 200
+    mine = entries(admin, user=supervisor.id)
+    assert [(e["action"], e["target"]) for e in reversed(mine)] == [
+        ("view", f"{collection}/{record_id}"),
+        ("history", f"{collection}/{record_id}"),
+        ("list", collection),
+    ]
+
+
+def test_field_staff_reading_their_own_scope_is_not_audited(admin, field, town):
+    for collection, record_id in town.items():
+        assert field.get(f"/records/{collection}/{record_id}").status_code == 200
+        assert field.get(f"/records/{collection}/{record_id}/history").status_code == 200
+    field.pull_all()
+    assert entries(admin, user=field.id) == []
+
+
+def test_a_list_entry_keeps_the_search_and_the_filters(admin, supervisor, town, quarters):
+    params = {"q": "hoa", "review": "pending", "quarter": quarters["KP1"], "offset": 0}
+    assert supervisor.get("/records/households", query_string=params).status_code == 200
+    [entry] = entries(admin, action="list")
+    assert entry["details"] == {"count": 1, "total": 1, **params}
+
+
+def test_a_supervisor_pull_is_one_entry_with_the_number_of_records(admin, supervisor, town):
+    page = supervisor.pull()
+    [entry] = entries(admin, action="pull")
+    assert entry["user"]["id"] == supervisor.id
+    assert entry["details"] == {"records": len(page["changes"])} and len(page["changes"]) >= 7
+    supervisor.pull(page["cursor"])  # nothing new: nothing was read
+    assert len(entries(admin, action="pull")) == 1
+
+
+def test_the_conflict_inbox_and_the_report_are_audited(admin, supervisor, build):
+    campaign = build.id()
+    fields = {"name": "Dân vận đợt 2/2024", "starts_on": "2024-10-12", "ends_on": "2024-10-24"}
+    admin.push_one(build.op("campaigns", campaign, fields))
+    assert admin.get("/conflicts", query_string={"status": "open"}).status_code == 200
+    assert supervisor.get(f"/reports/campaign/{campaign}").status_code == 200
+    got = {(e["action"], e["target"]) for e in entries(admin)}
+    assert ("conflicts", "conflicts") in got
+    assert ("report", f"reports/campaign/{campaign}") in got
+
+
+def test_the_log_names_records_by_their_household(admin, supervisor, town):
+    supervisor.get(f"/records/visits/{town['visits']}")
+    supervisor.get(f"/records/nominations/{town['nominations']}")
+    subjects = {e["target"].split("/")[0]: e["subject"] for e in entries(admin)}
+    assert subjects["visits"]["label"] == "Đỗ Thị Hoa · 12 Hùng Vương"
+    assert subjects["nominations"]["label"] == "Phan Văn Tâm"
+
+
+def test_the_log_filters_by_user_action_and_date(admin, supervisor, make_user, town, sql):
+    other = make_user("supervisor", ["KP1"])
+    supervisor.get(f"/records/households/{town['households']}")
+    other.get("/records/visits")
+    assert {e["user"]["id"] for e in entries(admin, user=other.id)} == {other.id}
+    assert {e["action"] for e in entries(admin, action="view")} == {"view"}
+    sql(
+        "UPDATE audit_log SET at = :then WHERE user_id = :user",
+        then="2024-10-12 03:00:00",
+        user=other.id,
+    )
+    assert [
+        e["user"]["id"] for e in entries(admin, date_from="2024-10-12", date_to="2024-10-12")
+    ] == [other.id]
+    assert other.id not in {e["user"]["id"] for e in entries(admin, date_from="2024-10-13")}
+    assert log(admin, limit=1)["total"] == len(entries(admin))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "x"},
+        {"limit": "0"},
+        {"offset": "-1"},
+        {"offset": "99999999999999999999"},
+        {"offset": "9223372036854775808"},
+        {"action": "peek"},
+        {"user": "not-a-user"},
+        {"date_from": "2024-13-01"},
+    ],
+)
+def test_bad_audit_parameters_are_bad_requests(admin, params):
+    response = admin.get("/audit", query_string=params)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
