@@ -27,6 +27,7 @@ from e2e.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     ServerProcess,
+    wait_until,
     wait_until_synced_once,
 )
 
@@ -157,7 +158,7 @@ def open_offline(browser, server: Server, rate: int, runs: int = 3) -> None:
     times = []
     for _ in range(runs):
         page.reload()
-        page.wait_for_function("window.__bench && window.__bench.firstCard !== null")
+        wait_until(page, "window.__bench && window.__bench.firstCard !== null", 60)
         times.append(page.evaluate("window.__bench.firstCard"))
     ctx.close()
     shown = ", ".join(f"{t:.0f}" for t in times)

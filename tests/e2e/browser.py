@@ -25,7 +25,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 # True once the app has finished a sync (it stores the time of the last successful one).
-# page.wait_for_function would take the returned Promise itself as truthy: poll with evaluate.
 HAS_SYNCED = """() => new Promise((resolve) => {
   const req = indexedDB.open('doorstep');
   req.onsuccess = () => {
@@ -39,13 +38,29 @@ HAS_SYNCED = """() => new Promise((resolve) => {
 })"""
 
 
+def wait_until(page, expression: str, timeout_s: float) -> None:
+    """Poll a JavaScript expression (or a function returning a Promise) until it is truthy.
+
+    Not page.wait_for_function: it compiles its predicate with `new Function`, which the app's
+    content security policy refuses, and it would take a returned Promise itself as truthy.
+    """
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Error:  # the page is navigating: its JavaScript world is being replaced
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"never true: {expression[:80]}")
+        time.sleep(0.1)
+
+
 def wait_until_synced_once(page, timeout_s: float) -> None:
     """Wait until the app has completed its first sync."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(HAS_SYNCED):
-        if time.monotonic() > deadline:
-            raise TimeoutError("the app did not complete a sync")
-        time.sleep(0.1)
+    wait_until(page, HAS_SYNCED, timeout_s)
 
 
 def _doorstep() -> str:

@@ -19,7 +19,7 @@ import pytest
 from faker import Faker
 from playwright.sync_api import expect
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, ROOT
+from .browser import CHROMIUM, CHROMIUM_ARGS, ROOT, wait_until
 from .conftest import PHONE, TIMEOUT_MS, DoorstepServer, Worker
 
 pytestmark = pytest.mark.e2e
@@ -152,7 +152,7 @@ def not_reloaded(page) -> bool:
 
 
 def wait_reloaded(page) -> None:
-    page.wait_for_function("window.sameLoad !== true", timeout=TIMEOUT_MS)
+    wait_until(page, "window.sameLoad !== true", TIMEOUT_MS / 1000)
 
 
 def version(page) -> str:
@@ -186,7 +186,7 @@ def test_first_session_new_version_waits_for_consent_and_keeps_the_outbox(
     phone.sign_in("canbo3")
     page = phone.page
     # Controlled from the first load, so a new version has something to wait behind.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null", TIMEOUT_MS / 1000)
 
     hold_pushes(phone)
     waiting_head = household_name()
@@ -259,7 +259,7 @@ def test_later_session_update_accepted_in_one_window_keeps_the_form_in_the_other
     window1 = phone.page
     window1.goto(f"{update_server.url}/")
     expect(window1.get_by_role("button", name="Add household")).to_be_visible(timeout=TIMEOUT_MS)
-    window1.wait_for_function("window.persistAsked >= 1")
+    wait_until(window1, "window.persistAsked >= 1", TIMEOUT_MS / 1000)
 
     hold_pushes(phone)
     waiting_head = household_name()
