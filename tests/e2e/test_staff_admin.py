@@ -179,3 +179,24 @@ def test_sign_out_every_device_wipes_the_phone_but_keeps_the_outbox(server, make
     phone.get_by_role("button", name="Sign in", exact=True).click()
     worker.wait_synced()
     assert checker.get("/records/households", q=head)["total"] == 1
+
+
+def test_the_audit_log_says_who_looked_at_which_household(server, make_worker):
+    supervisor = server.login("giamsat1")
+    [household] = supervisor.get("/records/households", limit=1)["records"]
+    supervisor.get(f"/records/households/{household['id']}")
+    supervisor.get(f"/records/households/{household['id']}/history")
+
+    admin = make_worker(server, "admin")
+    page = admin.page
+    page.goto(f"{server.url}/audit")
+    log = page.get_by_role("table", name="Audit log")
+    page.get_by_label("Action").select_option(label="Viewed a history")
+    row = log.get_by_role("row").filter(has_text=household["fields"]["head_name"]).first
+    expect(row).to_contain_text(f"Households: {household['fields']['head_name']}")
+    expect(row).to_contain_text("Viewed a history")
+    expect(log.get_by_text("Viewed a record", exact=True)).to_have_count(0)
+    page.get_by_label("Action").select_option(label="Listed records")
+    expect(log.get_by_role("row").filter(has_text="Listed records").first).to_contain_text(
+        "Records shown: 1"
+    )

@@ -89,7 +89,7 @@ export function AuditLog({ user, path }) {
                 <td>{e.user?.name}</td>
                 <td>{t(`staff_audit.${e.action}`)}</td>
                 <td>
-                  <AuditTarget entry={e} />
+                  <AuditTarget entry={e} lookups={lookups} />
                 </td>
                 <td>{auditDetails(e.details, lookups)}</td>
               </tr>
@@ -103,10 +103,11 @@ export function AuditLog({ user, path }) {
 }
 
 /**
- * What was looked at: the record's kind and its household (or nominee), or a whole collection.
- * @param {{entry: any}} props
+ * What was looked at: the record's kind and its household (or nominee), a whole collection, the
+ * campaign of a report, or an exported file. A pull and the conflict inbox name nothing more.
+ * @param {{entry: any, lookups: import('./present.js').Lookups}} props
  */
-function AuditTarget({ entry }) {
+function AuditTarget({ entry, lookups }) {
   const subject = entry.subject;
   const kind = (/** @type {string} */ c) => {
     const label = t(`staff_collection.${c}`);
@@ -120,5 +121,8 @@ function AuditTarget({ entry }) {
     );
   }
   const target = String(entry.target ?? '');
-  return <>{target.includes('/') ? target : kind(target)}</>;
+  if (entry.action === 'pull' || entry.action === 'conflicts') return null;
+  const report = /^reports\/campaign\/([^/.]+)(\.\w+)?$/.exec(target);
+  if (report) return <>{(lookups.campaigns?.get(report[1]) ?? report[1]) + (report[2] ?? '')}</>;
+  return <>{target.includes('/') ? target.split('/').pop() : kind(target)}</>;
 }
