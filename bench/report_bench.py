@@ -6,8 +6,8 @@ For each database: 8 neighbourhoods and a campaign, then households with their v
 registrations, support and assessments (about 1 household in 5 of the records) pushed through the
 sync engine (`sync.push.push`, batches of 500, as the admin), until `--records` records exist.
 Then, through the HTTP API (Flask's in-process client), the time of: the JSON report, its CSV,
-XLSX and PDF, and the raw CSV and XLSX export of the largest collection (visits). Prints figures;
-never passes or fails on time.
+XLSX, PDF and DOCX, and the raw CSV and XLSX export of the largest collection (visits). Prints
+figures; never passes or fails on time.
 """
 
 from __future__ import annotations
@@ -188,6 +188,7 @@ def run(url: str, records: int) -> None:
         ("report CSV", report + ".csv"),
         ("report XLSX", report + ".xlsx"),
         ("report PDF", report + ".pdf"),
+        ("report DOCX", report + ".docx"),
         ("raw export visits CSV", "/api/v1/exports/visits.csv"),
         ("raw export visits XLSX", "/api/v1/exports/visits.xlsx"),
     ):

@@ -329,15 +329,17 @@ def household(field: Api, quarters: dict[str, str]) -> dict[str, Any]:
 
 # -- reading back everything stored --------------------------------------------------------
 
-REPORT_SUFFIXES = ("", ".csv", ".xlsx", ".pdf")
+REPORT_SUFFIXES = ("", ".csv", ".xlsx", ".pdf", ".docx")
 
 
 def _parsed(response, kind: str) -> Any:
     """A file as a test reads it: JSON as data, CSV as rows of text, XLSX as rows of
-    (value, data type) over every sheet, PDF as its text."""
+    (value, data type) over every sheet, PDF as its text, DOCX as its paragraphs and then its
+    tables' rows of cell text."""
     import csv
     import io
 
+    from docx import Document
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
@@ -349,12 +351,17 @@ def _parsed(response, kind: str) -> Any:
     if kind == "xlsx":
         book = load_workbook(io.BytesIO(data))
         return [[(c.value, c.data_type) for c in row] for ws in book for row in ws.iter_rows()]
+    if kind == "docx":
+        word = Document(io.BytesIO(data))
+        return [p.text for p in word.paragraphs] + [
+            [cell.text for cell in row.cells] for table in word.tables for row in table.rows
+        ]
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
 def read_back_everything(api: Api, campaign_ids: list[str], **report_params: Any) -> dict:
     """Read, as `api` (a supervisor or admin), every record list, every raw export (CSV, XLSX),
-    each campaign's report (JSON, CSV, XLSX, PDF), and for an admin the conflicts, users and
+    each campaign's report (JSON, CSV, XLSX, PDF, DOCX), and for an admin the conflicts, users and
     audit log: each must answer 200 and parse. Returns what was read, by path."""
     from sync.catalogue import SCOPES
 

@@ -3,7 +3,8 @@ scope, filters, and the CSV/XLSX/PDF files read back. Runs on SQLite and on Post
 
 The data set (campaign C = 12/10/2024..24/10/2024, D = another campaign):
 
-    KP1: H1 (policy family, poor), H2 (near poor)    KP2: H3 (meritorious), H4    KP3: nothing
+    KP1: H1 (policy family, poor), H2 (near poor)    KP2: H3 (meritorious), H4, H5 (never visited)
+    KP3: H6 (never visited), H7 (rejected: not on the register)
     visits  V1 H1 12/10 C follow-up (approved)   V2 H1 13/10 untagged   V3 H2 20/10 C
             V4 H3 15/10 C follow-up (approved)   V5 H3 25/10 00:30 local, untagged: outside
             V6 H4 01/10 tagged C: counts         V7 H4 14/10 tagged D: not C's
@@ -27,7 +28,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import pdfplumber
 import pytest
+from docx import Document
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -181,6 +184,9 @@ class Town:
             ("H2", "households", household("KP1", "Trần Thị Bích", ["near_poor"])),
             ("H3", "households", household("KP2", "Lê Văn Cường", ["meritorious"])),
             ("H4", "households", household("KP2", "Phạm Thị Dung", [])),
+            ("H5", "households", household("KP2", "Hoàng Văn Em", [])),
+            ("H6", "households", household("KP3", "Vũ Thị Phương", [])),
+            ("H7", "households", household("KP3", "Đặng Văn Giang", [])),
         )
 
         def visit(h: str, at: str, campaign: str | None, follow: bool = False) -> dict[str, Any]:
@@ -308,9 +314,15 @@ class Town:
             headers=self.headers("admin"),
         )
         assert deleted.json["results"][0]["status"] == "applied"
-        for name, status in (("V1", "approved"), ("V4", "approved"), ("V9", "rejected")):
+        for name, status in (
+            ("V1", "approved"),
+            ("V4", "approved"),
+            ("V9", "rejected"),
+            ("H7", "rejected"),
+        ):
+            collection = "households" if name.startswith("H") else "visits"
             reviewed = self.client.post(
-                f"/api/v1/records/visits/{ids[name]}/review",
+                f"/api/v1/records/{collection}/{ids[name]}/review",
                 json={"status": status, "comment": None if status == "approved" else "Sai hộ"},
                 headers=self.headers("admin"),
             )
@@ -324,6 +336,28 @@ def by_code(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 # -- the figures -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("review", "visited"),
+    [
+        ("not_rejected", {"KP1": 2, "KP2": 2, "KP3": 0}),
+        ("approved", {"KP1": 1, "KP2": 1, "KP3": 0}),
+    ],
+)
+def test_coverage_is_households_visited_out_of_those_on_the_register(
+    town: Town, review: str, visited: dict[str, int]
+) -> None:
+    # On the register: KP1 H1, H2; KP2 H3, H4, H5; KP3 H6 (H7 is rejected), whatever the filter.
+    report = town.report(review=review).json
+    kp = by_code(report)
+    assert {code: kp[code]["coverage"]["households"] for code in kp} == {
+        "KP1": 2,
+        "KP2": 3,
+        "KP3": 1,
+    }
+    assert {code: kp[code]["coverage"]["visited"] for code in kp} == visited
+    assert report["total"]["coverage"] == {"visited": sum(visited.values()), "households": 6}
 
 
 def test_visits_count_tagged_or_dated_records_once_per_household(town: Town) -> None:
@@ -483,17 +517,27 @@ def test_report_csv_has_a_bom_and_reads_back(town: Town) -> None:
     assert answer.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
     assert rows[0] == ["Mục", "Chỉ tiêu", "Khu phố 1", "Khu phố 2", "Khu phố 3", "Tổng cộng"]
-    by_title = {(r[0], r[1]): r[2:] for r in rows[1:]}
-    assert by_title[("1. Thăm hộ gia đình", "Số lượt thăm")] == ["3", "2", "0", "5"]
-    support = "5. Chăm lo gia đình chính sách, người có công, hộ nghèo, hộ cận nghèo"
+    grid = rows[: rows.index([])]
+    by_title = {(r[0], r[1]): r[2:] for r in grid[1:]}
+    coverage = "1. Tỷ lệ hộ gia đình được thăm"
+    assert by_title[(coverage, "Số hộ được thăm")] == ["2", "2", "0", "4"]
+    assert by_title[(coverage, "Số hộ trong danh sách")] == ["2", "3", "1", "6"]
+    assert by_title[(coverage, "Tỷ lệ hộ được thăm (%)")] == ["100.0", "66.7", "0.0", "66.7"]
+    assert by_title[("2. Thăm hộ gia đình", "Số lượt thăm")] == ["3", "2", "0", "5"]
+    support = "6. Chăm lo gia đình chính sách, người có công, hộ nghèo, hộ cận nghèo"
     assert by_title[(support, "Tổng giá trị (đồng)")] == ["3000000", "300000", "0", "3300000"]
+    # The nominees follow the grid, under their title.
+    nominees = rows[len(grid) + 1 :]
+    assert nominees[0] == ["11. Danh sách đề xuất biểu dương, khen thưởng “Dân vận khéo”"]
+    assert nominees[1][:3] == ["STT", "Khu phố", "Cá nhân / tập thể"]
+    assert sorted(r[2] for r in nominees[2:]) == ["Lê Thị Hoa", "Nguyễn Văn Ấn"]
 
 
 def test_report_xlsx_has_a_sheet_per_section_with_frozen_headers(town: Town) -> None:
     answer = town.report(format="xlsx")
     assert answer.status_code == 200
     book = load_workbook(io.BytesIO(answer.data))
-    assert book.sheetnames[:3] == ["Thông tin", "Thăm hộ", "Bảo hiểm y tế"]
+    assert book.sheetnames[:4] == ["Thông tin", "Tỷ lệ hộ được thăm", "Thăm hộ", "Bảo hiểm y tế"]
     sheet = book["Chăm lo"]
     assert sheet.freeze_panes == "B2"
     header = [c.value for c in sheet[1]]
@@ -527,12 +571,67 @@ def test_report_pdf_reads_like_an_official_report(town: Town) -> None:
         assert words in text, words
 
 
+def test_report_pdf_has_the_coverage_table(town: Town) -> None:
+    with pdfplumber.open(io.BytesIO(town.report(suffix=".pdf").data)) as pdf:
+        lines = [line for page in pdf.pages for line in page.extract_text().splitlines()]
+    start = lines.index("1. Tỷ lệ hộ gia đình được thăm")
+    rows = lines[start : lines.index("2. Thăm hộ gia đình")]
+    for row in (
+        "Khu phố 1 2 2 100,0%",
+        "Khu phố 2 2 3 66,7%",
+        "Khu phố 3 0 1 0,0%",
+        "Tổng cộng 4 6 66,7%",
+    ):
+        assert row in rows, rows
+
+
+def docx_tables(data: bytes) -> list[list[list[str]]]:
+    """Every table of a Word file as rows of cell text."""
+    word = Document(io.BytesIO(data))
+    return [[[cell.text for cell in row.cells] for row in table.rows] for table in word.tables]
+
+
+def test_report_docx_reads_back_with_word_tables_and_the_signature(town: Town) -> None:
+    answer = town.report(suffix=".docx")
+    assert answer.status_code == 200
+    assert answer.mimetype == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    assert "bao-cao-dan-van-2024-10-12" in answer.headers["Content-Disposition"]
+    tables = docx_tables(answer.data)
+    heading, signature = tables[0], tables[-1]
+    assert heading[0][0].split("\n")[:2] == ["ỦY BAN NHÂN DÂN", "THỊ TRẤN GIA RAY"]
+    assert heading[0][1].split("\n")[:2] == [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+    ]
+    assert heading[1][0].startswith("Số:") and heading[1][0].endswith("/BC-UBND")
+    coverage = tables[1]
+    assert coverage == [
+        ["Khu phố", "Số hộ được thăm", "Số hộ trong danh sách", "Tỷ lệ hộ được thăm"],
+        ["Khu phố 1", "2", "2", "100,0%"],
+        ["Khu phố 2", "2", "3", "66,7%"],
+        ["Khu phố 3", "0", "1", "0,0%"],
+        ["Tổng cộng", "4", "6", "66,7%"],
+    ]
+    support = tables[6]
+    assert support[0][:3] == ["Khu phố", "Số lượt chăm lo", "Tổng giá trị"]
+    assert support[-1][:3] == ["Tổng cộng", "4", "3.300.000\u00a0₫"]
+    nominees = tables[-2]
+    assert sorted(row[2] for row in nominees[1:]) == ["Lê Thị Hoa", "Nguyễn Văn Ấn"]
+    copies, chairman = signature[0]
+    assert copies.startswith("Nơi nhận:")
+    assert chairman.split("\n")[:2] == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
+    assert chairman.endswith("Lương Thanh Tùng")
+
+
 def test_exports_are_audited(town: Town) -> None:
     with town.app.app_context():
         before = len(
             db.session.execute(select(AuditEntry).where(AuditEntry.action == "export")).all()
         )
     town.report(suffix=".csv")
+    town.report(suffix=".docx")
     town.get("/api/v1/exports/visits.csv")
     with town.app.app_context():
         after = (
@@ -540,8 +639,9 @@ def test_exports_are_audited(town: Town) -> None:
             .scalars()
             .all()
         )
-    assert len(after) == before + 2
+    assert len(after) == before + 3
     assert "exports/visits.csv" in after
+    assert f"reports/campaign/{town.ids['C']}.docx" in after
 
 
 # -- raw exports -----------------------------------------------------------------------------

@@ -16,6 +16,8 @@ Which records count, for a campaign C with dates `starts_on..ends_on`:
   ones the report to the district is about.
 - nominations (no date of their own): tagged with C, or untagged and created during the campaign.
 - deleted records never count; by default rejected ones do not either (`review` filter).
+- coverage: households on the register (live and not rejected, whatever the `review` filter) and
+  how many of them have a visit that counts.
 
 A `date_from`/`date_to` filter narrows the dated records to that period (and assessments to its
 years, nominations to their creation date or tag).
@@ -36,7 +38,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from sync.models import Record
 
-from .dates import local_midnight, local_today
+from ..dates import local_midnight, local_today
 
 REGISTRATION_KINDS = ("health_insurance", "waste_collection", "clean_water")
 REGISTRATION_STATUSES = ("registered", "already_enrolled", "considering", "declined")
@@ -239,6 +241,7 @@ class ReportQuery:
 def empty_figures() -> dict[str, Any]:
     """The figures of one neighbourhood with nothing counted yet: every leaf an integer."""
     return {
+        "coverage": {"visited": 0, "households": 0},
         "visits": {"households": 0, "visits": 0, "follow_up": 0, "follow_up_households": 0},
         "registrations": {
             kind: {
@@ -285,14 +288,37 @@ def money_sum(session: Session, name: str) -> ColumnElement[Any]:
     return func.sum(cast(Record.fields[name].as_string(), Numeric))
 
 
-def compute_figures(session: Session, query: ReportQuery) -> dict[str | None, dict[str, Any]]:
-    """Figures per neighbourhood id (a handful of GROUP BY queries)."""
-    figures: dict[str | None, dict[str, Any]] = defaultdict(empty_figures)
-    run = session.execute
+Figures = dict[str | None, dict[str, Any]]
 
-    # Visits: distinct households, visits, and those still needing a follow-up.
+
+def count_coverage(session: Session, query: ReportQuery, figures: Figures) -> None:
+    """Households on the register (live, not rejected, whatever the review filter) and how many
+    of them were visited in the campaign (a visit that counts, as `count_visits` counts)."""
+    household = aliased(Record)
+    visited = select(Record.household_id).where(*query.dated("visits"))
+    where = [
+        household.collection == "households",
+        household.deleted.is_(False),
+        household.review_status != "rejected",
+    ]
+    if query.quarters is not None:
+        where.append(household.quarter_id.in_(sorted(query.quarters)))
+    for q, households, seen in session.execute(
+        select(
+            household.quarter_id,
+            func.count(),
+            func.sum(case((household.id.in_(visited), 1), else_=0)),
+        )
+        .where(*where)
+        .group_by(household.quarter_id)
+    ):
+        figures[q]["coverage"].update(households=households, visited=int(seen or 0))
+
+
+def count_visits(session: Session, query: ReportQuery, figures: Figures) -> None:
+    """Visits: distinct households, visits, and those still needing a follow-up."""
     follow = Record.fields["follow_up_needed"].as_boolean().is_(True)
-    for q, households, visits, follow_up, follow_households in run(
+    for q, households, visits, follow_up, follow_households in session.execute(
         select(
             Record.quarter_id,
             func.count(distinct(Record.household_id)),
@@ -303,18 +329,19 @@ def compute_figures(session: Session, query: ReportQuery) -> dict[str | None, di
         .where(*query.dated("visits"))
         .group_by(Record.quarter_id)
     ):
-        v = figures[q]["visits"]
-        v.update(
+        figures[q]["visits"].update(
             households=households,
             visits=visits,
             follow_up=int(follow_up or 0),
             follow_up_households=follow_households,
         )
 
-    # Registrations by kind and status: households and persons.
+
+def count_registrations(session: Session, query: ReportQuery, figures: Figures) -> None:
+    """Registrations by kind and status: households and persons."""
     kind, status = _text(Record, "kind"), _text(Record, "status")
     persons = func.coalesce(Record.fields["persons"].as_integer(), 0)
-    for q, k, s, count, people in run(
+    for q, k, s, count, people in session.execute(
         select(Record.quarter_id, kind, status, func.count(), func.sum(persons))
         .where(*query.dated("registrations"))
         .group_by(Record.quarter_id, kind, status)
@@ -328,8 +355,11 @@ def compute_figures(session: Session, query: ReportQuery) -> dict[str | None, di
         if k == "health_insurance" and s == "registered":
             figures[q]["health_insurance_persons"] += cell["persons"]
 
-    # Support by kind: count and value.
-    for q, k, count, vnd in run(
+
+def count_support(session: Session, query: ReportQuery, figures: Figures) -> None:
+    """Support by kind: count and value."""
+    kind = _text(Record, "kind")
+    for q, k, count, vnd in session.execute(
         select(Record.quarter_id, kind, func.count(), money_sum(session, "value_vnd"))
         .where(*query.dated("support"))
         .group_by(Record.quarter_id, kind)
@@ -341,16 +371,20 @@ def compute_figures(session: Session, query: ReportQuery) -> dict[str | None, di
         if k in sup["by_kind"]:
             _add(sup["by_kind"][k], {"count": count, "value_vnd": vnd})
 
-    # Supported households, and how many of them are in each category. `categories` is a JSON
-    # list of enum words; its JSON text contains `"poor"` exactly when the list does (the quotes
-    # keep `"near_poor"` from matching), which reads the same on SQLite and PostgreSQL.
+
+def count_supported_households(session: Session, query: ReportQuery, figures: Figures) -> None:
+    """Supported households, and how many of them are in each category.
+
+    `categories` is a JSON list of enum words; its JSON text contains `"poor"` exactly when the
+    list does (the quotes keep `"near_poor"` from matching), which reads the same on SQLite and
+    PostgreSQL."""
     household = aliased(Record)
     categories = cast(household.fields["categories"], String)
     in_category = [
         func.count(distinct(case((categories.like(f'%"{name}"%'), Record.household_id))))
         for name in CATEGORIES
     ]
-    for q, households, *by_category in run(
+    for q, households, *by_category in session.execute(
         select(Record.quarter_id, func.count(distinct(Record.household_id)), *in_category)
         .select_from(Record)
         .outerjoin(
@@ -364,9 +398,11 @@ def compute_figures(session: Session, query: ReportQuery) -> dict[str | None, di
         sup["households"] = households
         sup["households_by_category"] = dict(zip(CATEGORIES, by_category, strict=True))
 
-    # Model-family assessments and their results.
+
+def count_assessments(session: Session, query: ReportQuery, figures: Figures) -> None:
+    """Model-family assessments and their results."""
     result = _text(Record, "result")
-    for q, r, count, households in run(
+    for q, r, count, households in session.execute(
         select(Record.quarter_id, result, func.count(), func.count(distinct(Record.household_id)))
         .where(*query.assessments())
         .group_by(Record.quarter_id, result)
@@ -377,9 +413,11 @@ def compute_figures(session: Session, query: ReportQuery) -> dict[str | None, di
         if r in ASSESSMENT_RESULTS:
             a[r] += count
 
-    # "Dân vận khéo" nominations, by kind of nominee and by domain.
+
+def count_nominations(session: Session, query: ReportQuery, figures: Figures) -> None:
+    """Nominations ("Dân vận khéo"), by kind of nominee and by domain."""
     nominee_kind, domain = _text(Record, "nominee_kind"), _text(Record, "domain")
-    for q, nk, d, count in run(
+    for q, nk, d, count in session.execute(
         select(Record.quarter_id, nominee_kind, domain, func.count())
         .where(*query.nominations())
         .group_by(Record.quarter_id, nominee_kind, domain)
@@ -390,7 +428,32 @@ def compute_figures(session: Session, query: ReportQuery) -> dict[str | None, di
             n[nk] += count
         if d in DOMAINS:
             n["by_domain"][d] += count
+
+
+# Each fills its part of `empty_figures` per neighbourhood (one or two GROUP BY queries each).
+COUNTS = (
+    count_coverage,
+    count_visits,
+    count_registrations,
+    count_support,
+    count_supported_households,
+    count_assessments,
+    count_nominations,
+)
+
+
+def compute_figures(session: Session, query: ReportQuery) -> Figures:
+    """Figures per neighbourhood id."""
+    figures: Figures = defaultdict(empty_figures)
+    for count in COUNTS:
+        count(session, query, figures)
     return figures
+
+
+def coverage_share(figures: dict[str, Any]) -> float | None:
+    """Households visited / households on the register (None when the register is empty)."""
+    coverage = figures["coverage"]
+    return coverage["visited"] / coverage["households"] if coverage["households"] else None
 
 
 def daily_visits(session: Session, query: ReportQuery) -> list[dict[str, Any]]:

@@ -1,8 +1,9 @@
-"""The campaign report (issue 5): its figures as JSON, as CSV/XLSX/PDF, and raw exports.
+"""The campaign report: its figures as JSON, as CSV/XLSX/PDF/DOCX, and raw exports.
 
-- `GET /reports/campaign/<id>` (or `<id>.csv|.xlsx|.pdf`, or `?format=`): supervisors for their
-  neighbourhoods, admins for all. Filters: `date_from`, `date_to`, `quarters` (repeatable or a
-  comma list of ids or codes), `review` (`not_rejected` by default, `approved`, `all`, a status).
+- `GET /reports/campaign/<id>` (or `<id>.csv|.xlsx|.pdf|.docx`, or `?format=`): supervisors
+  for their neighbourhoods, admins for all. Filters: `date_from`, `date_to`, `quarters`
+  (repeatable or a comma list of ids or codes), `review` (`not_rejected` by default,
+  `approved`, `all`, a status).
 - `GET /exports/<collection>.csv|.xlsx`: every live record of a collection in the reader's scope,
   streamed. Every export is written to the audit log.
 """
@@ -17,12 +18,16 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from sync.catalogue import SCOPES
 
-from . import report_export as export
-from .audit import audit
-from .auth import require
-from .errors import ApiError
-from .extensions import db
-from .report_figures import (
+from ..audit import audit
+from ..auth import require
+from ..errors import ApiError
+from ..extensions import db
+from ..requests import endpoint
+from ..schemas import UUID_PATTERN, FullMatch
+from . import raw
+from .csv_writer import report_csv
+from .docx_writer import report_docx
+from .figures import (
     REVIEW_FILTERS,
     Filters,
     build_report,
@@ -31,18 +36,22 @@ from .report_figures import (
     load_quarters,
     vn_today,
 )
-from .requests import endpoint
-from .schemas import UUID_PATTERN, FullMatch
+from .pdf_writer import report_pdf
+from .sections import document, filename
+from .xlsx_writer import report_xlsx
 
 bp = Blueprint("reports", __name__)
 
-REPORT_FORMATS = ("json", "csv", "xlsx", "pdf")
 RAW_FORMATS = ("csv", "xlsx")
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+# Each file of the report, written from the same document.
+WRITERS = {"csv": report_csv, "xlsx": report_xlsx, "pdf": report_pdf, "docx": report_docx}
+REPORT_FORMATS = ("json", *WRITERS)
 
 
 QUARTERS = fields.List(
@@ -56,8 +65,10 @@ COLLECTIONS = "|".join(sorted(SCOPES))
 class ReportPath(Schema):
     campaign_id = fields.String(
         required=True,
-        validate=FullMatch(rf"^{UUID_PATTERN[1:-1]}(?:\.(?:csv|xlsx|pdf))?$"),
-        metadata={"description": "The campaign's id, with `.csv`, `.xlsx` or `.pdf` for a file."},
+        validate=FullMatch(rf"^{UUID_PATTERN[1:-1]}(?:\.(?:csv|xlsx|pdf|docx))?$"),
+        metadata={
+            "description": "The campaign's id, with `.csv`, `.xlsx`, `.pdf` or `.docx` for a file."
+        },
     )
 
 
@@ -222,7 +233,7 @@ def _download(body: Any, fmt: str, filename: str, **headers: str) -> Response:
     path=ReportPath,
     query=ReportArgs,
     answer=ReportResponse,
-    files=(MIMETYPES["csv"], MIMETYPES["xlsx"], MIMETYPES["pdf"]),
+    files=tuple(MIMETYPES[fmt] for fmt in WRITERS),
 )
 def campaign_report(campaign_id: str, query: dict[str, Any]):
     args = query
@@ -244,20 +255,15 @@ def campaign_report(campaign_id: str, query: dict[str, Any]):
         return report
     audit("export", f"reports/campaign/{campaign.id}.{fmt}", {"filters": report["filters"]})
     db.session.commit()
-    town = current_app.config["TOWN_NAME"]
-    if fmt == "csv":
-        body = export.report_csv(report)
-    elif fmt == "xlsx":
-        body = export.report_xlsx(report, town)
-    else:
-        body = export.report_pdf(
-            report,
-            town=town,
-            signer=current_app.config["REPORT_SIGNER"],
-            recipient=current_app.config["REPORT_RECIPIENT"],
-            today=today,
-        )
-    return _download(body, fmt, export.report_filename(report, fmt))
+    config = current_app.config
+    paper = document(
+        report,
+        town=config["TOWN_NAME"],
+        signer=config["REPORT_SIGNER"],
+        recipient=config["REPORT_RECIPIENT"],
+        today=today,
+    )
+    return _download(WRITERS[fmt](paper), fmt, filename(report, fmt))
 
 
 @bp.get("/exports/<name>")
@@ -276,7 +282,7 @@ def raw_export(name: str, query: dict[str, Any]):
     quarters = scope if asked is None else asked
     if collection in ("campaigns",):
         quarters = None  # reference data everyone in scope may read
-    table = export.RawExport(db.session, collection, quarters, args["review"])
+    table = raw.RawExport(db.session, collection, quarters, args["review"])
     rows = table.count()
     audit("export", f"exports/{collection}.{fmt}", {"review": args["review"], "rows": rows})
     db.session.commit()
@@ -284,19 +290,19 @@ def raw_export(name: str, query: dict[str, Any]):
     if fmt == "csv":
         # Rows are read in chunks and sent as they are written: memory stays flat.
         return _download(
-            stream_with_context(export.stream_csv(table)),
+            stream_with_context(raw.stream_csv(table)),
             fmt,
             filename,
             **{"X-Doorstep-Rows": str(rows)},
         )
-    path = export.write_xlsx(table, collection)
+    path = raw.write_xlsx(table, collection)
     db.session.commit()
     response = _download(
-        export.stream_file(path),
+        raw.stream_file(path),
         fmt,
         filename,
         **{"X-Doorstep-Rows": str(rows), "Content-Length": str(os.path.getsize(path))},
     )
     # A response that is never read (HEAD, a client gone early) still removes the file.
-    response.call_on_close(lambda: export.remove_file(path))
+    response.call_on_close(lambda: raw.remove_file(path))
     return response
