@@ -546,6 +546,14 @@ def test_report_xlsx_has_a_sheet_per_section_with_frozen_headers(town: Town) -> 
     assert last[:3] == ["Tổng cộng", 4, 3_300_000]
     assert "₫" in sheet.cell(sheet.max_row, 3).number_format
     assert book["Thông tin"]["B3"].value == "Dân vận đợt 2/2024"
+    coverage = book["Tỷ lệ hộ được thăm"]
+    assert [[c.value for c in row] for row in coverage.iter_rows(min_row=2)] == [
+        ["Khu phố 1", 2, 2, 1.0],
+        ["Khu phố 2", 2, 3, pytest.approx(2 / 3)],
+        ["Khu phố 3", 0, 1, 0.0],
+        ["Tổng cộng", 4, 6, pytest.approx(4 / 6)],
+    ]
+    assert coverage["D3"].number_format == "0.0%"
 
 
 def test_report_pdf_reads_like_an_official_report(town: Town) -> None:
