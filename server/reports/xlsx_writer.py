@@ -53,8 +53,8 @@ def table_sheet(ws: Worksheet, table: Table) -> None:
                 ws.cell(ws.max_row, index).number_format = FORMATS[column.kind]
     ws.row_dimensions[1].height = 45
     for index, column in enumerate(table.columns, start=1):
-        wide = 3 * WIDTH if column.width >= 3 else WIDTH * max(column.width, 1)
-        ws.column_dimensions[get_column_letter(index)].width = wide
+        least = 1.4 if column.kind == "money" else 1  # `1.000.000.000 ₫` shows whole
+        ws.column_dimensions[get_column_letter(index)].width = WIDTH * max(column.width, least)
     if table.by_quarter:
         for cell in ws[ws.max_row]:
             cell.font = HEADER_FONT
