@@ -10,6 +10,7 @@
  *   supervisor flagged (`has_issues`, `rejected`), absent otherwise, so flagged work is one lookup.
  * - outbox: operations waiting for (or refused by) the server, in the order they were made.
  * - meta: key/value (session, device id, pull cursor, last sync, language).
+ * - drafts: what is typed in a form and not saved yet, one row per form (`key`); never pushed.
  */
 import Dexie from 'dexie';
 import { reviewFlag } from './records.js';
@@ -24,8 +25,11 @@ import { reviewFlag } from './records.js';
  *   fields: Record<string, any>|null, delete: boolean, state: OpState, attempts: number,
  *   client_time: string, code?: string|null, errors?: any, message?: string|null,
  *   conflict_id?: string|null}} OutboxOp
+ * @typedef {{key: string, collection: string, recordId: string, householdId: string|null,
+ *   path: string, title: string, form: Record<string, any>, base: Record<string, any>, at: string}} Draft
  * @typedef {Dexie & {records: Dexie.Table<LocalRecord, [string, string]>,
- *   outbox: Dexie.Table<OutboxOp, number>, meta: Dexie.Table<{key: string, value: any}, string>}} DoorstepDb
+ *   outbox: Dexie.Table<OutboxOp, number>, meta: Dexie.Table<{key: string, value: any}, string>,
+ *   drafts: Dexie.Table<Draft, string>}} DoorstepDb
  */
 
 /**
@@ -62,6 +66,8 @@ export function openDb(name = 'doorstep') {
           if (rv) r.rv = rv;
         }),
     );
+  // Version 4: drafts of forms, kept as the user types.
+  db.version(4).stores({ drafts: 'key' });
   return db;
 }
 

@@ -63,9 +63,10 @@ export async function signIn(db, api, username, password) {
  * @param {import('./db.js').DoorstepDb} db
  */
 async function clearData(db) {
-  await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
+  await db.transaction('rw', db.records, db.outbox, db.meta, db.drafts, async () => {
     await db.records.clear();
     await db.outbox.clear();
+    await db.drafts.clear();
     for (const key of [
       'cursor',
       'last_sync',

@@ -152,3 +152,113 @@ def test_flagged_work_in_vietnamese(town, flagged, make_worker):
     expect(page.get_by_role("note", name="Nhận xét của giám sát")).to_contain_text(
         flagged["visit_comment"]
     )
+
+
+# -- 2. Drafts: a half-filled form is never lost ---------------------------------------------
+
+DRAFT_TYPED = """(text) => new Promise((resolve) => {
+  const req = indexedDB.open('doorstep');
+  req.onsuccess = () => {
+    const db = req.result;
+    const all = db.transaction('drafts').objectStore('drafts').getAll();
+    all.onsuccess = () => {
+      resolve(all.result.some((d) => JSON.stringify(d.form).includes(text)));
+      db.close();
+    };
+  };
+})"""
+
+
+def wait_for_draft(page, text: str) -> None:
+    """The draft holding `text` is in IndexedDB (what a killed tab leaves behind)."""
+    eventually(lambda: page.evaluate(DRAFT_TYPED, text))
+
+
+def test_drafts_survive_leaving_reload_and_a_closed_tab(town, make_worker):
+    quarter = town.quarter()
+    worker = town.person("field", [quarter])
+    w = make_worker(town.server, worker["username"], viewport=SMALL_PHONE)
+    page = w.page
+    head = town.head_name()
+
+    page.get_by_role("button", name="Add household").click()
+    page.get_by_label("Head of household", exact=True).fill(head)
+    page.get_by_label("Address", exact=True).fill("27 Nguyễn Trãi")
+    # Leaving by the bottom navigation: the sync screen lists the draft, nothing is pushed.
+    page.get_by_role("link", name="Sync").click()
+    drafts = page.get_by_role("region", name="Drafts")
+    expect(drafts.get_by_text(f"Household – {head}")).to_be_visible()
+    w.wait_synced()
+
+    page.get_by_role("link", name="Households").click()
+    page.get_by_role("button", name="Add household").click()
+    expect(page.get_by_text("Draft restored")).to_be_visible()
+    expect(page.get_by_label("Head of household", exact=True)).to_have_value(head)
+    page.get_by_label("Phone", exact=True).fill("0912000111")
+    wait_for_draft(page, "0912000111")
+
+    # A reload, then the tab closed by the phone (no unload handlers run): it comes back each time.
+    page.reload()
+    expect(page.get_by_text("Draft restored")).to_be_visible()
+    expect(page.get_by_label("Phone", exact=True)).to_have_value("0912000111")
+    page.get_by_label("Members", exact=True).fill("5")
+    wait_for_draft(page, '"members_count":"5"')
+    page.close(run_before_unload=False)
+    page = w.page = w.new_page()
+    page.goto(f"{town.server.url}/")
+    page.get_by_role("button", name="Add household").click()
+    expect(page.get_by_text("Draft restored")).to_be_visible()
+    expect(page.get_by_label("Address", exact=True)).to_have_value("27 Nguyễn Trãi")
+    expect(page.get_by_label("Members", exact=True)).to_have_value("5")
+    assert town.admin.get("/records/households", q=head)["total"] == 0  # a draft is never pushed
+
+    # Saving deletes the draft: "Add household" starts empty again.
+    page.get_by_label("Neighbourhood", exact=True).select_option(label=quarter["name"])
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=head)).to_be_visible()
+    eventually(lambda: town.admin.get("/records/households", q=head)["total"] == 1)
+
+    # The edit form of a record keeps its draft too, and "Discard draft" gives the record back.
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_label("Phone", exact=True).fill("0988777666")
+    page.get_by_role("link", name="Households").click()
+    page.get_by_role("link", name=re.compile(re.escape(head))).click()
+    page.get_by_role("button", name="Edit").click()
+    expect(page.get_by_label("Phone", exact=True)).to_have_value("0988777666")
+    page.get_by_role("button", name="Discard draft").click()
+    expect(page.get_by_label("Phone", exact=True)).to_have_value("0912000111")
+    expect(page.get_by_text("Draft restored")).to_have_count(0)
+
+    # A visit's draft, kept per household.
+    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Log visit").click()
+    page.get_by_label("Notes", exact=True).fill("Hẹn gặp lại chủ hộ chiều mai")
+    page.get_by_role("link", name="Nominations").click()
+    page.get_by_role("link", name="Households").click()
+    page.get_by_role("link", name=re.compile(re.escape(head))).click()
+    page.get_by_role("button", name="Log visit").click()
+    expect(page.get_by_label("Notes", exact=True)).to_have_value("Hẹn gặp lại chủ hộ chiều mai")
+
+    page.get_by_role("link", name="Sync").click()
+    drafts = page.get_by_role("region", name="Drafts")
+    expect(drafts.get_by_role("listitem")).to_have_count(1)
+    expect(drafts.get_by_text(f"Visit – {head}")).to_be_visible()
+    w.wait_synced()
+
+
+def test_draft_restored_in_vietnamese(town, make_worker):
+    quarter = town.quarter()
+    worker = town.person("field", [quarter])
+    w = make_worker(town.server, worker["username"], lang="vi", viewport=SMALL_PHONE)
+    page = w.page
+    page.get_by_role("link", name="Dân vận khéo").click()
+    page.get_by_role("button", name="Đề xuất Dân vận khéo").click()
+    nominee = town.full_name()
+    page.get_by_label("Người/tập thể được đề xuất").fill(nominee)
+    page.get_by_role("link", name="Đồng bộ").click()
+    expect(page.get_by_role("region", name="Bản nháp").get_by_text(nominee)).to_be_visible()
+    page.get_by_role("region", name="Bản nháp").get_by_role("link").click()
+    expect(page.get_by_text("Đã khôi phục bản nháp")).to_be_visible()
+    expect(page.get_by_label("Người/tập thể được đề xuất")).to_have_value(nominee)
+    page.get_by_role("button", name="Bỏ bản nháp").click()
+    expect(page.get_by_label("Người/tập thể được đề xuất")).to_have_value("")

@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { afterSave, db } from '../app.js';
 import { isQuotaError } from '../db.js';
+import { deleteDraft, draftKey, loadDraft, restoreDraft, saveDraft } from '../drafts.js';
 import { ENUM_BY_PREFIX, FORMS, defaults, fromForm, toForm } from '../forms.js';
 import { t } from '../i18n.js';
 import { deleteRecord, saveChange } from '../outbox.js';
@@ -34,12 +35,16 @@ const TITLES = {
  */
 export function RecordForm({ collection, id = null, householdId = null, user }) {
   const specs = FORMS[collection];
+  const key = draftKey(collection, id, householdId);
   const newId = useMemo(() => uuidv7(), []);
-  const recordId = id ?? newId;
+  // A new record keeps the id its draft was given, so a draft saved twice is one record.
+  const idRef = useRef(id ?? newId);
+  const recordId = idRef.current;
   const existing = useLive(
     () => (id ? db.records.get([collection, id]).then((r) => r ?? null) : Promise.resolve(null)),
     [collection, id],
   );
+  const draft = useLive(() => loadDraft(db, key), [key]);
   const rejected = useLive(
     () =>
       db.outbox
@@ -62,13 +67,16 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
 
   const [form, setForm] = useState(/** @type {Record<string, any>|null} */ (null));
   const initial = useRef(/** @type {string} */ (''));
+  const [restored, setRestored] = useState(false);
   const [problems, setProblems] = useState(/** @type {import('../validate.js').Problems} */ ({}));
   const [message, setMessage] = useState('');
   const [saving, setSaving] = useState(false);
 
-  // Fill the form once, when what it starts from is known.
+  // Fill the form once, when what it starts from is known: the record (or the defaults of a new
+  // one), with a draft of this form laid over it.
   useEffect(() => {
     if (form) return;
+    if (draft === undefined) return;
     if (id && existing === undefined) return;
     if (!id && (quarters === undefined || campaigns === undefined)) return;
     const activeCampaign = campaigns.find((c) => c.fields.active !== false);
@@ -80,11 +88,33 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
         });
     const f = toForm(specs, start);
     initial.current = JSON.stringify(f);
-    setForm(f);
-  }, [existing, quarters, campaigns, household]);
+    if (draft) {
+      if (!id) idRef.current = draft.recordId;
+      setForm(restoreDraft(f, draft, !!id));
+      setRestored(true);
+    } else setForm(f);
+  }, [existing, quarters, campaigns, household, draft]);
 
   const dirty = !!form && JSON.stringify(form) !== initial.current;
-  useEditing(`${collection}/${id ?? `new:${householdId ?? ''}`}`, dirty);
+  useEditing(key, dirty);
+
+  // Keep what is typed as a draft, as it is typed; none once the form is back to where it started.
+  useEffect(() => {
+    if (!form) return;
+    const write = dirty
+      ? saveDraft(db, {
+          key,
+          collection,
+          recordId,
+          householdId: householdId ?? existing?.fields.household_id ?? null,
+          path: location.pathname,
+          title: draftTitle(collection, form, household ?? null),
+          form,
+          base: JSON.parse(initial.current),
+        })
+      : deleteDraft(db, key);
+    write.catch((err) => setMessage(isQuotaError(err) ? t('storage_full') : String(err)));
+  }, [form]);
 
   // The server's reasons for refusing this record's last change, shown on the fields.
   useEffect(() => {
@@ -149,6 +179,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     setSaving(true);
     try {
       await saveChange(db, collection, recordId, fields);
+      await deleteDraft(db, key);
       initial.current = JSON.stringify(form);
       afterSave();
       const target =
@@ -165,9 +196,21 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     }
   };
 
+  const discardDraft = async () => {
+    await deleteDraft(db, key);
+    setForm(JSON.parse(initial.current));
+    setRestored(false);
+    setProblems({});
+    setMessage('');
+    requestAnimationFrame(() =>
+      document.querySelector('main form :is(input, select, textarea)')?.focus(),
+    );
+  };
+
   const remove = async () => {
     if (!confirm(t('confirm_delete'))) return;
     await deleteRecord(db, collection, recordId);
+    await deleteDraft(db, key);
     initial.current = JSON.stringify(form);
     afterSave();
     navigate(
@@ -192,6 +235,14 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
         </p>
       )}
       {existing?.rv && <ReviewNotice review={existing.server?.meta?.review} />}
+      {restored && (
+        <div class="notice info" role="status">
+          <span>{t('draft_restored')}</span>{' '}
+          <button type="button" class="secondary" onClick={discardDraft}>
+            {t('discard_draft')}
+          </button>
+        </div>
+      )}
       {rejected && (
         <p class="notice error" role="alert">
           {t('needs_attention')}: {t(`code_${rejected.code}`)}
@@ -341,4 +392,16 @@ function ReviewNotice({ review }) {
       </p>
     </div>
   );
+}
+
+/**
+ * Whom a draft is about, for the list of drafts: the household's head, or the nominee.
+ * @param {string} collection
+ * @param {Record<string, any>} form
+ * @param {import('../db.js').LocalRecord|null} household
+ */
+function draftTitle(collection, form, household) {
+  if (collection === 'households') return form.head_name ?? '';
+  if (collection === 'nominations') return form.nominee ?? '';
+  return household?.fields.head_name ?? '';
 }

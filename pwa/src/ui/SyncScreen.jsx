@@ -1,10 +1,15 @@
-/** The sync screen: what waits, what the server refused (fix or discard), conflicts, storage. */
+/**
+ * The sync screen: what waits, what the server refused (fix or discard), conflicts, drafts of
+ * forms not saved yet, storage.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { db, sync } from '../app.js';
 import { t } from '../i18n.js';
+import { listDrafts } from '../drafts.js';
 import { discardOp } from '../outbox.js';
 import { formatDateTime } from '../text.js';
 import { navigate, useEngineStatus, useLive } from './hooks.js';
+import { Link } from './Link.jsx';
 import { editPath } from './ToFix.jsx';
 
 /** @param {number} bytes */
@@ -36,6 +41,7 @@ export function SyncScreen() {
       [],
       [],
     ) ?? [];
+  const drafts = useLive(() => listDrafts(db), [], []) ?? [];
   const [storage, setStorage] = useState(
     /** @type {{usage?: number, quota?: number}|null} */ (null),
   );
@@ -165,6 +171,30 @@ export function SyncScreen() {
               </li>
             ))}
           </ul>
+        )}
+      </section>
+
+      <section aria-label={t('drafts')}>
+        <h2>{t('drafts')}</h2>
+        {drafts.length === 0 ? (
+          <p class="muted">{t('drafts_none')}</p>
+        ) : (
+          <>
+            <p class="muted">{t('drafts_help')}</p>
+            <ul class="cards">
+              {drafts.map((d) => (
+                <li key={d.key}>
+                  <Link href={d.path} class="card">
+                    <strong>
+                      {t(`collection.${d.collection}`)}
+                      {d.title ? ` – ${d.title}` : ''}
+                    </strong>
+                    <span class="muted">{t('draft_at', { at: formatDateTime(d.at) })}</span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </>
         )}
       </section>
 

@@ -91,14 +91,7 @@ export function useOnline() {
 export function useEditing(key, dirty) {
   useEffect(() => {
     setEditing(key, dirty);
-    const beforeUnload = (/** @type {BeforeUnloadEvent} */ e) => {
-      if (dirty) e.preventDefault();
-    };
-    window.addEventListener('beforeunload', beforeUnload);
-    return () => {
-      setEditing(key, false);
-      window.removeEventListener('beforeunload', beforeUnload);
-    };
+    return () => setEditing(key, false);
   }, [key, dirty]);
 }
 
