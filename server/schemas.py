@@ -586,8 +586,12 @@ def moment(**kwargs: Any) -> fields.String:
     return fields.String(metadata={"format": "date-time"}, **kwargs)
 
 
+def an_id(**kwargs: Any) -> fields.String:
+    return fields.String(metadata={"format": "uuid"}, **kwargs)
+
+
 class Person(Schema):
-    id = fields.String(required=True)
+    id = an_id(required=True)
     name = fields.String(required=True)
 
 
@@ -599,7 +603,7 @@ class ReviewState(Schema):
 
 
 class Meta(Schema):
-    quarter_id = fields.String(required=True, allow_none=True)
+    quarter_id = an_id(required=True, allow_none=True)
     created_at = moment(required=True)
     created_by = fields.Nested(Person, required=True, allow_none=True)
     updated_at = moment(required=True)
@@ -611,7 +615,7 @@ class Meta(Schema):
 class RecordSchema(Schema):
     """A record on the wire (§2); `fields` follows `<collection>_fields`."""
 
-    id = fields.String(required=True)
+    id = an_id(required=True)
     collection = fields.String(required=True, validate=one_of(*COLLECTION_SCHEMAS))
     rev = fields.Integer(required=True)
     deleted = fields.Boolean(required=True)
@@ -627,7 +631,7 @@ class OpResult(Schema):
     id = fields.Raw(required=True, allow_none=True)
     rev = fields.Integer(required=True, allow_none=True)
     record = fields.Nested(RecordSchema, required=True, allow_none=True)
-    conflict_id = fields.String()
+    conflict_id = an_id()
     code = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     replayed = fields.Boolean()
@@ -640,7 +644,7 @@ class PushResponse(Schema):
 class Change(Schema):
     op = fields.String(required=True, validate=one_of("upsert", "delete", "evict"))
     collection = fields.String(required=True)
-    id = fields.String(required=True)
+    id = an_id(required=True)
     rev = fields.Integer()
     record = fields.Nested(RecordSchema)
 
@@ -676,7 +680,7 @@ class HistoryResponse(Schema):
 
 
 class ConflictOp(Schema):
-    op_id = fields.String(required=True, allow_none=True)
+    op_id = an_id(required=True, allow_none=True)
     user = fields.Nested(Person, required=True, allow_none=True)
     device_id = fields.String(required=True, allow_none=True)
     client_time = fields.String(required=True, allow_none=True)
@@ -684,10 +688,10 @@ class ConflictOp(Schema):
 
 
 class ConflictSchema(Schema):
-    id = fields.String(required=True)
+    id = an_id(required=True)
     collection = fields.String(required=True)
-    record_id = fields.String(required=True)
-    quarter_id = fields.String(required=True, allow_none=True)
+    record_id = an_id(required=True)
+    quarter_id = an_id(required=True, allow_none=True)
     kind = fields.String(required=True, validate=one_of(*CONFLICT_KINDS))
     fields_ = fields.Dict(data_key="fields", required=True)
     base_rev = fields.Integer(required=True, allow_none=True)
@@ -707,11 +711,11 @@ class ConflictList(Schema):
 class UserSchema(Schema):
     """A user as the API shows it (dump only)."""
 
-    id = fields.String(required=True)
+    id = an_id(required=True)
     username = fields.String(required=True)
     display_name = fields.String(required=True)
     role = fields.String(required=True, validate=one_of(*ROLES))
-    quarters = fields.List(fields.String(), required=True)
+    quarters = fields.List(an_id(), required=True)
     active = fields.Boolean(required=True)
 
 
