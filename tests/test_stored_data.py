@@ -259,7 +259,20 @@ def test_exports_write_formulas_as_text(admin, household, campaign, quarters, bu
         == "applied"
     )
     store("nominations", nominee, achievement="\r=2+3")
+    store("support", gift(admin, build, household), sponsor="=SUM(A1:A9)")
+    visit = {"visited_at": "2024-10-13T09:00:00+07:00", "purpose": "outreach", "notes": "-2+3"}
+    child(admin, build, "visits", household, **visit)
     files = read_back_everything(admin, [campaign])
+
+    # Every export holding such text has it neutralised: a ' in CSV, a string cell in XLSX.
+    for collection in ("quarters", "campaigns", "households", "visits", "support", "nominations"):
+        csv_texts = [cell for row in files[f"/exports/{collection}.csv"] for cell in row]
+        assert any(t[:2] in ("'=", "'+", "'-", "'@", "'\t", "'\r") for t in csv_texts), collection
+        xlsx_cells = [cell for row in files[f"/exports/{collection}.xlsx"] for cell in row]
+        assert any(
+            isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") and kind == "s"
+            for v, kind in xlsx_cells
+        ), collection
 
     csv_rows = files["/exports/households.csv"]
     for value in FORMULAS.values():
