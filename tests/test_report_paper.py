@@ -363,7 +363,9 @@ def test_docx_tables_are_word_tables_with_repeated_headings(word, report) -> Non
     housing = [c.text for c in value.columns[4].cells]
     assert housing[0] == "Hỗ trợ nhà ở"
     assert housing[-1] == "7.999.999.999.992\u00a0₫"  # the space before ₫ does not break
-    assert value.rows[-1].cells[4].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    total = value.rows[-1].cells[4]
+    assert total.paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert total._tc.tcPr.find(qn("w:noWrap")) is not None  # Word keeps the amount whole
     nominee = tables[-1].rows[1].cells[2].paragraphs[0]
     assert nominee.text == report["nominees"][0]["nominee"]
     assert nominee.alignment == WD_ALIGN_PARAGRAPH.LEFT

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -709,5 +710,9 @@ def test_raw_export_refusals(town: Town, path: str, user: str, status: int) -> N
 
 def test_report_paths_are_in_the_openapi_document(town: Town) -> None:
     paths = town.client.get("/api/v1/openapi.json").json["paths"]
-    assert "/reports/campaign/{campaign_id}" in paths
+    report = paths["/reports/campaign/{campaign_id}"]["get"]
     assert "/exports/{name}" in paths
+    files = report["responses"]["200"]["content"]
+    assert "application/vnd.openxmlformats-officedocument.wordprocessingml.document" in files
+    campaign = next(p for p in report["parameters"] if p["name"] == "campaign_id")
+    assert re.fullmatch(campaign["schema"]["pattern"], f"{town.ids['C']}.docx")

@@ -10,6 +10,7 @@ alike. Tables take the PDF's size and column widths (`pdf_writer.fitted`).
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from docx import Document as new_word
 from docx.document import Document as Word
@@ -19,14 +20,16 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from docx.table import _Cell
+from docx.table import Table as DocxTable
+from docx.table import _Cell, _Row
 from docx.text.paragraph import Paragraph
 
-from .pdf_writer import BODY, BOTTOM, FONT, LEFT, RIGHT, TOP, ReportPDF, fitted
+from .pdf_writer import BODY, BOTTOM, FONT, LEFT, PADDING, RIGHT, TOP, ReportPDF, fitted
 from .sections import Document, Table, printed
 
 SERIF = "Times New Roman"
 CENTRE, JUSTIFY = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY
+LEFT_SIDE, RIGHT_SIDE = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.RIGHT
 HEADING_FILL = "DDEBF7"
 
 
@@ -70,20 +73,49 @@ def _shade(cell: _Cell, fill: str) -> None:
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shading)
+    _insert(cell._tc.get_or_add_tcPr(), shading, before=AFTER_SHADING)
 
 
-def _no_borders(table) -> None:
+def _insert(properties: Any, element: Any, before: tuple[str, ...]) -> None:
+    """Add a property where the schema wants it (Word and LibreOffice ignore one out of order):
+    before the first of `before` that is there, else last."""
+    following = [found for tag in before if (found := properties.find(qn(tag))) is not None]
+    if following:
+        following[0].addprevious(element)
+    else:
+        properties.append(element)
+
+
+# What may follow a cell's shading, and its no-wrap flag (the order of CT_TcPr).
+AFTER_SHADING = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
+
+
+def _no_borders(table: DocxTable) -> None:
     borders = OxmlElement("w:tblBorders")
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
         edge = OxmlElement(f"w:{side}")
         edge.set(qn("w:val"), "nil")
         borders.append(edge)
-    table._tbl.tblPr.append(borders)
+    _insert(table._tbl.tblPr, borders, before=("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook"))
 
 
-def _repeat_as_heading(row) -> None:
-    flag = OxmlElement("w:tblHeader")
+def _cell_margins(table: DocxTable, mm: float) -> None:
+    """Cell margins of `mm` (Word's default is 0 and 1.9 mm): the PDF's padding."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("top", "left", "bottom", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(round(mm * 56.7)))  # twentieths of a point
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    _insert(table._tbl.tblPr, margins, before=("w:tblLook", "w:tblCaption", "w:tblDescription"))
+
+
+def _no_wrap(cell: _Cell) -> None:
+    _insert(cell._tc.get_or_add_tcPr(), OxmlElement("w:noWrap"), before=AFTER_SHADING[1:])
+
+
+def _row_flag(row: _Row, name: str) -> None:
+    flag = OxmlElement(f"w:{name}")
     flag.set(qn("w:val"), "true")
     row._tr.get_or_add_trPr().append(flag)
 
@@ -92,17 +124,19 @@ def _repeat_as_heading(row) -> None:
 
 
 def line(
-    at,
+    at: Word | _Cell,
     text: str = "",
     *,
     size: float = BODY,
     bold: bool = False,
     italic: bool = False,
-    align=None,
+    align: WD_ALIGN_PARAGRAPH | None = None,
     after: float = 0,
 ) -> Paragraph:
-    """A paragraph of one run, in a document or a table cell."""
-    paragraph = at.add_paragraph()
+    """A paragraph of one run, in the document or a table cell (a cell's first line goes in
+    the empty paragraph Word gives every cell)."""
+    first = at.paragraphs[0] if isinstance(at, _Cell) else None
+    paragraph = first if first is not None and not first.text else at.add_paragraph()
     paragraph.alignment = align
     paragraph.paragraph_format.space_before = Pt(0)
     paragraph.paragraph_format.space_after = Pt(after)
@@ -112,12 +146,35 @@ def line(
     return paragraph
 
 
-def rule(at, length: float, width: float) -> None:
+def rule(at: Word | _Cell, length: float, width: float) -> None:
     """A short centred line (mm) in a space `width` mm wide: a bordered empty paragraph."""
     paragraph = line(at, size=2)
     paragraph.paragraph_format.left_indent = Mm((width - length) / 2)
     paragraph.paragraph_format.right_indent = Mm((width - length) / 2)
     _bottom_border(paragraph)
+
+
+def grid(word: Word, widths: list[float], *, ruled: bool) -> DocxTable:
+    """An empty table of fixed column widths (mm), with the PDF's cell padding; `ruled`: with
+    the borders of a figures table, else none (the heading and signature blocks)."""
+    table = word.add_table(rows=0, cols=len(widths))
+    table.autofit = False
+    if ruled:
+        table.style = "Table Grid"
+    else:
+        _no_borders(table)
+    _cell_margins(table, PADDING)
+    for column, mm in zip(table.columns, widths, strict=True):
+        column.width = Mm(mm)
+    return table
+
+
+def row(table: DocxTable, widths: list[float]) -> tuple[_Cell, ...]:
+    """A new row of the table, its cells as wide as their columns."""
+    cells = table.add_row().cells
+    for cell, mm in zip(cells, widths, strict=True):
+        cell.width = Mm(mm)
+    return cells
 
 
 def page(word: Word) -> None:
@@ -141,30 +198,20 @@ def page(word: Word) -> None:
 def heading(word: Word, doc: Document, measure: ReportPDF) -> None:
     """The issuing body and number on the left, the national name, motto and date line on the
     right, in a table without borders (as offices lay them out in Word)."""
-    width = measure.epw
-    left, right = width * 0.4, width * 0.6
-    grid = word.add_table(rows=2, cols=2)
-    _no_borders(grid)
-    grid.autofit = False
-    for row in grid.rows:
-        row.cells[0].width, row.cells[1].width = Mm(left), Mm(right)
-    issuer, nation = grid.cell(0, 0), grid.cell(0, 1)
-    issuer.paragraphs[0]._p.getparent().remove(issuer.paragraphs[0]._p)
+    widths = [measure.epw * 0.4, measure.epw * 0.6]
+    table = grid(word, widths, ruled=False)
+    issuer, nation = row(table, widths)
     for text in doc.issuer:
         line(issuer, text, size=12.5, bold=True, align=CENTRE)
     measure.set_font(FONT, "B", 12.5)
-    rule(issuer, max(measure.get_string_width(t) for t in doc.issuer) * 0.4, left)
-    nation.paragraphs[0]._p.getparent().remove(nation.paragraphs[0]._p)
-    line(nation, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, align=CENTRE)
-    motto = line(nation, "Độc lập - Tự do - Hạnh phúc", bold=True, align=CENTRE)
-    motto.runs[0].font.underline = True
-    reference, dateline = grid.cell(1, 0), grid.cell(1, 1)
-    reference.paragraphs[0].alignment = CENTRE
-    reference.paragraphs[0].paragraph_format.space_before = Pt(8)
-    reference.paragraphs[0].add_run(doc.reference)
-    dateline.paragraphs[0].alignment = CENTRE
-    dateline.paragraphs[0].paragraph_format.space_before = Pt(8)
-    dateline.paragraphs[0].add_run(doc.dateline).italic = True
+    rule(issuer, max(measure.get_string_width(t) for t in doc.issuer) * 0.4, widths[0])
+    line(nation, doc.nation[0], size=12, bold=True, align=CENTRE)
+    motto = line(nation, doc.nation[1], bold=True, align=CENTRE)
+    motto.runs[0].font.underline = True  # a line as long as the motto
+    reference, dateline = row(table, widths)
+    line(reference, doc.reference, align=CENTRE).paragraph_format.space_before = Pt(8)
+    dated = line(dateline, doc.dateline, italic=True, align=CENTRE)
+    dated.paragraph_format.space_before = Pt(8)
 
 
 def title(word: Word, doc: Document, measure: ReportPDF) -> None:
@@ -175,70 +222,65 @@ def title(word: Word, doc: Document, measure: ReportPDF) -> None:
         line(word, text, size=14, bold=True, align=CENTRE)
     measure.set_font(FONT, "B", 14)
     rule(word, max(measure.get_string_width(t) for t in doc.subject) / 3, measure.epw)
-    line(word, doc.period, italic=True, align=CENTRE, after=6).paragraph_format.space_before = Pt(4)
+    period = line(word, doc.period, italic=True, align=CENTRE, after=6)
+    period.paragraph_format.space_before = Pt(4)
     line(word, doc.recipient, size=14, align=CENTRE, after=8)
 
 
-def paragraph(word: Word, text: str) -> None:
+def paragraph(word: Word, text: str) -> Paragraph:
     """A body paragraph: justified, its first line indented 1 cm, 6 pt after it."""
     body = line(word, text, align=JUSTIFY, after=6)
     body.paragraph_format.first_line_indent = Mm(10)
+    return body
 
 
 def table(word: Word, t: Table, measure: ReportPDF) -> None:
     """A numbered table: a real Word table in the PDF's size and column widths, its heading row
-    shaded and repeated on every page, numbers aligned right, a neighbourhood total in bold."""
-    heading = line(word, t.title, bold=True, after=3)
-    heading.paragraph_format.space_before = Pt(6)
-    heading.paragraph_format.keep_with_next = True
+    shaded and repeated on every page, numbers aligned right, a neighbourhood total in bold.
+    A neighbourhood table is kept on one page, as in the PDF."""
+    title = line(word, t.title, bold=True, after=3)
+    title.paragraph_format.space_before = Pt(6)
+    title.paragraph_format.keep_with_next = True
     if not t.rows:
         line(word, t.when_empty, italic=True, after=6)
         return
     size, widths = fitted(measure, t)
-    grid = word.add_table(rows=1, cols=len(t.columns))
-    grid.style = "Table Grid"
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    grid.autofit = False
-    _repeat_as_heading(grid.rows[0])
-    for index, column in enumerate(t.columns):
-        cell = grid.rows[0].cells[index]
+    table = grid(word, widths, ruled=True)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    heads = row(table, widths)
+    _row_flag(table.rows[0], "tblHeader")
+    for cell, column in zip(heads, t.columns, strict=True):
         _shade(cell, HEADING_FILL)
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        cell.paragraphs[0].alignment = CENTRE
-        run = cell.paragraphs[0].add_run(column.title)
-        run.bold, run.font.size = True, Pt(size)
+        line(cell, column.title, size=size, bold=True, align=CENTRE)
     for n, values in enumerate(t.rows, start=1):
         total = t.by_quarter and n == len(t.rows)
-        cells = grid.add_row().cells
-        for cell, column, value in zip(cells, t.columns, values, strict=True):
+        for cell, column, value in zip(row(table, widths), t.columns, values, strict=True):
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            text = cell.paragraphs[0]
-            text.alignment = (
-                WD_ALIGN_PARAGRAPH.LEFT if column.kind == "text" else (WD_ALIGN_PARAGRAPH.RIGHT)
-            )
-            run = text.add_run(printed(column, value))
-            run.bold, run.font.size = total, Pt(size)
-    for index, mm in enumerate(widths):
-        grid.columns[index].width = Mm(mm)
-        for cell in grid.columns[index].cells:
-            cell.width = Mm(mm)
+            if column.kind == "text":
+                line(cell, printed(column, value), size=size, bold=total, align=LEFT_SIDE)
+            else:
+                line(cell, printed(column, value), size=size, bold=total, align=RIGHT_SIDE)
+                _no_wrap(cell)  # a number, and an amount with its ₫, stay whole
+    for number, each in enumerate(table.rows, start=1):
+        _row_flag(each, "cantSplit")
+        if t.by_quarter and number < len(table.rows):
+            for cell in each.cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = True
     line(word, "", after=4)
 
 
 def signature(word: Word, doc: Document, measure: ReportPDF) -> None:
-    """The closing sentence; where copies go on the left, the chairman's block on the right."""
-    paragraph(word, doc.closing)
-    left, right = measure.epw * 0.45, measure.epw * 0.55
-    grid = word.add_table(rows=1, cols=2)
-    _no_borders(grid)
-    grid.autofit = False
-    copies, chairman = grid.rows[0].cells
-    copies.width, chairman.width = Mm(left), Mm(right)
-    copies.paragraphs[0]._p.getparent().remove(copies.paragraphs[0]._p)
+    """The closing sentence, kept with the block below it: where copies go on the left, the
+    chairman's block on the right."""
+    paragraph(word, doc.closing).paragraph_format.keep_with_next = True
+    widths = [measure.epw * 0.45, measure.epw * 0.55]
+    table = grid(word, widths, ruled=False)
+    copies, chairman = row(table, widths)
+    _row_flag(table.rows[0], "cantSplit")
     line(copies, "Nơi nhận:", size=12, bold=True, italic=True)
     for text in doc.copies_to:
         line(copies, text, size=11)
-    chairman.paragraphs[0]._p.getparent().remove(chairman.paragraphs[0]._p)
     for text in doc.signature:
         line(chairman, text, bold=True, align=CENTRE)
     for _ in range(4):

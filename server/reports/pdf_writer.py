@@ -63,7 +63,7 @@ def _needed(pdf: FPDF, table: Table, index: int) -> float:
         weight = "B" if table.by_quarter and row is table.rows[-1] else ""
         pdf.set_font(FONT, weight)
         widest = max(widest, *(pdf.get_string_width(w) for w in words))
-    return widest + 2 * PADDING + 0.6
+    return widest + 2 * PADDING + 1
 
 
 def column_widths(pdf: FPDF, table: Table, size: float) -> list[float] | None:
@@ -137,12 +137,10 @@ def heading(pdf: FPDF, doc: Document) -> None:
     issuer_end = pdf.get_y()
 
     pdf.set_xy(pdf.l_margin + left, top)
+    nation, motto = doc.nation
     pdf.set_font(FONT, "B", 12)
-    pdf.cell(
-        right, line, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x="LEFT", new_y="NEXT"
-    )
+    pdf.cell(right, line, nation, align="C", new_x="LEFT", new_y="NEXT")
     pdf.set_font(FONT, "B", BODY)
-    motto = "Độc lập - Tự do - Hạnh phúc"
     pdf.cell(right, line + 0.5, motto, align="C", new_x="LEFT", new_y="NEXT")
     rule(pdf, pdf.l_margin + left + right / 2, pdf.get_string_width(motto), pdf.get_y() + 0.6)
 

@@ -50,6 +50,7 @@ class Document:
     """Everything the report says, in the order it is read."""
 
     issuer: tuple[str, str]
+    nation: tuple[str, str]
     reference: str
     dateline: str
     kind: str
@@ -352,6 +353,7 @@ def document(
     )
     return Document(
         issuer=("ỦY BAN NHÂN DÂN", town.upper()),
+        nation=("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"),
         reference="Số:          /BC-UBND",
         dateline=dated_at(_place(town), today),
         kind="BÁO CÁO",
