@@ -1,4 +1,5 @@
-"""Users (§9, admin only): create, change role and neighbourhoods, deactivate, sign out devices."""
+"""Users (§9, admin only): create, change role, neighbourhoods and unit, deactivate, sign out
+devices."""
 
 from __future__ import annotations
 
@@ -59,6 +60,20 @@ def _check_quarters(quarters: list[str]) -> list[str]:
     return wanted
 
 
+def _check_unit(unit_id: str | None) -> str | None:
+    """The unit named must exist (422 otherwise); None means no unit."""
+    if unit_id is None:
+        return None
+    found = db.session.execute(
+        select(Record.id).where(
+            Record.collection == "units", Record.id == unit_id, Record.deleted.is_(False)
+        )
+    ).first()
+    if found is None:
+        raise ApiError(422, "validation", "Unknown unit.", {"unit_id": ["No such unit."]})
+    return unit_id
+
+
 def _active_admins() -> int:
     return db.session.execute(
         select(func.count()).where(User.role == "admin", User.active.is_(True))
@@ -101,6 +116,7 @@ def create_user(body: dict[str, Any]):
         role=body["role"],
         display_name=body["display_name"],
         quarters=_check_quarters(body["quarters"]),
+        unit_id=_check_unit(body["unit_id"]),
     )
     db.session.commit()
     return user_to_wire(user), 201
@@ -122,6 +138,9 @@ def update_user(user_id: str, body: dict[str, Any]):
         user.role = body["role"]
     if "quarters" in body:
         user.quarters = _check_quarters(body["quarters"])
+    if "unit_id" in body:
+        # Records the user made before keep the unit they were made for (meta.unit_id).
+        user.unit_id = _check_unit(body["unit_id"])
     if "password" in body:
         user.password_hash = hash_password(body["password"])
         # Every other sign-in of that user ends (§9): whoever knew the old one is out.

@@ -69,10 +69,16 @@ def user_to_wire(user: User) -> dict[str, Any]:
 
 
 def actor_for(user: User, device_id: str | None) -> Actor:
-    """The engine's view of a user: role and neighbourhoods that still exist (None = everywhere,
-    for admins)."""
+    """The engine's view of a user: role, neighbourhoods that still exist (None = everywhere,
+    for admins), and unit."""
     quarters = None if user.role == "admin" else live_quarters(db.session, user.quarters or [])
-    return Actor(user_id=user.id, role=user.role, quarters=quarters, device_id=device_id)
+    return Actor(
+        user_id=user.id,
+        role=user.role,
+        quarters=quarters,
+        device_id=device_id,
+        unit_id=user.unit_id,
+    )
 
 
 def current_token() -> Token:

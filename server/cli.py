@@ -110,7 +110,7 @@ def seed_demo(households: int, random_seed: int) -> None:
     Never on a real database: it makes `admin` with a published password. A database with
     users other than the demo's is refused.
     """
-    from .demo import DEMO_PASSWORD, DEMO_USERS, NotADemoDatabase, seed
+    from .demo import DEMO_PASSWORD, DEMO_UNITS, DEMO_USERS, NotADemoDatabase, seed
 
     try:
         made = seed(db.session, households=households, random_seed=random_seed)
@@ -125,7 +125,8 @@ def seed_demo(households: int, random_seed: int) -> None:
         )
     click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
     for username, role, codes, _ in DEMO_USERS:
-        click.echo(f"  {username:<10} {role:<10} {', '.join(codes) or 'all neighbourhoods'}")
+        where = ", ".join(codes) or "all neighbourhoods"
+        click.echo(f"  {username:<10} {role:<10} {where:<18} {DEMO_UNITS[username]}")
 
 
 @click.command("serve")

@@ -1,6 +1,7 @@
 """Demo data for `doorstep seed-demo`: the town's 8 neighbourhoods, the campaign of the seed plan
-(launch 12/10/2024, report due 25/10/2024), demo users of each role, and realistic households
-made with Faker's `vi_VN` locale. Everything goes through the push engine, so demo records have
+(launch 12/10/2024, report due 25/10/2024), the units the plan sends out and some of their
+concrete deeds, demo users of each role in those units, and realistic households made with
+Faker's `vi_VN` locale. Everything goes through the push engine, so demo records have
 revisions and history like real ones.
 """
 
@@ -32,6 +33,74 @@ DEMO_USERS: list[tuple[str, str, list[str], str | None]] = [
     ("canbo1", "field", ["KP1", "KP2"], None),
     ("canbo2", "field", ["KP1", "KP3"], None),
     ("canbo3", "field", ["KP4"], None),
+]
+# The plan's "ban ngành, đơn vị, đoàn thể" (its wording): name, kind.
+UNITS: list[tuple[str, str]] = [
+    ("Văn phòng - Thống kê", "department"),
+    ("Văn hóa - Xã hội", "department"),
+    ("Ủy ban MTTQ Việt Nam thị trấn", "mass_organisation"),
+    ("Hội Liên hiệp Phụ nữ thị trấn", "mass_organisation"),
+    ("Đoàn Thanh niên thị trấn", "mass_organisation"),
+    ("Hội Cựu chiến binh thị trấn", "mass_organisation"),
+    ("Hội Nông dân thị trấn", "mass_organisation"),
+    ("Trạm Y tế thị trấn", "health_station"),
+    ("Công an thị trấn", "police_military"),
+    ("Ban Chỉ huy Quân sự thị trấn", "police_military"),
+    ("Trường Tiểu học Gia Ray", "school"),
+    ("Trường Mầm non Gia Ray", "school"),
+]
+# Which unit each demo user works for.
+DEMO_UNITS: dict[str, str] = {
+    "admin": "Văn phòng - Thống kê",
+    "giamsat1": "Hội Liên hiệp Phụ nữ thị trấn",
+    "giamsat2": "Đoàn Thanh niên thị trấn",
+    "canbo1": "Hội Liên hiệp Phụ nữ thị trấn",
+    "canbo2": "Đoàn Thanh niên thị trấn",
+    "canbo3": "Hội Cựu chiến binh thị trấn",
+}
+# Some units' "01 việc cụ thể thiết thực": unit, title, where (code), day, status, result,
+# people or households helped, value. The other units have none yet (the dashboard lists them).
+DEEDS: list[tuple[str, str, str | None, str, str, str | None, int, int]] = [
+    (
+        "Hội Liên hiệp Phụ nữ thị trấn",
+        "Trao quà cho hộ nghèo, cận nghèo và hộ có hoàn cảnh khó khăn",
+        "KP2",
+        "2024-10-12",
+        "done",
+        "Trao 20 suất quà, mỗi suất 500.000 đồng.",
+        20,
+        10_000_000,
+    ),
+    (
+        "Đoàn Thanh niên thị trấn",
+        "Ra quân dọn vệ sinh, trồng cây xanh trên tuyến đường khu phố",
+        "KP5",
+        "2024-10-13",
+        "in_progress",
+        None,
+        0,
+        0,
+    ),
+    (
+        "Hội Cựu chiến binh thị trấn",
+        "Sửa chữa nhà cho gia đình chính sách",
+        "KP4",
+        "2024-10-15",
+        "done",
+        "Sửa mái và nền nhà cho 01 gia đình chính sách.",
+        1,
+        25_000_000,
+    ),
+    (
+        "Trạm Y tế thị trấn",
+        "Khám bệnh, cấp thuốc miễn phí cho người cao tuổi",
+        "KP1",
+        "2024-10-19",
+        "planned",
+        None,
+        0,
+        0,
+    ),
 ]
 CAMPAIGN = {
     "name": "Dân vận đợt 2/2024",
@@ -119,7 +188,14 @@ def seed(
     admin_user = add_user(
         session, "admin", DEMO_PASSWORD, role="admin", display_name=DEMO_USERS[0][3]
     )
-    admin = Actor(admin_user.id, "admin", None, "seed-demo")
+    bootstrap = Actor(admin_user.id, "admin", None, "seed-demo")
+    # Units and deeds draw their ids from a generator of their own, so the rest of the demo
+    # (names, households) stays what it was before there were units.
+    unit_seeder = Seeder(session, random.Random(f"{random_seed}-units"), fake)
+    unit_ops = [unit_seeder.op("units", {"name": name, "kind": kind}) for name, kind in UNITS]
+    unit_ids = dict(zip([n for n, _ in UNITS], unit_seeder.push(bootstrap, unit_ops), strict=True))
+    admin_user.unit_id = unit_ids[DEMO_UNITS["admin"]]
+    admin = Actor(admin_user.id, "admin", None, "seed-demo", unit_id=admin_user.unit_id)
 
     quarter_ops = [
         seeder.op("quarters", {"code": f"KP{n}", "name": f"Khu phố {n}"}) for n in range(1, 9)
@@ -153,9 +229,11 @@ def seed(
             role=role,
             display_name=display or person_name(fake, rng),
             quarters=[quarter_ids[c] for c in codes],
+            unit_id=unit_ids[DEMO_UNITS[username]],
         )
         users[username] = user
     session.flush()
+    _deeds(unit_seeder, admin, users, unit_ids, quarter_ids, campaign_id)
 
     field_staff = [users[u] for u, role, _, _ in DEMO_USERS if role == "field"]
     codes = list(quarter_ids)
@@ -169,7 +247,13 @@ def seed(
             actor = admin
         else:
             quarters = list(staff.quarters)
-            actor = Actor(staff.id, "field", frozenset(staff.quarters), f"seed-{staff.username}")
+            actor = Actor(
+                staff.id,
+                "field",
+                frozenset(staff.quarters),
+                f"seed-{staff.username}",
+                unit_id=staff.unit_id,
+            )
         share = max(1, households // (len(field_staff) + 1))
         if staff is None:
             share = households - made
@@ -178,7 +262,58 @@ def seed(
         seeder.push(actor, kids)
         made += share
         children += len(kids)
+    collective = unit_seeder.op(
+        "nominations",
+        {
+            "quarter_id": quarter_ids["KP2"],
+            "nominee": DEMO_UNITS["giamsat1"],
+            "nominee_kind": "collective",
+            "unit_id": unit_ids[DEMO_UNITS["giamsat1"]],
+            "domain": "culture_society",
+            "achievement": "Vận động hội viên và nhà hảo tâm chăm lo cho hộ nghèo, cận nghèo; "
+            "phối hợp các khu phố phát động hộ dân tham gia bảo hiểm y tế.",
+            "campaign_id": campaign_id,
+        },
+    )
+    unit_seeder.push(admin, [collective])
     return {"households": made, "children": children}
+
+
+def _deeds(
+    seeder: Seeder,
+    admin: Actor,
+    users: dict[str, User],
+    unit_ids: dict[str, str],
+    quarter_ids: dict[str, str],
+    campaign_id: str,
+) -> None:
+    """The demo deeds: a supervisor records their own unit's, the office the others'."""
+    supervisors = {
+        user.unit_id: user for user in users.values() if user.role == "supervisor" and user.unit_id
+    }
+    for unit, title, code, day, status, result, helped, value in DEEDS:
+        unit_id = unit_ids[unit]
+        op = seeder.op(
+            "deeds",
+            {
+                "unit_id": unit_id,
+                "campaign_id": campaign_id,
+                "title": title,
+                "quarter_id": quarter_ids[code] if code else None,
+                "planned_on": day,
+                "status": status,
+                "result": result,
+                "beneficiaries": helped,
+                "value_vnd": value,
+            },
+        )
+        writer = supervisors.get(unit_id)
+        actor = (
+            admin
+            if writer is None
+            else Actor(writer.id, "supervisor", frozenset(writer.quarters), "seed", unit_id)
+        )
+        seeder.push(actor, [op])
 
 
 def _households(

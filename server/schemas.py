@@ -22,7 +22,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from sync.catalogue import REFERENCE, Catalogue, Validator, build_catalogue
+from sync.catalogue import FIELD_DATA, Catalogue, Validator, build_catalogue
 
 
 class FullMatch(validate.Regexp):
@@ -316,6 +316,43 @@ class NominationSchema(Schema):
     )
     achievement = Text(min_len=1, max_len=4000, required=True)
     campaign_id = optional_uuid()
+    # A collective nominee may be one of the town's units (domain.md "Units").
+    unit_id = optional_uuid()
+
+    @validates_schema
+    def unit_is_a_collective(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("unit_id") and data.get("nominee_kind") != "collective":
+            raise ValidationError("Only a collective nominee can be a unit.", "unit_id")
+
+
+UNIT_KINDS = (
+    "department",
+    "mass_organisation",
+    "school",
+    "health_station",
+    "police_military",
+    "other",
+)
+DEED_STATUSES = ("planned", "in_progress", "done")
+
+
+class UnitSchema(Schema):
+    name = Text(min_len=1, max_len=200, required=True)
+    kind = fields.String(required=True, validate=one_of(*UNIT_KINDS))
+    active = StrictBool(load_default=True)
+
+
+class DeedSchema(Schema):
+    unit_id = Uuid(required=True)
+    campaign_id = Uuid(required=True)
+    title = Text(min_len=1, max_len=200, required=True)
+    description = Text(max_len=4000, allow_none=True, load_default=None)
+    quarter_id = optional_uuid()
+    planned_on = IsoDate(required=True)
+    status = fields.String(load_default="planned", validate=one_of(*DEED_STATUSES))
+    result = Text(max_len=4000, allow_none=True, load_default=None)
+    beneficiaries = StrictInt(load_default=0, validate=validate.Range(0, 100_000))
+    value_vnd = money(load_default=0)
 
 
 COLLECTION_SCHEMAS: dict[str, Schema] = {
@@ -328,6 +365,8 @@ COLLECTION_SCHEMAS: dict[str, Schema] = {
     "support": SupportSchema(),
     "assessments": AssessmentSchema(),
     "nominations": NominationSchema(),
+    "units": UnitSchema(),
+    "deeds": DeedSchema(),
 }
 
 
@@ -431,7 +470,7 @@ class FieldRecordPath(RecordPath):
     """A record of a field collection: only those are reviewed (§6)."""
 
     collection = fields.String(
-        required=True, validate=one_of(*(c for c in COLLECTION_SCHEMAS if c not in REFERENCE))
+        required=True, validate=one_of(*(c for c in COLLECTION_SCHEMAS if c in FIELD_DATA))
     )
 
 
@@ -517,12 +556,14 @@ class UserCreateSchema(Schema):
     display_name = Text(min_len=1, max_len=100, required=True)
     role = fields.String(required=True, validate=one_of(*ROLES))
     quarters = fields.List(Uuid(), load_default=list)
+    unit_id = Uuid(allow_none=True, load_default=None)
 
 
 class UserPatchSchema(Schema):
     display_name = Text(min_len=1, max_len=100)
     role = fields.String(validate=one_of(*ROLES))
     quarters = fields.List(Uuid())
+    unit_id = Uuid(allow_none=True)
     password = fields.String(validate=validate.Length(min=8, max=200))
     active = StrictBool()
 
@@ -604,6 +645,14 @@ class ReviewState(Schema):
 
 class Meta(Schema):
     quarter_id = an_id(required=True, allow_none=True)
+    unit_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "format": "uuid",
+            "description": "Field data: the unit of its creator when it was created",
+        },
+    )
     created_at = moment(required=True)
     created_by = fields.Nested(Person, required=True, allow_none=True)
     updated_at = moment(required=True)
@@ -716,6 +765,7 @@ class UserSchema(Schema):
     display_name = fields.String(required=True)
     role = fields.String(required=True, validate=one_of(*ROLES))
     quarters = fields.List(an_id(), required=True)
+    unit_id = an_id(required=True, allow_none=True)
     active = fields.Boolean(required=True)
 
 

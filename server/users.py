@@ -20,6 +20,7 @@ def add_user(
     role: str,
     display_name: str | None = None,
     quarters: Iterable[str] = (),
+    unit_id: str | None = None,
 ) -> User:
     """Add a user (username lower-cased, password hashed); the caller commits."""
     now = utcnow()
@@ -29,6 +30,7 @@ def add_user(
         display_name=display_name or username,
         role=role,
         quarters=list(quarters),
+        unit_id=unit_id,
         password_hash=hash_password(password),
         active=True,
         created_at=now,

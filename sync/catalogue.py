@@ -21,10 +21,14 @@ OpParser = Callable[[Mapping[str, Any]], tuple[dict[str, Any], dict[str, list[st
 
 Scope = Literal["self", "quarter", "household", "global"]
 
-REFERENCE = frozenset({"quarters", "groups", "campaigns"})
+REFERENCE = frozenset({"quarters", "groups", "campaigns", "units"})
 CHILDREN = frozenset({"visits", "registrations", "support", "assessments"})
+# Field data: what field staff record house by house, reviewed by supervisors and counted per
+# neighbourhood and, by its creator's unit, per unit (domain.md "Units and their concrete deeds").
+FIELD_DATA = frozenset({"households", *CHILDREN, "nominations"})
 ADMIN_ONLY = frozenset({"admin"})
 FIELD_WRITERS = frozenset({"field", "admin"})
+UNIT_WRITERS = frozenset({"supervisor", "admin"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,11 @@ class CollectionRule:
     date_field: str | None = None
     # Fields no two live records may share (compared without case or diacritics).
     unique: tuple[str, ...] = ()
+    # The field naming the unit a record belongs to: writers other than admins may write only
+    # their own unit's records (rule 3 of §4).
+    unit_field: str | None = None
+    # Records created carry their creator's unit at creation (`meta.unit_id`).
+    credits_unit: bool = False
 
     def quarter_of(self, record_id: str, fields: Mapping[str, Any]) -> str | None:
         """The neighbourhood of a record of this collection, when its own fields tell it."""
@@ -62,6 +71,14 @@ SCOPES: dict[str, Scope] = {
     "support": "household",
     "assessments": "household",
     "nominations": "quarter",
+    "units": "global",
+    "deeds": "global",
+}
+
+WRITERS: dict[str, frozenset[str]] = {
+    **{name: ADMIN_ONLY for name in REFERENCE},
+    **{name: FIELD_WRITERS for name in FIELD_DATA},
+    "deeds": UNIT_WRITERS,
 }
 
 REFERENCES: dict[str, dict[str, str]] = {
@@ -71,7 +88,8 @@ REFERENCES: dict[str, dict[str, str]] = {
     "registrations": {"household_id": "households", "campaign_id": "campaigns"},
     "support": {"household_id": "households", "campaign_id": "campaigns"},
     "assessments": {"household_id": "households"},
-    "nominations": {"quarter_id": "quarters", "campaign_id": "campaigns"},
+    "nominations": {"quarter_id": "quarters", "campaign_id": "campaigns", "unit_id": "units"},
+    "deeds": {"unit_id": "units", "campaign_id": "campaigns", "quarter_id": "quarters"},
 }
 
 SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
@@ -84,10 +102,13 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
     "registrations": ("notes",),
     "support": ("sponsor", "notes"),
     "assessments": ("notes",),
+    "units": ("name",),
+    "deeds": ("title",),
 }
 
 
-UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {"quarters": ("code",)}
+UNIQUE_FIELDS: dict[str, tuple[str, ...]] = {"quarters": ("code",), "units": ("name",)}
+UNIT_FIELDS: dict[str, str] = {"deeds": "unit_id"}
 
 # The field that dates a record for the campaign report (its first 10 characters).
 DATE_FIELDS: dict[str, str] = {
@@ -122,13 +143,15 @@ def build_catalogue(
         name: CollectionRule(
             name=name,
             scope=scope,
-            writers=ADMIN_ONLY if name in REFERENCE else FIELD_WRITERS,
+            writers=WRITERS[name],
             field_names=field_names[name],
             validate=validators[name],
             references=REFERENCES.get(name, {}),
             search_fields=SEARCH_FIELDS.get(name, ()),
             date_field=DATE_FIELDS.get(name),
             unique=UNIQUE_FIELDS.get(name, ()),
+            unit_field=UNIT_FIELDS.get(name),
+            credits_unit=name in FIELD_DATA,
         )
         for name, scope in SCOPES.items()
     }

@@ -56,6 +56,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(12))
     quarters: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The unit (a `units` record) the person works for; set by admins.
+    unit_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(TS)
@@ -126,6 +128,9 @@ class Record(Base):
     # the campaign it is tagged with, and the day it happened (`YYYY-MM-DD`, local to the visit).
     campaign_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
     dated_on: Mapped[str | None] = mapped_column(String(10))
+    # The creator's unit when the record was created (field data only): work counts for the
+    # unit that did it, even after its author moves to another unit.
+    unit_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
 
 
 class Revision(Base):

@@ -35,18 +35,24 @@ FLAGGED = frozenset({"has_issues", "rejected"})
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is pushing: the user, their role and neighbourhoods (None = all), their device."""
+    """Who is pushing: the user, their role and neighbourhoods (None = all), their device,
+    and the unit they belong to (None = none)."""
 
     user_id: str
     role: str
     quarters: frozenset[str] | None
     device_id: str | None = None
+    unit_id: str | None = None
 
     def may_write_in(self, quarter_id: str | None) -> bool:
         """True when this user may write a record of that neighbourhood (§3)."""
         if self.quarters is None:
             return True
         return quarter_id is not None and quarter_id in self.quarters
+
+    def may_write_for(self, unit_id: str | None) -> bool:
+        """True when this user may write a record of that unit: admins any, others their own."""
+        return self.role == "admin" or (self.unit_id is not None and unit_id == self.unit_id)
 
 
 def content_hash(op: Any) -> str:
@@ -229,8 +235,10 @@ class Push:
         """Rule (3): the collection, and the record as stored and as it would be after the op."""
         if self.actor.role not in rule.writers:
             raise Rejected("forbidden", {"collection": ["You may not write this collection."]})
-        if self.actor.quarters is None:
-            return
+        if rule.unit_field is not None:
+            self.check_unit(rule.unit_field, op, current)
+        if self.actor.quarters is None or rule.scope == "global":
+            return  # town-wide records belong to no neighbourhood
         if current is None and op.base_rev is not None:
             return  # an edit or delete of a record the server does not know: rule (4)
         if current is not None and not self.actor.may_write_in(
@@ -244,6 +252,17 @@ class Push:
             return  # the household does not exist: a validation error, rule (5)
         if not self.actor.may_write_in(quarter):
             raise Rejected("forbidden", {"quarter_id": ["This neighbourhood is not yours."]})
+
+    def check_unit(self, name: str, op: ParsedOp, current: RecordState | None) -> None:
+        """Rule (3) for a unit's records: the unit as stored, and as it would be after the op,
+        must be the writer's own (admins write every unit's)."""
+        if current is None and op.base_rev is not None:
+            return  # an edit or delete of a record the server does not know: rule (4)
+        stored = current.fields.get(name) if current is not None else None
+        after = (op.fields or {}).get(name, stored)
+        named = [stored, after] if current is not None else [after]
+        if not all(self.actor.may_write_for(canonical_uuid(u)) for u in named):
+            raise Rejected("forbidden", {name: ["This belongs to another unit."]})
 
     def scope_of(
         self, rule: CollectionRule, record_id: str, fields: Mapping[str, Any]
@@ -316,6 +335,7 @@ class Push:
             op.id,
             clean,
             quarter_id=self.scope_of(rule, op.id, clean),
+            unit_id=self.actor.unit_id if rule.credits_unit else None,
             user_id=self.actor.user_id,
             now=self.now,
             seq=self.next_seq(),

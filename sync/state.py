@@ -39,6 +39,7 @@ class RecordState:
     review_at: datetime | None
     open_conflicts: int
     search_text: str
+    unit_id: str | None
 
     def __init__(self, row: Mapping[str, Any], *, is_new: bool = False) -> None:
         for name in COLUMNS:
@@ -54,12 +55,13 @@ class RecordState:
         fields: dict[str, Any],
         *,
         quarter_id: str | None,
+        unit_id: str | None,
         user_id: str,
         now: datetime,
         seq: int,
         rule: CollectionRule,
     ) -> RecordState:
-        """A brand-new record at rev 1."""
+        """A brand-new record at rev 1; `unit_id` is its creator's unit, kept for good."""
         state = cls(
             {
                 "collection": collection,
@@ -82,6 +84,7 @@ class RecordState:
                 "search_text": "",
                 "campaign_id": None,
                 "dated_on": None,
+                "unit_id": unit_id,
             },
             is_new=True,
         )
@@ -166,6 +169,7 @@ def to_wire(state: RecordState | Mapping[str, Any], names: Mapping[str, str]) ->
         "fields": get("fields"),
         "meta": {
             "quarter_id": get("quarter_id"),
+            "unit_id": get("unit_id"),
             "created_at": iso(get("created_at")),
             "created_by": person(get("created_by"), names),
             "updated_at": iso(get("updated_at")),

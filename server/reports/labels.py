@@ -56,6 +56,19 @@ LABELS: dict[str, dict[str, str]] = {
         "rejected": "Không duyệt",
         "edited": "Đã sửa",
     },
+    "unit_kind": {
+        "department": "Ban ngành, bộ phận chuyên môn",
+        "mass_organisation": "Mặt trận, đoàn thể",
+        "school": "Trường học",
+        "health_station": "Trạm y tế",
+        "police_military": "Công an, quân sự",
+        "other": "Khác",
+    },
+    "deed_status": {
+        "planned": "Dự kiến",
+        "in_progress": "Đang thực hiện",
+        "done": "Đã hoàn thành",
+    },
     "model_status": {
         "none": "Chưa đăng ký",
         "registered": "Đã đăng ký",

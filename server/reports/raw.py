@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from sync.catalogue import FIELD_DATA
 from sync.models import Record, User
 
 from ..dates import VN
@@ -99,7 +100,21 @@ FIELD_TITLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("nominee_kind", "Loại"),
         ("domain", "Lĩnh vực"),
         ("achievement", "Thành tích"),
+        ("unit_id", "Đơn vị được đề xuất"),
         ("campaign_id", "Đợt ra quân"),
+    ),
+    "units": (("name", "Tên đơn vị"), ("kind", "Loại đơn vị"), ("active", "Đang hoạt động")),
+    "deeds": (
+        ("unit_id", "Đơn vị"),
+        ("campaign_id", "Đợt ra quân"),
+        ("title", "Việc làm cụ thể"),
+        ("description", "Nội dung"),
+        ("quarter_id", "Địa bàn"),
+        ("planned_on", "Ngày thực hiện"),
+        ("status", "Tiến độ"),
+        ("result", "Kết quả"),
+        ("beneficiaries", "Số người, hộ được giúp"),
+        ("value_vnd", "Giá trị (đồng)"),
     ),
 }
 ENUM_OF = {
@@ -111,11 +126,27 @@ ENUM_OF = {
     "domain": "domain",
     "model_status": "model_status",
 }
-KIND_OF = {"registrations": "registration_kind", "support": "support_kind"}
+# Fields whose labels depend on the collection: (collection, field) → labels.
+ENUM_IN = {
+    ("registrations", "kind"): "registration_kind",
+    ("support", "kind"): "support_kind",
+    ("units", "kind"): "unit_kind",
+    ("deeds", "status"): "deed_status",
+}
 DATE_FIELDS = frozenset(
-    {"starts_on", "ends_on", "launch_on", "report_due_on", "registered_on", "given_on"}
+    {
+        "starts_on",
+        "ends_on",
+        "launch_on",
+        "report_due_on",
+        "registered_on",
+        "given_on",
+        "planned_on",
+    }
 )
 CHILD = frozenset({"visits", "registrations", "support", "assessments"})
+# Fields naming a reference record, shown by its name.
+NAMED = frozenset({"campaign_id", "group_id", "unit_id", "quarter_id"})
 
 
 @dataclass(frozen=True)
@@ -158,11 +189,11 @@ class RawExport:
     ) -> None:
         self.session, self.collection = session, collection
         self.quarters, self.review = quarters, review
-        # Reference data is small: names of neighbourhoods, groups, campaigns and users.
+        # Reference data is small: names of neighbourhoods, groups, campaigns, units and users.
         self.names: dict[str, str] = {}
         for row in session.execute(
             select(Record.id, Record.fields).where(
-                Record.collection.in_(("quarters", "groups", "campaigns"))
+                Record.collection.in_(("quarters", "groups", "campaigns", "units"))
             )
         ):
             self.names[row.id] = str(row.fields.get("name") or row.fields.get("code") or "")
@@ -171,14 +202,13 @@ class RawExport:
 
     def _field(self, name: str) -> RawColumn:
         title = dict(FIELD_TITLES[self.collection])[name]
-        labels = LABELS.get(KIND_OF.get(self.collection, "")) if name == "kind" else None
-        labels = labels or LABELS.get(ENUM_OF.get(name, ""))
+        labels = LABELS.get(ENUM_IN.get((self.collection, name), ENUM_OF.get(name, "")))
 
         def value(row: Any) -> Any:
             v = row.fields.get(name)
             if v is None:
                 return None
-            if name in ("campaign_id", "group_id"):
+            if name in NAMED:
                 return self.names.get(v, v)
             if name == "visited_at":
                 return _visit_time(v)
@@ -215,6 +245,9 @@ class RawExport:
                 RawColumn("Địa chỉ hộ", lambda r: (r.household or {}).get("address"), width=30),
             ]
         cols += [self._field(name) for name, _ in FIELD_TITLES[self.collection]]
+        if self.collection in FIELD_DATA:
+            # Whose work it is: the unit its author belonged to when they recorded it.
+            cols.append(RawColumn("Đơn vị nhập", lambda r: self.names.get(r.unit_id, ""), width=26))
         cols += [
             RawColumn("Trạng thái duyệt", lambda r: LABELS["review"].get(r.review_status)),
             RawColumn("Ý kiến duyệt", lambda r: r.review_comment, width=30),
@@ -232,6 +265,7 @@ class RawExport:
             Record.rev,
             Record.fields,
             Record.quarter_id,
+            Record.unit_id,
             Record.review_status,
             Record.review_comment,
             Record.created_by,

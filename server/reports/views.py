@@ -280,8 +280,8 @@ def raw_export(name: str, query: dict[str, Any]):
     asked = requested_quarters(args["quarters"])
     scope = g.actor.quarters
     quarters = scope if asked is None else asked
-    if collection in ("campaigns",):
-        quarters = None  # reference data everyone in scope may read
+    if SCOPES[collection] == "global":
+        quarters = None  # town-wide records everyone may read
     table = raw.RawExport(db.session, collection, quarters, args["review"])
     rows = table.count()
     audit("export", f"exports/{collection}.{fmt}", {"review": args["review"], "rows": rows})
