@@ -34,7 +34,7 @@ export const FORMS = {
   registrations: [
     { name: 'kind', kind: 'select', label: 'kind', enumPrefix: 'reg_kind', required: true },
     { name: 'status', kind: 'select', label: 'status', enumPrefix: 'reg_status', required: true },
-    { name: 'persons', kind: 'int', label: 'persons' },
+    { name: 'persons', kind: 'int', label: 'persons', required: true },
     { name: 'registered_on', kind: 'date', label: 'registered_on', required: true },
     { name: 'campaign_id', kind: 'select', label: 'campaign', options: 'campaigns' },
     { name: 'notes', kind: 'multiline', label: 'notes' },
@@ -82,7 +82,25 @@ export const ENUM_BY_PREFIX = {
 };
 
 /**
- * Default fields of a new record.
+ * The campaign a new record belongs to by default: the active one whose dates include today (the
+ * one that started last, if several do).
+ * @param {{id: string, fields: Record<string, any>}[]} campaigns
+ * @param {string} today `YYYY-MM-DD`
+ */
+export function currentCampaign(campaigns, today) {
+  const running = campaigns.filter(
+    (c) =>
+      c.fields.active !== false &&
+      c.fields.starts_on <= today &&
+      today <= (c.fields.ends_on ?? c.fields.starts_on),
+  );
+  running.sort((a, b) => (a.fields.starts_on < b.fields.starts_on ? 1 : -1));
+  return running[0] ?? null;
+}
+
+/**
+ * Default fields of a new record. Choices the worker must make (a purpose, a kind, a status, a
+ * result) start empty: the form never answers for them.
  * @param {string} collection
  * @param {{now?: Date, quarterId?: string|null, campaignId?: string|null}} ctx
  */
@@ -105,7 +123,7 @@ export function defaults(collection, ctx = {}) {
     case 'visits':
       return {
         visited_at: isoWithOffset(now),
-        purpose: 'outreach',
+        purpose: '',
         campaign_id,
         follow_up_needed: false,
         location: null,
@@ -113,30 +131,30 @@ export function defaults(collection, ctx = {}) {
       };
     case 'registrations':
       return {
-        kind: 'health_insurance',
-        status: 'registered',
-        persons: 1,
+        kind: '',
+        status: '',
+        persons: 0,
         registered_on: todayIso(),
         campaign_id,
         notes: '',
       };
     case 'support':
       return {
-        kind: 'gift',
-        value_vnd: 0,
+        kind: '',
+        value_vnd: null,
         sponsor: '',
         given_on: todayIso(),
         campaign_id,
         notes: '',
       };
     case 'assessments':
-      return { year: now.getFullYear(), criteria_met: [], result: 'not_yet', notes: '' };
+      return { year: now.getFullYear(), criteria_met: [], result: '', notes: '' };
     case 'nominations':
       return {
         quarter_id: ctx.quarterId ?? '',
         nominee: '',
-        nominee_kind: 'individual',
-        domain: 'culture_society',
+        nominee_kind: '',
+        domain: '',
         achievement: '',
         campaign_id,
       };

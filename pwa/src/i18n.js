@@ -236,6 +236,9 @@ const vi = {
   drafts_none: 'Không có bản nháp nào.',
   drafts_help: 'Biểu mẫu đang nhập dở, chưa lưu và chưa gửi. Mở lại để nhập tiếp.',
   draft_at: 'Nhập lúc {at}',
+  required_legend: 'Mục có dấu * là bắt buộc.',
+  registration_exists: 'Hộ này đã có đăng ký {kind} trong đợt này ({status}, {date}).',
+  open_registration: 'Mở đăng ký đó',
   // Supervisor and admin views (issue 4) and the report dashboard (issue 5).
   nav_staff: 'Quản lý',
   staff_nav: 'Giám sát và quản trị',
@@ -701,6 +704,10 @@ const en = {
   drafts_none: 'No drafts.',
   drafts_help: 'Forms filled in part, not saved and not sent. Open one to carry on.',
   draft_at: 'Typed {at}',
+  required_legend: 'Fields marked * are required.',
+  registration_exists:
+    'This household already has a {kind} registration in this campaign ({status}, {date}).',
+  open_registration: 'Open that registration',
   // Supervisor and admin views (issue 4) and the report dashboard (issue 5).
   nav_staff: 'Manage',
   staff_nav: 'Supervision and admin',

@@ -50,6 +50,10 @@ function optionalText(out, field, value, max) {
  * @param {number} [max]
  */
 function intRange(out, field, value, min, max) {
+  if (value === null || value === undefined) {
+    out[field] = { key: 'err_required' };
+    return;
+  }
   const ok = Number.isInteger(value) && value >= min && (max === undefined || value <= max);
   if (!ok)
     out[field] =

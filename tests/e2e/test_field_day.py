@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -262,3 +263,145 @@ def test_draft_restored_in_vietnamese(town, make_worker):
     expect(page.get_by_label("Người/tập thể được đề xuất")).to_have_value(nominee)
     page.get_by_role("button", name="Bỏ bản nháp").click()
     expect(page.get_by_label("Người/tập thể được đề xuất")).to_have_value("")
+
+
+# -- 3. No answer is given for the worker ----------------------------------------------------
+
+
+@pytest.fixture
+def campaign_today(town):
+    """A worker with a household that has a clean-water registration in the campaign running
+    today; an older campaign, still marked active, does not run today."""
+    today = date.today()
+    town.push(
+        town.admin,
+        {
+            "collection": "campaigns",
+            "fields": {
+                "name": f"Đợt cũ {uuid.uuid4().hex[:4]}",
+                "starts_on": "2024-10-12",
+                "ends_on": "2024-10-24",
+                "active": True,
+            },
+        },
+    )
+    name = f"Dân vận đợt {today.month}/{today.year} {uuid.uuid4().hex[:4]}"
+    (campaign,) = town.push(
+        town.admin,
+        {
+            "collection": "campaigns",
+            "fields": {
+                "name": name,
+                "starts_on": (today - timedelta(days=3)).isoformat(),
+                "ends_on": (today + timedelta(days=10)).isoformat(),
+                "active": True,
+            },
+        },
+    )
+    quarter = town.quarter()
+    worker = town.person("field", [quarter])
+    client = town.server.login(worker["username"])
+    head = town.head_name()
+    household_id = str(uuid.uuid4())
+    _, registration = town.push(
+        client,
+        {
+            "collection": "households",
+            "id": household_id,
+            "fields": {"quarter_id": quarter["id"], "address": "8 Lý Tự Trọng", "head_name": head},
+        },
+        {
+            "collection": "registrations",
+            "fields": {
+                "household_id": household_id,
+                "kind": "clean_water",
+                "status": "considering",
+                "registered_on": today.isoformat(),
+                "campaign_id": campaign["id"],
+            },
+        },
+    )
+    yield {
+        "worker": worker,
+        "head": head,
+        "campaign": name,
+        "registration": registration["id"],
+        "household": household_id,
+    }
+    # Campaigns are town-wide: end this one, so that the next test's is the only one today.
+    town.push(
+        town.admin,
+        {
+            "collection": "campaigns",
+            "id": campaign["id"],
+            "base_rev": 1,
+            "fields": {"active": False},
+        },
+    )
+
+
+def test_forms_start_empty_and_refuse_an_untouched_save(town, campaign_today, make_worker):
+    w = make_worker(town.server, campaign_today["worker"]["username"], viewport=SMALL_PHONE)
+    page = w.page
+    w.open_household(campaign_today["head"])
+
+    page.get_by_role("button", name="Log visit").click()
+    purpose = page.get_by_label("Purpose", exact=True)
+    expect(purpose).to_have_value("")
+    expect(purpose).to_have_attribute("aria-required", "true")  # marked before the first save
+    mark = page.locator(".label-row", has=page.get_by_text("Purpose", exact=True))
+    expect(mark).to_have_text("Purpose*")
+    campaign = page.get_by_label("Campaign", exact=True)
+    expect(campaign.locator("option:checked")).to_have_text(campaign_today["campaign"])
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Choose one.")).to_be_visible()
+    expect(purpose).to_be_focused()
+    page.get_by_role("button", name="Cancel").click()
+
+    page.get_by_role("button", name="Add registration").click()
+    for label in ("Kind", "Status"):
+        expect(page.get_by_label(label, exact=True)).to_have_value("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Choose one.")).to_have_count(2)
+    page.get_by_role("button", name="Cancel").click()
+
+    page.get_by_role("button", name="Record support").click()
+    expect(page.get_by_label("Kind", exact=True)).to_have_value("")
+    expect(page.get_by_label("Value (VND)", exact=True)).to_have_value("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Choose one.")).to_be_visible()
+    expect(page.get_by_text("Required.", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Cancel").click()
+
+    page.get_by_role("button", name="Model-family assessment").click()
+    expect(page.get_by_label("Result", exact=True)).to_have_value("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Choose one.")).to_be_visible()
+    page.get_by_role("button", name="Cancel").click()
+
+    # None of those taps made a record.
+    w.wait_synced()
+    children = town.admin.get(f"/records/households/{campaign_today['household']}/history")
+    assert children["record"]["rev"] == 1
+    for collection in ("visits", "support", "assessments"):
+        assert town.admin.get(f"/records/{collection}", q=campaign_today["head"])["total"] == 0
+
+
+def test_a_second_registration_of_a_kind_is_warned_in_vietnamese(town, campaign_today, make_worker):
+    w = make_worker(
+        town.server, campaign_today["worker"]["username"], lang="vi", viewport=SMALL_PHONE
+    )
+    page = w.page
+    w.open_household(campaign_today["head"])
+    page.get_by_role("button", name="Thêm đăng ký").click()
+    expect(page.get_by_text("Mục có dấu * là bắt buộc.")).to_be_visible()
+    page.get_by_role("button", name="Lưu").click()
+    expect(page.get_by_text("Hãy chọn một mục.")).to_have_count(2)
+    page.get_by_label("Loại", exact=True).select_option(label="Nước sạch")
+    warning = page.get_by_role("alert").filter(has_text="Hộ này đã có đăng ký Nước sạch")
+    expect(warning).to_contain_text("Đang cân nhắc")
+    warning.get_by_role("link", name="Mở đăng ký đó").click()
+    expect(page).to_have_url(
+        re.compile(f"/records/registrations/{campaign_today['registration']}/edit$")
+    )
+    expect(page.get_by_label("Tình trạng", exact=True)).to_have_value("considering")

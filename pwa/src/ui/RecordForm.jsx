@@ -3,11 +3,11 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { afterSave, db } from '../app.js';
 import { isQuotaError } from '../db.js';
 import { deleteDraft, draftKey, loadDraft, restoreDraft, saveDraft } from '../drafts.js';
-import { ENUM_BY_PREFIX, FORMS, defaults, fromForm, toForm } from '../forms.js';
+import { ENUM_BY_PREFIX, FORMS, currentCampaign, defaults, fromForm, toForm } from '../forms.js';
 import { t } from '../i18n.js';
 import { deleteRecord, saveChange } from '../outbox.js';
 import { possibleDuplicates, quartersInScope, referenceRecords } from '../queries.js';
-import { formatDateTime, formatMoney, uuidv7 } from '../text.js';
+import { formatDate, formatDateTime, formatMoney, todayIso, uuidv7 } from '../text.js';
 import { validate } from '../validate.js';
 import {
   CheckField,
@@ -79,7 +79,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     if (draft === undefined) return;
     if (id && existing === undefined) return;
     if (!id && (quarters === undefined || campaigns === undefined)) return;
-    const activeCampaign = campaigns.find((c) => c.fields.active !== false);
+    const activeCampaign = currentCampaign(campaigns, todayIso());
     const start = existing
       ? existing.fields
       : defaults(collection, {
@@ -138,6 +138,27 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
           })
         : [],
     [collection, form?.quarter_id, form?.head_name, form?.address],
+    [],
+  );
+
+  // A registration of a kind the household already has in this campaign: say so before saving.
+  const sameKind = useLive(
+    async () => {
+      const hh = householdId ?? existing?.fields.household_id;
+      if (collection !== 'registrations' || !form?.kind || !form.campaign_id || !hh) return [];
+      const rows = await db.records
+        .where('[collection+hh]')
+        .equals(['registrations', hh])
+        .toArray();
+      return rows.filter(
+        (r) =>
+          r.id !== recordId &&
+          !r.localDelete &&
+          r.fields.kind === form.kind &&
+          r.fields.campaign_id === form.campaign_id,
+      );
+    },
+    [collection, form?.kind, form?.campaign_id, existing],
     [],
   );
 
@@ -249,9 +270,16 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
         </p>
       )}
       <form onSubmit={submit} noValidate>
+        <p class="muted required-legend">{t('required_legend')}</p>
         {specs.map((s) => {
           const label = t(s.label);
-          const common = { key: s.name, name: s.name, label, problem: problems[s.name] };
+          const common = {
+            key: s.name,
+            name: s.name,
+            label,
+            problem: problems[s.name],
+            required: s.required,
+          };
           switch (s.kind) {
             case 'select':
               return (
@@ -260,9 +288,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
                   value={form[s.name]}
                   onInput={set(s.name)}
                   options={options(s)}
-                  placeholder={
-                    s.required && s.enumPrefix ? undefined : s.required ? t('choose') : t('none')
-                  }
+                  placeholder={s.required ? t('choose') : t('none')}
                 />
               );
             case 'check':
@@ -343,6 +369,18 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
               return <TextField {...common} value={form[s.name]} onInput={set(s.name)} />;
           }
         })}
+        {sameKind && sameKind.length > 0 && (
+          <p class="notice warn" role="alert">
+            {t('registration_exists', {
+              kind: t(`reg_kind.${sameKind[0].fields.kind}`),
+              status: t(`reg_status.${sameKind[0].fields.status}`),
+              date: formatDate(sameKind[0].fields.registered_on),
+            })}{' '}
+            <Link href={`/records/registrations/${sameKind[0].id}/edit`}>
+              {t('open_registration')}
+            </Link>
+          </p>
+        )}
         {duplicates && duplicates.length > 0 && (
           <p class="notice warn" role="alert">
             {t('duplicate_warning', {

@@ -18,6 +18,24 @@ function ProblemText({ problem, id }) {
 }
 
 /**
+ * A field's label; a required field's is marked. The mark stands outside the <label>, so that the
+ * field's name stays its label alone (the control itself says it is required).
+ * @param {{id: string, text: string, required?: boolean}} props
+ */
+function Label({ id, text, required }) {
+  return (
+    <span class="label-row">
+      <label for={id}>{text}</label>
+      {required && (
+        <span class="required-mark" aria-hidden="true">
+          *
+        </span>
+      )}
+    </span>
+  );
+}
+
+/**
  * @param {{label: string, name: string, value: any, onInput: (v: any) => void,
  *   problem?: import('../validate.js').Problem|null, type?: string, multiline?: boolean,
  *   required?: boolean, inputMode?: string, hint?: string, autoComplete?: string, min?: number, max?: number}} props
@@ -32,11 +50,12 @@ export function TextField(props) {
     'aria-invalid': props.problem ? 'true' : undefined,
     'aria-describedby': props.problem ? errId : undefined,
     required: props.required,
+    'aria-required': props.required ? 'true' : undefined,
     onInput: (/** @type {any} */ e) => props.onInput(e.currentTarget.value),
   };
   return (
     <div class={`field${props.problem ? ' invalid' : ''}`}>
-      <label for={id}>{props.label}</label>
+      <Label id={id} text={props.label} required={props.required} />
       {props.multiline ? (
         <textarea rows={3} {...common} />
       ) : (
@@ -58,17 +77,19 @@ export function TextField(props) {
 /**
  * @param {{label: string, name: string, value: any, onInput: (v: string) => void,
  *   options: {value: string, label: string}[], problem?: import('../validate.js').Problem|null,
- *   placeholder?: string}} props
+ *   placeholder?: string, required?: boolean}} props
  */
 export function SelectField(props) {
   const id = uid(props.name);
   const errId = `${id}-err`;
   return (
     <div class={`field${props.problem ? ' invalid' : ''}`}>
-      <label for={id}>{props.label}</label>
+      <Label id={id} text={props.label} required={props.required} />
       <select
         id={id}
         name={props.name}
+        required={props.required}
+        aria-required={props.required ? 'true' : undefined}
         value={props.value ?? ''}
         aria-invalid={props.problem ? 'true' : undefined}
         aria-describedby={props.problem ? errId : undefined}
