@@ -36,6 +36,8 @@ SYNC_STATUS = {
     "forbidden": 403,
     "validation": 422,
     "conflict_stale": 409,
+    "not_rejected": 409,
+    "already_decided": 409,
 }
 
 

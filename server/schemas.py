@@ -23,6 +23,7 @@ from marshmallow import (
 )
 
 from sync.catalogue import FIELD_DATA, Catalogue, Validator, build_catalogue
+from sync.stranded import STATES as ESCALATION_STATES
 
 
 class FullMatch(validate.Regexp):
@@ -482,6 +483,10 @@ class UserPath(Schema):
     user_id = Uuid(required=True)
 
 
+class OpPath(Schema):
+    op_id = Uuid(required=True)
+
+
 class DevicePath(UserPath):
     device_id = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
@@ -539,6 +544,18 @@ class ResolveSchema(Schema):
         keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict
     )
     deleted = StrictBool(load_default=None, allow_none=True)
+
+
+class EscalateSchema(Schema):
+    """A rejected op handed to an admin (§6a), with a word from its author."""
+
+    note = Text(max_len=2000, allow_none=True, load_default=None)
+
+
+class DeclineSchema(Schema):
+    """An admin declines a stranded op, saying why (its author reads it)."""
+
+    reason = Text(min_len=1, max_len=2000, required=True)
 
 
 ROLES = ("field", "supervisor", "admin")
@@ -605,7 +622,22 @@ class ConflictListArgs(Schema):
     status = fields.String(load_default=None, validate=one_of("open", "resolved"))
 
 
-AUDIT_ACTIONS = ("list", "view", "history", "pull", "conflicts", "report", "export")
+AUDIT_ACTIONS = (
+    "list",
+    "view",
+    "history",
+    "pull",
+    "conflicts",
+    "report",
+    "export",
+    "stranded",
+    "apply_op",
+    "decline_op",
+)
+
+
+class OpListArgs(Schema):
+    state = fields.String(load_default="escalated", validate=one_of(*ESCALATION_STATES))
 
 
 class AuditArgs(Schema):
@@ -721,6 +753,11 @@ class RevisionSchema(Schema):
         required=True, validate=one_of("create", "edit", "merge", "review", "resolve", "delete")
     )
     changes = fields.Dict(required=True)
+    on_behalf_of = fields.Nested(
+        Person,
+        metadata={"description": "Whose stranded change an admin applied in this revision (§6a)"},
+    )
+    op_id = an_id(allow_none=True)
 
 
 class HistoryResponse(Schema):
@@ -755,6 +792,44 @@ class ConflictSchema(Schema):
 
 class ConflictList(Schema):
     conflicts = fields.List(fields.Nested(ConflictSchema), required=True)
+
+
+class EscalationState(Schema):
+    op_id = an_id(required=True)
+    state = fields.String(required=True, validate=one_of(*ESCALATION_STATES))
+
+
+class MyOp(EscalationState):
+    collection = fields.String(required=True, allow_none=True)
+    id = fields.String(required=True, allow_none=True)
+    reason = fields.String(allow_none=True)
+    at = moment(required=True, allow_none=True)
+
+
+class MyOps(Schema):
+    ops = fields.List(fields.Nested(MyOp), required=True)
+
+
+class StrandedOp(MyOp):
+    """An escalated op beside the record as it is now (`record`, null if there is none)."""
+
+    user = fields.Nested(Person, required=True, allow_none=True)
+    device_id = fields.String(required=True, allow_none=True)
+    base_rev = fields.Integer(required=True, allow_none=True)
+    fields_ = fields.Dict(data_key="fields", required=True, allow_none=True)
+    delete = fields.Boolean(required=True)
+    code = fields.String(required=True, allow_none=True)
+    errors = fields.Dict(required=True)
+    received_at = moment(required=True)
+    escalated_at = moment(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
+    record = fields.Nested(RecordSchema, required=True, allow_none=True)
+    decided_by = fields.Nested(Person, required=True, allow_none=True)
+    decided_at = moment(required=True, allow_none=True)
+
+
+class StrandedOps(Schema):
+    ops = fields.List(fields.Nested(StrandedOp), required=True)
 
 
 class UserSchema(Schema):

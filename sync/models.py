@@ -152,9 +152,13 @@ class Revision(Base):
 
 
 class Op(Base):
-    """Every op a device pushed, with its payload and result, kept for good (§1.1)."""
+    """Every op a device pushed, with its payload and result, kept for good (§1.1).
+
+    A rejected op its author handed to an admin (§6a) carries that escalation's state, note and
+    decision (who, when, and the reason of a decline or the result of an apply)."""
 
     __tablename__ = "ops"
+    __table_args__ = (Index("ix_ops_escalation", "escalation", "escalated_at"),)
 
     pk: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
@@ -171,6 +175,12 @@ class Op(Base):
     payload_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(10))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    escalation: Mapped[str | None] = mapped_column(String(10))
+    escalated_at: Mapped[datetime | None] = mapped_column(TS)
+    escalation_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    decided_at: Mapped[datetime | None] = mapped_column(TS)
+    decision: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Conflict(Base):

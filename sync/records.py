@@ -14,6 +14,7 @@ from .feed import SequenceLock
 from .models import Record, Revision
 from .push import Actor, Push
 from .state import RecordState, iso, load_states, person, to_wire, user_names, wire_names_for
+from .stranded import authors
 from .text import fold
 
 
@@ -117,23 +118,29 @@ def history(session: Session, actor: Actor, collection: str, record_id: str) -> 
         .scalars()
         .all()
     )
+    # A stranded change an admin applied (§6a): the revision is the admin's, the op its author's.
+    on_behalf = authors(session, {r.op_id for r in revisions if r.op_id})
     names = user_names(
-        session, wire_names_for([state]) | {r.user_id for r in revisions if r.user_id}
+        session,
+        wire_names_for([state])
+        | {r.user_id for r in revisions if r.user_id}
+        | set(on_behalf.values()),
     )
-    return {
-        "record": to_wire(state, names),
-        "revisions": [
-            {
-                "rev": r.rev,
-                "at": iso(r.at),
-                "by": person(r.user_id, names),
-                "device_id": r.device_id,
-                "kind": r.kind,
-                "changes": r.changes,
-            }
-            for r in revisions
-        ],
-    }
+    out = []
+    for r in revisions:
+        revision = {
+            "rev": r.rev,
+            "at": iso(r.at),
+            "by": person(r.user_id, names),
+            "device_id": r.device_id,
+            "kind": r.kind,
+            "changes": r.changes,
+            "op_id": r.op_id,
+        }
+        if r.op_id in on_behalf:
+            revision["on_behalf_of"] = person(on_behalf[r.op_id], names)
+        out.append(revision)
+    return {"record": to_wire(state, names), "revisions": out}
 
 
 def review(

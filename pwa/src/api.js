@@ -103,6 +103,18 @@ export function createApi(options = {}) {
     login: (creds) => request('POST', '/auth/login', creds, { auth: false }),
     logout: () => request('POST', '/auth/logout', {}),
     me: () => request('GET', '/me'),
+    /**
+     * Hand a change the server refused to an admin (§6a).
+     * @param {string} opId
+     * @returns {Promise<{op_id: string, state: string}>}
+     */
+    escalate: (opId) => request('POST', `/ops/${encodeURIComponent(opId)}/escalate`, {}),
+    /**
+     * The changes this user handed to an admin, and what became of them (§6a).
+     * @returns {Promise<{ops: {op_id: string, collection: string, id: string, state: string,
+     *   reason?: string, at: string}[]}>}
+     */
+    myOps: () => request('GET', '/ops/mine'),
     health: () => request('GET', '/health', undefined, { auth: false }),
     /**
      * @param {string} deviceId
@@ -113,7 +125,7 @@ export function createApi(options = {}) {
     /**
      * @param {string|null|undefined} cursor
      * @param {number} limit
-     * @returns {Promise<{changes: any[], cursor: string, more: boolean}>}
+     * @returns {Promise<{changes: any[], cursor: string, more: boolean, remaining?: number}>}
      */
     pull: (cursor, limit) => {
       const qs = new URLSearchParams({ limit: String(limit) });

@@ -9,7 +9,8 @@
  *   record and `q` its neighbourhood, for indexed lookups; `rv` is the review status of a record a
  *   supervisor flagged (`has_issues`, `rejected`), absent otherwise, so flagged work is one lookup.
  * - outbox: operations waiting for (or refused by) the server, in the order they were made.
- * - meta: key/value (session, device id, pull cursor, last sync, language).
+ * - meta: key/value (session, device id, pull cursor, last sync, language, the changes handed to an
+ *   admin and what became of them: `stranded`).
  * - drafts: what is typed in a form and not saved yet, one row per form (`key`); never pushed.
  */
 import Dexie from 'dexie';
@@ -24,7 +25,11 @@ import { reviewFlag } from './records.js';
  * @typedef {{seq?: number, op_id: string, collection: string, id: string, base_rev: number|null,
  *   fields: Record<string, any>|null, delete: boolean, state: OpState, attempts: number,
  *   client_time: string, code?: string|null, errors?: any, message?: string|null,
- *   conflict_id?: string|null}} OutboxOp
+ *   conflict_id?: string|null, about?: About|null}} OutboxOp
+ * @typedef {{name: string, quarter: string}} About whom a refused change is about, and its
+ *   neighbourhood, named when the server refused it (the records may be gone from the phone later)
+ * @typedef {{op_id: string, collection: string, id: string, about: About|null,
+ *   state: 'escalated'|'applied'|'declined', reason?: string|null, at: string|null}} StrandedChange
  * @typedef {{key: string, collection: string, recordId: string, householdId: string|null,
  *   path: string, title: string, form: Record<string, any>, base: Record<string, any>, at: string}} Draft
  * @typedef {Dexie & {records: Dexie.Table<LocalRecord, [string, string]>,

@@ -2,6 +2,7 @@
  * The outbox: every local change becomes an operation with its own op_id, stored before anything
  * else happens, and is laid over the local record at once so the UI shows it.
  */
+import { getMeta, setMeta } from './db.js';
 import { refreshRecord, storeServerRecord } from './records.js';
 import { isoWithOffset, uuidv7 } from './text.js';
 
@@ -228,12 +229,88 @@ export async function applyPushResults(db, batch, results) {
           code: result.code ?? 'rejected',
           errors: result.errors ?? null,
           message: result.message ?? null,
+          about: await aboutOp(db, op),
         });
       }
       if (result.rev != null) await rebaseLaterOps(db, op, result.rev);
       if (result.record) await storeServerRecord(db, result.record);
       else await refreshRecord(db, op.collection, op.id);
     }
+  });
+}
+
+/**
+ * Whom an op is about and in which neighbourhood, from the records on the phone now (a refused
+ * change keeps this: the records may leave the phone at the next pull). Call inside a transaction
+ * on records.
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {import('./db.js').OutboxOp} op
+ * @returns {Promise<import('./db.js').About|null>}
+ */
+export async function aboutOp(db, op) {
+  const record = await db.records.get([op.collection, op.id]);
+  const fields = { ...(record?.fields || {}), ...(op.fields || {}) };
+  const household =
+    op.collection === 'households'
+      ? { fields, q: record?.q ?? null }
+      : fields.household_id
+        ? await db.records.get(['households', fields.household_id])
+        : null;
+  const name =
+    op.collection === 'nominations' ? (fields.nominee ?? '') : (household?.fields.head_name ?? '');
+  const quarterId =
+    op.collection === 'nominations'
+      ? fields.quarter_id
+      : (household?.fields.quarter_id ?? household?.q ?? null);
+  const quarter = quarterId ? await db.records.get(['quarters', quarterId]) : null;
+  if (!name && !quarter) return null;
+  return { name, quarter: quarter?.fields.name ?? quarter?.fields.code ?? '' };
+}
+
+/**
+ * A refused change the user handed to an admin (the server has it, §6a): it leaves the outbox,
+ * and is listed with what becomes of it.
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {number} seq
+ * @param {'escalated'|'applied'|'declined'} state
+ */
+export async function handToAdmin(db, seq, state) {
+  await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
+    const op = await db.outbox.get(seq);
+    if (!op) return;
+    await db.outbox.delete(seq);
+    await refreshRecord(db, op.collection, op.id);
+    /** @type {import('./db.js').StrandedChange[]} */
+    const stranded = (await getMeta(db, 'stranded')) ?? [];
+    const entry = {
+      op_id: op.op_id,
+      collection: op.collection,
+      id: op.id,
+      about: op.about ?? null,
+      state,
+      at: new Date().toISOString(),
+    };
+    await setMeta(db, 'stranded', [entry, ...stranded.filter((s) => s.op_id !== op.op_id)]);
+  });
+}
+
+/**
+ * Take the server's word on the changes handed to an admin (`GET /ops/mine`), keeping what the
+ * phone knew of whom each is about. One handed over while the answer was on its way is kept
+ * (an escalation is never undone, so the next answer lists it).
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {{op_id: string, collection: string, id: string, state: any, reason?: string, at: string}[]} ops
+ */
+export async function storeStranded(db, ops) {
+  await db.transaction('rw', db.meta, async () => {
+    /** @type {import('./db.js').StrandedChange[]} */
+    const known = (await getMeta(db, 'stranded')) ?? [];
+    const about = new Map(known.map((s) => [s.op_id, s.about]));
+    const listed = new Set(ops.map((o) => o.op_id));
+    await setMeta(db, 'stranded', [
+      ...known.filter((s) => !listed.has(s.op_id)),
+      ...ops.map((o) => ({ ...o, about: about.get(o.op_id) ?? null })),
+    ]);
   });
 }
 
@@ -251,6 +328,21 @@ async function rebaseLaterOps(db, op, rev) {
     )
     .toArray();
   for (const o of later) await db.outbox.update(/** @type {number} */ (o.seq), { base_rev: rev });
+}
+
+/**
+ * What the outbox holds, as the header and the sync screen both count it: changes waiting to be
+ * sent (or being sent), changes the server refused, conflicts waiting for an admin.
+ * @param {{state: string}[]} ops
+ */
+export function outboxCounts(ops) {
+  const counts = { waiting: 0, rejected: 0, conflicts: 0 };
+  for (const op of ops) {
+    if (op.state === 'rejected') counts.rejected += 1;
+    else if (op.state === 'conflict') counts.conflicts += 1;
+    else counts.waiting += 1;
+  }
+  return counts;
 }
 
 /**

@@ -97,6 +97,15 @@ export function createStaffApi(api) {
         `/conflicts/${enc(id)}/resolve`,
         deleted === undefined ? { choices } : { choices, deleted },
       ),
+    /**
+     * Changes field staff handed to an admin (§6a), in one state, each beside its record.
+     * @param {'escalated'|'applied'|'declined'} state
+     */
+    strandedOps: (state) => request('GET', `/ops${queryString({ state })}`),
+    /** Apply one on its author's behalf: a push result (§4). @param {string} opId */
+    applyOp: (opId) => request('POST', `/ops/${enc(opId)}/apply`, {}),
+    /** @param {string} opId @param {string} reason */
+    declineOp: (opId, reason) => request('POST', `/ops/${enc(opId)}/decline`, { reason }),
     users: () => request('GET', '/users'),
     /** @param {{username: string, password: string, display_name: string, role: string, quarters: string[]}} user */
     createUser: (user) => request('POST', '/users', user),

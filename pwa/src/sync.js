@@ -4,7 +4,7 @@
  * transaction (push: take batch → send → store results; pull: fetch page → store page + cursor).
  */
 import { getMeta, isQuotaError, setMeta } from './db.js';
-import { applyPushResults, returnToPending, takeBatch, toWire } from './outbox.js';
+import { applyPushResults, returnToPending, storeStranded, takeBatch, toWire } from './outbox.js';
 import { buildRecord, serverRecordOutcome } from './records.js';
 import { forgetServerData, isRevocation } from './session.js';
 
@@ -177,7 +177,10 @@ export async function pullChanges(db, api, opts) {
     }
     applied += (page.changes || []).length;
     cursor = page.cursor;
-    opts.onProgress?.(applied);
+    opts.onProgress?.(
+      applied,
+      typeof page.remaining === 'number' ? applied + page.remaining : null,
+    );
     // Let the UI breathe between pages on a large first sync.
     await new Promise((r) => setTimeout(r, 0));
     if (!page.more) return applied;
@@ -185,7 +188,23 @@ export async function pullChanges(db, api, opts) {
 }
 
 /**
- * @typedef {{running: boolean, phase: 'idle'|'push'|'pull', pulled: number,
+ * After a sync: the user as the server has them now (neighbourhoods change, §3 `GET /me`), and
+ * what became of the changes they handed to an admin (§6a `GET /ops/mine`).
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {import('./api.js').Api} api
+ */
+export async function refreshAccount(db, api) {
+  const [user, mine] = await Promise.all([api.me(), api.myOps()]);
+  await db.transaction('rw', db.meta, async () => {
+    const session = await getMeta(db, 'session');
+    if (session && user && JSON.stringify(session.user) !== JSON.stringify(user))
+      await setMeta(db, 'session', { ...session, user });
+  });
+  await storeStranded(db, mine?.ops ?? []);
+}
+
+/**
+ * @typedef {{running: boolean, phase: 'idle'|'push'|'pull', pulled: number, total: number|null,
  *   lastSuccessAt: string|null, lastError: {code: string, message: string}|null,
  *   needsSignIn: boolean, updateRequired: boolean, retryAt: number|null, failures: number}} SyncStatus
  */
@@ -212,6 +231,7 @@ export function createSyncEngine(deps) {
     running: false,
     phase: 'idle',
     pulled: 0,
+    total: null,
     lastSuccessAt: null,
     lastError: null,
     needsSignIn: false,
@@ -232,7 +252,7 @@ export function createSyncEngine(deps) {
   }
 
   async function runOnce() {
-    set({ running: true, phase: 'push', pulled: 0, retryAt: null });
+    set({ running: true, phase: 'push', pulled: 0, total: null, retryAt: null });
     try {
       await returnToPending(db);
       const deviceId = await deps.deviceId();
@@ -240,8 +260,9 @@ export function createSyncEngine(deps) {
       set({ phase: 'pull' });
       await pullChanges(db, api, {
         pageSize: deps.pageSize ?? 1000,
-        onProgress: (pulled) => set({ pulled }),
+        onProgress: (pulled, total) => set({ pulled, total }),
       });
+      await refreshAccount(db, api);
       const at = new Date(now()).toISOString();
       await setMeta(db, 'last_sync', at);
       await setMeta(db, 'needs_sign_in', undefined);

@@ -27,6 +27,20 @@ export function createFakeServer() {
     pushSizes: /** @type {number[]} */ ([]),
     /** Cursors older than this seq answer 410. */
     oldestCursor: 0,
+    /** Whether pull pages estimate what remains (§5 `remaining`). */
+    estimates: false,
+    /** The signed-in user, as `GET /me` answers. */
+    user: {
+      id: 'u1',
+      username: 'canbo1',
+      display_name: 'Cán bộ 1',
+      role: 'field',
+      quarters: ['q1'],
+    },
+    /** Neighbourhoods the user may not write: a change there is refused as `forbidden`. */
+    notMine: /** @type {Set<string>} */ (new Set()),
+    /** Ops handed to an admin, as `GET /ops/mine` answers. */
+    stranded: /** @type {any[]} */ ([]),
     key: (/** @type {string} */ c, /** @type {string} */ id) => `${c}/${id}`,
     wire(/** @type {any} */ r) {
       return {
@@ -110,6 +124,9 @@ export function createFakeServer() {
         code,
         errors,
       });
+      const quarter = op.fields?.quarter_id ?? r?.fields.quarter_id;
+      if (quarter && server.notMine.has(quarter))
+        return reject('forbidden', { quarter_id: ['This neighbourhood is not yours.'] });
       if (op.base_rev == null && !op.delete) {
         if (op.fields?.phone && !/^(0\d{9}|\+84\d{9})$/.test(op.fields.phone))
           return reject('validation', { phone: ['Not a Vietnamese phone number.'] });
@@ -175,19 +192,29 @@ export function createFakeServer() {
       };
       return {
         async login() {
-          return {
-            token: server.token,
-            user: {
-              id: 'u1',
-              username: 'canbo1',
-              display_name: 'Cán bộ 1',
-              role: 'field',
-              quarters: ['q1'],
-            },
-          };
+          return { token: server.token, user: { ...server.user } };
         },
         async logout() {},
-        async me() {},
+        async me() {
+          check();
+          return { ...server.user };
+        },
+        async myOps() {
+          check();
+          return { ops: server.stranded };
+        },
+        async escalate(/** @type {string} */ opId) {
+          check();
+          const sent = JSON.parse(opLog.get(opId)?.content ?? '{}');
+          server.stranded.push({
+            op_id: opId,
+            collection: sent.collection,
+            id: sent.id,
+            state: 'escalated',
+            at: new Date().toISOString(),
+          });
+          return { op_id: opId, state: 'escalated' };
+        },
         async health() {},
         async push(/** @type {string} */ _device, /** @type {any[]} */ ops) {
           server.pushCalls++;
@@ -227,7 +254,8 @@ export function createFakeServer() {
             };
           });
           const last = page.length ? page[page.length - 1].seq : from;
-          return { changes, cursor: `c:${last}`, more: after.length > limit };
+          const page_ = { changes, cursor: `c:${last}`, more: after.length > limit };
+          return server.estimates ? { ...page_, remaining: after.length - page.length } : page_;
         },
       };
     },

@@ -41,6 +41,9 @@ WORDS = {
         "synced": r"^0 waiting$",
         "households": "Households",
         "log_visit": "Log visit",
+        "edit": "Edit",
+        "phone": "Phone",
+        "save": "Save",
     },
     "vi": {
         "username": "Tên đăng nhập",
@@ -52,6 +55,9 @@ WORDS = {
         "synced": r"^0 đang chờ$",
         "households": "Hộ dân",
         "log_visit": "Ghi lượt thăm",
+        "edit": "Sửa",
+        "phone": "Số điện thoại",
+        "save": "Lưu",
     },
 }
 
@@ -88,6 +94,11 @@ class ApiClient:
     def post(self, path: str, body: Any) -> Any:
         r = requests.post(f"{self.url}/api/v1{path}", json=body, headers=self.headers, timeout=30)
         assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    def patch(self, path: str, body: Any) -> Any:
+        r = requests.patch(f"{self.url}/api/v1{path}", json=body, headers=self.headers, timeout=30)
+        assert r.status_code == 200, r.text
         return r.json()
 
     def all_records(self) -> dict[tuple[str, str], dict]:
@@ -337,6 +348,18 @@ class Town:
     def full_name(self) -> str:
         """A Vietnamese full name, family name first."""
         return f"{self.fake.last_name()} {self.fake.middle_name()} {self.fake.first_name()}"
+
+    def move(self, person: dict, quarters: list[dict]) -> None:
+        """Give a user other neighbourhoods (§9 PATCH /users)."""
+        self.admin.patch(f"/users/{person['id']}", {"quarters": [q["id"] for q in quarters]})
+
+    def household(self, person: dict, quarter: dict, **fields: Any) -> dict:
+        """A household pushed by `person` (or the admin): `{"id", "head"}`."""
+        client = self.admin if person is None else self.server.login(person["username"])
+        head = self.head_name()
+        body = {"quarter_id": quarter["id"], "address": "5 Hùng Vương", "head_name": head}
+        (result,) = self.push(client, {"collection": "households", "fields": {**body, **fields}})
+        return {"id": result["id"], "head": head}
 
     def head_name(self) -> str:
         """A household head's name, unique in the session."""

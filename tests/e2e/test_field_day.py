@@ -405,3 +405,126 @@ def test_a_second_registration_of_a_kind_is_warned_in_vietnamese(town, campaign_
         re.compile(f"/records/registrations/{campaign_today['registration']}/edit$")
     )
     expect(page.get_by_label("Tình trạng", exact=True)).to_have_value("considering")
+
+
+# -- 4. Reassignment and stranded changes ----------------------------------------------------
+
+
+@pytest.fixture
+def reassigned(town):
+    """A worker of neighbourhoods A and B, with a household in each, and one in C."""
+    a, b, c = town.quarter(), town.quarter(), town.quarter()
+    worker = town.person("field", [a, b])
+    return {
+        "worker": worker,
+        "a": a,
+        "b": b,
+        "c": c,
+        "in_a": town.household(worker, a),
+        "in_c": town.household(None, c),
+    }
+
+
+def stranded_edit(town, reassigned, w) -> None:
+    """The worker edits A's household offline, loses A meanwhile, and syncs: refused."""
+    page = w.page
+    w.go_offline()
+    w.open_household(reassigned["in_a"]["head"])
+    page.get_by_role("button", name=w.words["edit"]).click()
+    page.get_by_label(w.words["phone"], exact=True).fill("0977123456")
+    page.get_by_role("button", name=w.words["save"]).click()
+    town.move(reassigned["worker"], [reassigned["b"], reassigned["c"]])
+    w.go_online()
+    w.sync_now()
+
+
+def test_reassigned_worker_gets_the_new_neighbourhoods(town, reassigned, make_worker):
+    w = make_worker(town.server, reassigned["worker"]["username"], viewport=SMALL_PHONE)
+    page = w.page
+    town.move(reassigned["worker"], [reassigned["b"], reassigned["c"]])
+    w.sync_now()
+    w.wait_synced()
+    page.get_by_role("searchbox").fill(reassigned["in_c"]["head"])
+    card = page.get_by_role("link", name=re.compile(re.escape(reassigned["in_c"]["head"])))
+    expect(card).to_contain_text(reassigned["c"]["name"])
+    page.get_by_role("searchbox").fill(reassigned["in_a"]["head"])
+    expect(page.get_by_text(re.compile("No household matches"))).to_be_visible()
+
+    page.get_by_role("button", name="Add household").click()
+    options = page.get_by_label("Neighbourhood", exact=True).locator("option")
+    expect(options).to_have_count(3)
+    assert sorted(options.all_inner_texts()) == sorted(
+        ["— Choose —", reassigned["b"]["name"], reassigned["c"]["name"]]
+    )
+
+
+def test_a_stranded_change_goes_to_the_admin_who_applies_it(town, reassigned, make_worker):
+    w = make_worker(town.server, reassigned["worker"]["username"], viewport=SMALL_PHONE)
+    page = w.page
+    stranded_edit(town, reassigned, w)
+    expect(w.status).to_have_text(re.compile(r"^0 waiting · 1 need attention"))
+
+    page.get_by_role("link", name="Sync").click()
+    attention = page.get_by_role("region", name="Needs attention")
+    expect(attention.get_by_role("heading")).to_have_text("Needs attention (1)")
+    expect(page.get_by_text("Changes waiting to be sent (0)")).to_be_visible()
+    expect(attention).to_contain_text(
+        f"{reassigned['a']['name']} is not one of your neighbourhoods, so the server did not"
+        f" accept this change to the household of {reassigned['in_a']['head']}."
+    )
+    expect(attention).not_to_contain_text("quarter_id")
+    for name in ("Fix", "Discard change", "Send to admin"):
+        expect(attention.get_by_role("button", name=name)).to_be_visible()
+    attention.get_by_role("button", name="Send to admin").click()
+    sent = page.get_by_role("region", name="Sent to an admin")
+    expect(sent).to_contain_text(f"Household – {reassigned['in_a']['head']}")
+    expect(sent).to_contain_text("Waiting for an admin")
+    expect(attention).to_have_count(0)
+    expect(w.status).to_have_text(re.compile(r"^0 waiting$"))
+
+    admin = make_worker(town.server, "admin", viewport={"width": 1280, "height": 900})
+    ap = admin.page
+    ap.goto(f"{town.server.url}/stranded")
+    expect(ap.get_by_role("heading", name="Stranded changes", exact=True)).to_be_visible()
+    card = ap.get_by_role("region", name=re.compile(re.escape(reassigned["in_a"]["head"])))
+    row = card.get_by_role("row", name=re.compile("^Phone"))
+    expect(row).to_contain_text("0977123456")  # the change, beside the record as it is now
+    expect(card).to_contain_text("Sent by")
+    card.get_by_role("button", name="Apply the change").click()
+    expect(card).to_have_count(0)
+
+    assert (
+        town.admin.get(f"/records/households/{reassigned['in_a']['id']}")["fields"]["phone"]
+        == "0977123456"
+    )
+    w.sync_now()
+    expect(sent).to_contain_text("An admin applied this change")
+
+
+def test_a_declined_stranded_change_in_vietnamese(town, reassigned, make_worker):
+    w = make_worker(town.server, reassigned["worker"]["username"], lang="vi", viewport=SMALL_PHONE)
+    page = w.page
+    stranded_edit(town, reassigned, w)
+    page.get_by_role("link", name="Đồng bộ").click()
+    attention = page.get_by_role("region", name="Cần xử lý")
+    expect(attention).to_contain_text(
+        f"{reassigned['a']['name']} không thuộc khu phố bạn phụ trách, nên máy chủ không nhận"
+        f" thay đổi của hộ {reassigned['in_a']['head']}."
+    )
+    attention.get_by_role("button", name="Gửi quản trị xử lý").click()
+    sent = page.get_by_role("region", name="Đã gửi quản trị xử lý")
+    expect(sent).to_contain_text("Đang chờ quản trị xử lý")
+
+    admin = make_worker(town.server, "admin", lang="vi", viewport={"width": 1280, "height": 900})
+    ap = admin.page
+    ap.get_by_role("link", name="Quản lý").click()
+    ap.get_by_role("link", name="Thay đổi bị kẹt").click()
+    card = ap.get_by_role("region", name=re.compile(re.escape(reassigned["in_a"]["head"])))
+    card.get_by_role("button", name="Không nhận").click()
+    expect(card.get_by_text("Hãy ghi lý do.")).to_be_visible()
+    card.get_by_label("Lý do không nhận (cán bộ sẽ đọc được)").fill("Hộ đã chuyển cho cán bộ khác")
+    card.get_by_role("button", name="Không nhận").click()
+    expect(card).to_have_count(0)
+
+    w.sync_now()
+    expect(sent).to_contain_text("Quản trị không nhận: Hộ đã chuyển cho cán bộ khác")

@@ -26,7 +26,7 @@ const CHILD = '(visits|registrations|support|assessments|nominations)';
  * @type {Route[]}
  */
 export const ROUTES = [
-  { pattern: /^\/$/, roles: ALL, render: (_m, { user }) => <HouseholdList user={user} /> },
+  { pattern: /^\/$/, roles: ALL, render: () => <HouseholdList /> },
   {
     pattern: /^\/households\/new$/,
     roles: ALL,

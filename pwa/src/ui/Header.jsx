@@ -4,6 +4,7 @@
  */
 import { db, sync } from '../app.js';
 import { t } from '../i18n.js';
+import { outboxCounts } from '../outbox.js';
 import { toFixCount } from '../queries.js';
 import { navigate, useEngineStatus, useLive, useOnline } from './hooks.js';
 import { Link } from './Link.jsx';
@@ -12,18 +13,7 @@ import { STAFF_PATH } from './staff/routes.jsx';
 export function Header() {
   const status = useEngineStatus(sync);
   const online = useOnline();
-  const counts = useLive(
-    async () => {
-      const ops = await db.outbox.toArray();
-      return {
-        waiting: ops.filter((o) => o.state !== 'conflict').length,
-        rejected: ops.filter((o) => o.state === 'rejected').length,
-        conflicts: ops.filter((o) => o.state === 'conflict').length,
-      };
-    },
-    [],
-    { waiting: 0, rejected: 0, conflicts: 0 },
-  );
+  const counts = useLive(async () => outboxCounts(await db.outbox.toArray()), [], outboxCounts([]));
   const c = counts ?? { waiting: 0, rejected: 0, conflicts: 0 };
   const toFix = useLive(() => toFixCount(db), [], 0) ?? 0;
   const parts = [t('waiting', { n: c.waiting })];

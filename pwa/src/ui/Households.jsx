@@ -12,13 +12,12 @@ import {
 import { formatDate, formatDateTime, formatMoney } from '../text.js';
 import { ENUMS } from '../validate.js';
 import { enumOptions } from './fields.jsx';
-import { navigate, useEngineStatus, useLive } from './hooks.js';
+import { navigate, useEngineStatus, useLive, useLookups } from './hooks.js';
 import { Link } from './Link.jsx';
 
 const PAGE = 50;
 
-/** @param {{user: any}} props */
-export function HouseholdList({ user }) {
+export function HouseholdList() {
   const [query, setQuery] = useState('');
   const [category, setCategory] = useState('');
   const [followUp, setFollowUp] = useState(false);
@@ -30,10 +29,12 @@ export function HouseholdList({ user }) {
     [query, category, followUp, flagged, shown],
   );
   const rows = found?.rows;
-  const quarters = useLive(() => quartersInScope(db, user), [user], []) ?? [];
   const pending = useLive(() => outboxByRecord(db), [], new Map()) ?? new Map();
   const flaggedIds = useLive(() => flaggedHouseholdIds(db), [], new Set()) ?? new Set();
-  const quarterName = (/** @type {string} */ id) => quarters.find((q) => q.id === id)?.name ?? '';
+  // Names of every neighbourhood on the phone, not only the user's: a household moved in from
+  // elsewhere still shows where it is.
+  const names = useLookups().quarters;
+  const quarterName = (/** @type {string} */ id) => names.get(id) ?? '';
 
   return (
     <main class="screen">
@@ -86,7 +87,15 @@ export function HouseholdList({ user }) {
         </label>
       </div>
       {rows === undefined ? null : rows.length === 0 ? (
-        <p class="muted">{status.running ? t('first_sync') : t('no_households')}</p>
+        <p class="muted" role="status">
+          {query.trim()
+            ? t('no_match', { query: query.trim() })
+            : category || followUp || flagged
+              ? t('no_match_filters')
+              : status.running
+                ? t('first_sync')
+                : t('no_households')}
+        </p>
       ) : (
         <>
           <p class="muted">{t('n_households', { n: found?.total ?? rows.length })}</p>

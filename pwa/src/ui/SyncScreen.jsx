@@ -1,15 +1,19 @@
 /**
- * The sync screen: what waits, what the server refused (fix or discard), conflicts, drafts of
- * forms not saved yet, storage.
+ * The sync screen: what waits, what the server refused (fix, discard, or send to an admin), the
+ * changes handed to an admin and what became of them, conflicts, drafts of forms not saved yet,
+ * storage. Its counts are the header's (both from `outboxCounts`).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { db, sync } from '../app.js';
-import { t } from '../i18n.js';
+import { api, db, sync } from '../app.js';
+import { getMeta } from '../db.js';
 import { listDrafts } from '../drafts.js';
-import { discardOp } from '../outbox.js';
+import { t } from '../i18n.js';
+import { discardOp, handToAdmin, outboxCounts } from '../outbox.js';
 import { formatDateTime } from '../text.js';
-import { navigate, useEngineStatus, useLive } from './hooks.js';
+import { errorText } from './errors.js';
+import { navigate, useEngineStatus, useLive, useLookups } from './hooks.js';
 import { Link } from './Link.jsx';
+import { displayValue, fieldLabel, fieldSpec, inFormOrder } from './staff/present.js';
 import { editPath } from './ToFix.jsx';
 
 /** @param {number} bytes */
@@ -19,7 +23,7 @@ function size(bytes) {
   return `${Math.round(bytes / 1e3)} kB`;
 }
 
-/** A short description of the record an op is about. */
+/** An op with the record it is about, for its card. */
 async function describe(/** @type {import('../db.js').OutboxOp} */ op) {
   const rec = await db.records.get([op.collection, op.id]);
   const f = { ...(rec?.fields || {}), ...(op.fields || {}) };
@@ -29,34 +33,70 @@ async function describe(/** @type {import('../db.js').OutboxOp} */ op) {
   return {
     ...op,
     title: `${t(`collection.${op.collection}`)}${name ? ` – ${name}` : ''}`,
-    householdId: f.household_id ?? null,
+    server: rec?.server?.fields ?? {},
   };
+}
+
+/**
+ * Why the server refused a change, in words: whose household and which neighbourhood for a
+ * change outside the user's neighbourhoods, else the reason from the catalogue.
+ * @param {import('../db.js').OutboxOp} op
+ */
+function refusal(op) {
+  if (op.code === 'forbidden' && op.about?.quarter)
+    return t(op.collection === 'nominations' ? 'forbidden_nomination' : 'forbidden_household', {
+      quarter: op.about.quarter,
+      name: op.about.name,
+    });
+  return t('server_said', { reason: errorText({ code: op.code }) });
 }
 
 export function SyncScreen() {
   const status = useEngineStatus(sync);
+  const lookups = useLookups();
   const ops =
     useLive(
       async () => Promise.all((await db.outbox.orderBy('seq').toArray()).map(describe)),
       [],
       [],
     ) ?? [];
+  const stranded =
+    useLive(
+      async () =>
+        /** @type {import('../db.js').StrandedChange[]} */ ((await getMeta(db, 'stranded')) ?? []),
+      [],
+      [],
+    ) ?? [];
   const drafts = useLive(() => listDrafts(db), [], []) ?? [];
   const [storage, setStorage] = useState(
-    /** @type {{usage?: number, quota?: number}|null} */ (null),
+    /** @type {{usage?: number, quota?: number, persisted?: boolean}|null} */ (null),
   );
+  const [handing, setHanding] = useState(/** @type {{seq: number, error: any}|null} */ (null));
   useEffect(() => {
     (async () => {
       const est = (await navigator.storage?.estimate?.()) ?? {};
-      setStorage({ usage: est.usage, quota: est.quota });
+      const persisted = await navigator.storage?.persisted?.();
+      setStorage({ usage: est.usage, quota: est.quota, persisted });
     })();
   }, [ops.length]);
 
+  const counts = outboxCounts(ops);
   const rejected = ops.filter((o) => o.state === 'rejected');
   const conflicts = ops.filter((o) => o.state === 'conflict');
   const waiting = ops.filter((o) => o.state === 'pending' || o.state === 'sending');
   const discard = async (/** @type {number} */ seq) => {
     if (confirm(t('confirm_discard'))) await discardOp(db, seq);
+  };
+  const sendToAdmin = async (/** @type {any} */ op) => {
+    setHanding({ seq: op.seq, error: null });
+    try {
+      const answer = await api.escalate(op.op_id);
+      await handToAdmin(db, op.seq, /** @type {any} */ (answer.state));
+      setHanding(null);
+      requestAnimationFrame(() => document.getElementById('stranded')?.focus());
+    } catch (err) {
+      setHanding({ seq: op.seq, error: err });
+    }
   };
   const opKind = (/** @type {any} */ o) =>
     o.delete ? t('op_delete') : o.base_rev == null ? t('op_create') : t('op_edit');
@@ -74,14 +114,7 @@ export function SyncScreen() {
           <p>{status.pulled ? t('syncing_n', { n: status.pulled }) : t('syncing')}</p>
         )}
         {status.lastError && !status.running && (
-          <p class="notice warn">
-            {t('last_error', {
-              reason:
-                t(`code_${status.lastError.code}`) === `code_${status.lastError.code}`
-                  ? status.lastError.message
-                  : t(`code_${status.lastError.code}`),
-            })}
-          </p>
+          <p class="notice warn">{t('last_error', { reason: errorText(status.lastError) })}</p>
         )}
         {status.retryAt && !status.running && (
           <p class="muted">
@@ -92,7 +125,7 @@ export function SyncScreen() {
 
       {rejected.length > 0 && (
         <section aria-label={t('needs_attention')}>
-          <h2>{t('needs_attention')}</h2>
+          <h2>{t('needs_attention_count', { n: counts.rejected })}</h2>
           <p class="muted">{t('needs_attention_help')}</p>
           <ul class="cards">
             {rejected.map((o) => (
@@ -100,17 +133,17 @@ export function SyncScreen() {
                 <strong>
                   {opKind(o)} · {o.title}
                 </strong>
-                <span>{t('server_said', { reason: t(`code_${o.code}`) })}</span>
-                {o.errors && typeof o.errors === 'object' && (
+                <span>{refusal(o)}</span>
+                {o.code === 'validation' && o.errors && typeof o.errors === 'object' && (
                   <ul class="errors">
-                    {Object.entries(o.errors).map(([field, msgs]) => (
+                    {inFormOrder(o.collection, Object.keys(o.errors)).map((field) => (
                       <li key={field}>
-                        {field}: {[].concat(/** @type {any} */ (msgs)).join(' ')}
+                        {fieldLabel(o.collection, field)}: {t('invalid_value')}
                       </li>
                     ))}
                   </ul>
                 )}
-                <span class="actions">
+                <span class="actions wrap">
                   {!o.delete && (
                     <button
                       type="button"
@@ -127,7 +160,45 @@ export function SyncScreen() {
                   >
                     {t('discard')}
                   </button>
+                  {o.code === 'forbidden' && (
+                    <button
+                      type="button"
+                      class="secondary"
+                      disabled={handing?.seq === o.seq && !handing.error}
+                      onClick={() => sendToAdmin(o)}
+                    >
+                      {t('send_to_admin')}
+                    </button>
+                  )}
                 </span>
+                {handing?.seq === o.seq && handing.error && (
+                  <p class="notice error" role="alert">
+                    {t('send_to_admin_failed', { reason: errorText(handing.error) })}
+                  </p>
+                )}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {stranded.length > 0 && (
+        <section aria-label={t('stranded_title')} id="stranded" tabIndex={-1}>
+          <h2>{t('stranded_title')}</h2>
+          <ul class="cards">
+            {stranded.map((s) => (
+              <li key={s.op_id} class="card">
+                <strong>
+                  {t(`collection.${s.collection}`)}
+                  {s.about?.name ? ` – ${s.about.name}` : ''}
+                  {s.about?.quarter ? ` (${s.about.quarter})` : ''}
+                </strong>
+                <span class={`badge stranded-${s.state}`}>
+                  {s.state === 'declined'
+                    ? t('stranded_declined', { reason: s.reason ?? '' })
+                    : t(`stranded_${s.state}`)}
+                </span>
+                {s.at && <span class="muted">{formatDateTime(s.at)}</span>}
               </li>
             ))}
           </ul>
@@ -136,17 +207,27 @@ export function SyncScreen() {
 
       {conflicts.length > 0 && (
         <section aria-label={t('conflicts_title')}>
-          <h2>{t('conflicts_title')}</h2>
+          <h2>{t('conflicts_count', { n: counts.conflicts })}</h2>
           <p class="muted">{t('conflicts_help')}</p>
           <ul class="cards">
             {conflicts.map((o) => (
               <li key={o.seq} class="card">
                 <strong>{o.title}</strong>
-                <span>
-                  {Object.entries(o.fields || {})
-                    .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
-                    .join(', ')}
-                </span>
+                <ul class="plain">
+                  {inFormOrder(
+                    o.collection,
+                    Object.keys(o.fields || {}).filter(
+                      (k) => JSON.stringify(o.fields?.[k]) !== JSON.stringify(o.server[k]),
+                    ),
+                  ).map((k) => (
+                    <li key={k}>
+                      {t('conflict_yours', {
+                        field: fieldLabel(o.collection, k),
+                        value: displayValue(fieldSpec(o.collection, k), o.fields?.[k], lookups),
+                      })}
+                    </li>
+                  ))}
+                </ul>
                 <span class="badge conflict">{t('state_conflict')}</span>
               </li>
             ))}
@@ -155,7 +236,7 @@ export function SyncScreen() {
       )}
 
       <section aria-label={t('outbox')}>
-        <h2>{t('outbox')}</h2>
+        <h2>{t('outbox_count', { n: counts.waiting })}</h2>
         {waiting.length === 0 ? (
           <p class="muted">{t('outbox_empty')}</p>
         ) : (
@@ -203,6 +284,7 @@ export function SyncScreen() {
         {storage?.quota ? (
           <p>{t('storage_used', { used: size(storage.usage ?? 0), quota: size(storage.quota) })}</p>
         ) : null}
+        <p>{storage?.persisted ? t('storage_persistent') : t('storage_not_persistent')}</p>
       </section>
     </main>
   );

@@ -1,6 +1,7 @@
 /** Small hooks the screens share: live database queries, the route, sync status, forms being edited. */
 import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
+import { db } from '../app.js';
 import { isEditing, onEditingChange, setEditing } from '../editing.js';
 
 /**
@@ -103,4 +104,40 @@ export function useAnyFormEditing() {
     return onEditingChange(setState);
   }, []);
   return editing;
+}
+
+/**
+ * Names of neighbourhoods, groups, campaigns (pulled reference data on this device), by id.
+ * @returns {import('./staff/present.js').Lookups & {quarterList: {id: string, code: string, name: string}[], campaignList: any[]}}
+ */
+export function useLookups() {
+  const value = useLive(async () => {
+    const rows = await db.records
+      .where('collection')
+      .anyOf(['quarters', 'groups', 'campaigns'])
+      .toArray();
+    const of = (/** @type {string} */ c) => rows.filter((r) => r.collection === c && !r.deleted);
+    const quarterList = of('quarters')
+      .map((r) => ({ id: r.id, code: r.fields.code ?? '', name: r.fields.name ?? '' }))
+      .sort((a, b) => a.code.localeCompare(b.code, undefined, { numeric: true }));
+    const campaignList = of('campaigns')
+      .map((r) => ({ id: r.id, ...r.fields }))
+      .sort((a, b) => String(b.starts_on).localeCompare(String(a.starts_on)));
+    return {
+      quarterList,
+      campaignList,
+      quarters: new Map(quarterList.map((q) => [q.id, q.name])),
+      groups: new Map(of('groups').map((r) => [r.id, r.fields.name])),
+      campaigns: new Map(campaignList.map((c) => [c.id, c.name])),
+    };
+  }, []);
+  return (
+    value ?? {
+      quarterList: [],
+      campaignList: [],
+      quarters: new Map(),
+      groups: new Map(),
+      campaigns: new Map(),
+    }
+  );
 }

@@ -10,7 +10,18 @@ import { auditDetails } from './present.js';
 
 const PAGE = 100;
 /** The actions the server notes, as its `action` filter takes them. */
-const ACTIONS = ['view', 'history', 'list', 'pull', 'conflicts', 'report', 'export'];
+const ACTIONS = [
+  'view',
+  'history',
+  'list',
+  'pull',
+  'conflicts',
+  'report',
+  'export',
+  'stranded',
+  'apply_op',
+  'decline_op',
+];
 
 /** @param {{user: any, path: string}} props */
 export function AuditLog({ user, path }) {
@@ -121,7 +132,7 @@ function AuditTarget({ entry, lookups }) {
     );
   }
   const target = String(entry.target ?? '');
-  if (entry.action === 'pull' || entry.action === 'conflicts') return null;
+  if (['pull', 'conflicts', 'stranded'].includes(entry.action)) return null;
   const report = /^reports\/campaign\/([^/.]+)(\.\w+)?$/.exec(target);
   if (report) return <>{(lookups.campaigns?.get(report[1]) ?? report[1]) + (report[2] ?? '')}</>;
   return <>{target.includes('/') ? target.split('/').pop() : kind(target)}</>;

@@ -6,7 +6,10 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, db } from '../../app.js';
 import { t } from '../../i18n.js';
 import { createStaffApi } from '../../staff-api.js';
+import { errorText as codeText, fieldName } from '../errors.js';
 import { useLive, useOnline } from '../hooks.js';
+
+export { useLookups } from '../hooks.js';
 import { Link } from '../Link.jsx';
 import './staff.css';
 
@@ -19,6 +22,7 @@ export const STAFF_VIEWS = [
   { href: '/review-nominations', label: 'staff_nav_nominations', roles: ['supervisor', 'admin'] },
   { href: '/dashboard', label: 'staff_nav_dashboard', roles: ['supervisor', 'admin'] },
   { href: '/conflicts', label: 'staff_nav_conflicts', roles: ['admin'] },
+  { href: '/stranded', label: 'staff_nav_stranded', roles: ['admin'] },
   { href: '/users', label: 'staff_nav_users', roles: ['admin'] },
   { href: '/reference', label: 'staff_nav_reference', roles: ['admin'] },
   { href: '/audit', label: 'staff_nav_audit', roles: ['admin'] },
@@ -67,7 +71,7 @@ export function NeedsConnection() {
 }
 
 /**
- * What went wrong with a staff call, in words.
+ * What went wrong with a staff call, in words (the catalogue's, by code; invalid fields by label).
  * @param {any} error
  */
 export function errorText(error) {
@@ -77,12 +81,15 @@ export function errorText(error) {
   if (error.status === 403) return t('staff_forbidden');
   if (error.status === 404) return t('staff_not_found');
   const details = error.details && typeof error.details === 'object' ? error.details : null;
-  const parts = details
+  const fields = details
     ? Object.entries(details)
         .filter(([, v]) => Array.isArray(v))
-        .map(([k, v]) => `${k}: ${v.join(' ')}`)
+        .map(([k]) => fieldName(k))
     : [];
-  return t('server_said', { reason: [error.message, ...parts].filter(Boolean).join(' – ') });
+  const reason = codeText(error);
+  return t('server_said', {
+    reason: fields.length ? `${reason} (${fields.join(', ')})` : reason,
+  });
 }
 
 /** @param {{error: any}} props */
@@ -126,42 +133,6 @@ export function useRemote(load, deps) {
   }, [...deps, tick, online]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { ...state, reload };
-}
-
-/**
- * Names of neighbourhoods, groups, campaigns (pulled reference data on this device), by id.
- * @returns {import('./present.js').Lookups & {quarterList: {id: string, code: string, name: string}[], campaignList: any[]}}
- */
-export function useLookups() {
-  const value = useLive(async () => {
-    const rows = await db.records
-      .where('collection')
-      .anyOf(['quarters', 'groups', 'campaigns'])
-      .toArray();
-    const of = (/** @type {string} */ c) => rows.filter((r) => r.collection === c && !r.deleted);
-    const quarterList = of('quarters')
-      .map((r) => ({ id: r.id, code: r.fields.code ?? '', name: r.fields.name ?? '' }))
-      .sort((a, b) => a.code.localeCompare(b.code, undefined, { numeric: true }));
-    const campaignList = of('campaigns')
-      .map((r) => ({ id: r.id, ...r.fields }))
-      .sort((a, b) => String(b.starts_on).localeCompare(String(a.starts_on)));
-    return {
-      quarterList,
-      campaignList,
-      quarters: new Map(quarterList.map((q) => [q.id, q.name])),
-      groups: new Map(of('groups').map((r) => [r.id, r.fields.name])),
-      campaigns: new Map(campaignList.map((c) => [c.id, c.name])),
-    };
-  }, []);
-  return (
-    value ?? {
-      quarterList: [],
-      campaignList: [],
-      quarters: new Map(),
-      groups: new Map(),
-      campaigns: new Map(),
-    }
-  );
 }
 
 /**

@@ -48,6 +48,7 @@ const Progress = onDemand('Progress');
 const RecordPage = onDemand('RecordPage');
 const ReferenceData = onDemand('ReferenceData');
 const ReviewQueue = onDemand('ReviewQueue');
+const StrandedChanges = onDemand('StrandedChanges');
 const Users = onDemand('Users');
 
 const STAFF = ['supervisor', 'admin'];
@@ -55,7 +56,7 @@ const ADMIN = ['admin'];
 
 /** Addresses that belong to the staff views. */
 export const STAFF_PATH =
-  /^\/(review|progress|review-nominations|dashboard|conflicts|users|reference|audit)(\/|$)/;
+  /^\/(review|progress|review-nominations|dashboard|conflicts|stranded|users|reference|audit)(\/|$)/;
 
 /** @type {import('../App.jsx').Route[]} */
 export const STAFF_ROUTES = [
@@ -91,6 +92,11 @@ export const STAFF_ROUTES = [
     pattern: /^\/conflicts$/,
     roles: ADMIN,
     render: (m, { user }) => <ConflictInbox user={user} path={m[0]} />,
+  },
+  {
+    pattern: /^\/stranded$/,
+    roles: ADMIN,
+    render: (m, { user }) => <StrandedChanges user={user} path={m[0]} />,
   },
   {
     pattern: /^\/users$/,

@@ -10,4 +10,5 @@ export { Progress } from './Progress.jsx';
 export { RecordPage } from './RecordPage.jsx';
 export { ReferenceData } from './ReferenceData.jsx';
 export { ReviewQueue } from './ReviewQueue.jsx';
+export { StrandedChanges } from './StrandedChanges.jsx';
 export { Users } from './Users.jsx';
