@@ -94,6 +94,9 @@ def report() -> dict[str, Any]:
         "total": total,
         "daily_visits": [],
         "nominees": nominees,
+        "units": [],
+        "deeds": [],
+        "units_without_deed": [],
     }
 
 
@@ -352,7 +355,7 @@ def test_docx_tables_are_word_tables_with_repeated_headings(word, report) -> Non
     assert len(tables) == 11
     titles = [p.text for p in word.paragraphs if re.match(r"^\d+\. ", p.text)]
     assert titles[0] == "1. Tỷ lệ hộ gia đình được thăm"
-    assert titles[-1] == "11. Danh sách đề xuất biểu dương, khen thưởng “Dân vận khéo”"
+    assert titles[-1] == "13. Danh sách đề xuất biểu dương, khen thưởng “Dân vận khéo”"
     coverage = [[c.text for c in row.cells] for row in tables[0].rows]
     assert coverage[1] == ["Khu phố 1", "10", "15", "66,7%"]
     assert coverage[-1] == ["Tổng cộng", "360", "540", "66,7%"]

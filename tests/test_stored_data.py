@@ -262,10 +262,26 @@ def test_exports_write_formulas_as_text(admin, household, campaign, quarters, bu
     store("support", gift(admin, build, household), sponsor="=SUM(A1:A9)")
     visit = {"visited_at": "2024-10-13T09:00:00+07:00", "purpose": "outreach", "notes": "-2+3"}
     child(admin, build, "visits", household, **visit)
+    unit = build.id()
+    deed = {"unit_id": unit, "campaign_id": campaign, "planned_on": "2024-10-13", "title": "+A1"}
+    for op in (
+        build.op("units", unit, {"name": "=1+1 Hội", "kind": "other"}),
+        build.op("deeds", build.id(), {**deed, "result": "@B2"}),
+    ):
+        assert admin.push_one(op)["status"] == "applied"
     files = read_back_everything(admin, [campaign])
 
     # Every export holding such text has it neutralised: a ' in CSV, a string cell in XLSX.
-    for collection in ("quarters", "campaigns", "households", "visits", "support", "nominations"):
+    for collection in (
+        "quarters",
+        "campaigns",
+        "households",
+        "visits",
+        "support",
+        "nominations",
+        "units",
+        "deeds",
+    ):
         csv_texts = [cell for row in files[f"/exports/{collection}.csv"] for cell in row]
         assert any(t[:2] in ("'=", "'+", "'-", "'@", "'\t", "'\r") for t in csv_texts), collection
         xlsx_cells = [cell for row in files[f"/exports/{collection}.xlsx"] for cell in row]

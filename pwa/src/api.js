@@ -25,7 +25,7 @@ export class ApiError extends Error {
 
 /**
  * @typedef {{token: string, expires_at?: string, user: {id: string, username: string,
- *   display_name: string, role: string, quarters: string[]}}} Session
+ *   display_name: string, role: string, quarters: string[], unit_id?: string|null}}} Session
  */
 
 /**

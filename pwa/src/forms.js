@@ -6,8 +6,11 @@ import { isoWithOffset, todayIso } from './text.js';
 
 /**
  * @typedef {{name: string, kind: 'text'|'multiline'|'select'|'int'|'date'|'datetime'|'check'|'checks'|'location'|'lines'|'phone'|'money',
- *   label: string, options?: string, enumPrefix?: string, max?: number, required?: boolean}} FieldSpec
- * `options` names a dynamic option list (quarters, groups, campaigns); `enumPrefix` a catalogue prefix.
+ *   label: string, options?: string, enumPrefix?: string, max?: number, required?: boolean,
+ *   when?: (form: Record<string, any>) => boolean, placeholder?: string}} FieldSpec
+ * `options` names a dynamic option list (quarters, groups, campaigns, units); `enumPrefix` a
+ * catalogue prefix; `when` shows the field only while the form's values call for it;
+ * `placeholder` the catalogue key of a select's empty choice.
  */
 
 /** @type {Record<string, FieldSpec[]>} */
@@ -54,7 +57,6 @@ export const FORMS = {
     { name: 'notes', kind: 'multiline', label: 'notes' },
   ],
   nominations: [
-    { name: 'nominee', kind: 'text', label: 'nominee', required: true },
     {
       name: 'nominee_kind',
       kind: 'select',
@@ -62,10 +64,50 @@ export const FORMS = {
       enumPrefix: 'nominee_kind',
       required: true,
     },
+    // A collective nominee may be one of the town's units, picked from the list (domain.md).
+    {
+      name: 'unit_id',
+      kind: 'select',
+      label: 'nominee_unit',
+      options: 'units',
+      placeholder: 'other_collective',
+      when: (f) => f.nominee_kind === 'collective',
+    },
+    {
+      name: 'nominee',
+      kind: 'text',
+      label: 'nominee',
+      required: true,
+      when: (f) => !(f.nominee_kind === 'collective' && f.unit_id),
+    },
     { name: 'quarter_id', kind: 'select', label: 'quarter', options: 'quarters', required: true },
     { name: 'domain', kind: 'select', label: 'domain', enumPrefix: 'domain', required: true },
     { name: 'achievement', kind: 'multiline', label: 'achievement', required: true },
     { name: 'campaign_id', kind: 'select', label: 'campaign', options: 'campaigns' },
+  ],
+  deeds: [
+    { name: 'unit_id', kind: 'select', label: 'unit', options: 'units', required: true },
+    {
+      name: 'campaign_id',
+      kind: 'select',
+      label: 'campaign',
+      options: 'campaigns',
+      required: true,
+    },
+    { name: 'title', kind: 'text', label: 'deed_title', required: true },
+    { name: 'description', kind: 'multiline', label: 'deed_description' },
+    { name: 'quarter_id', kind: 'select', label: 'deed_where', options: 'quarters' },
+    { name: 'planned_on', kind: 'date', label: 'planned_on', required: true },
+    {
+      name: 'status',
+      kind: 'select',
+      label: 'deed_status',
+      enumPrefix: 'deed_status',
+      required: true,
+    },
+    { name: 'result', kind: 'multiline', label: 'deed_result' },
+    { name: 'beneficiaries', kind: 'int', label: 'beneficiaries' },
+    { name: 'value_vnd', kind: 'money', label: 'value_vnd' },
   ],
 };
 
@@ -79,6 +121,9 @@ export const ENUM_BY_PREFIX = {
   result: ENUMS.result,
   nominee_kind: ENUMS.nominee_kind,
   domain: ENUMS.domain,
+  unit_kind: ENUMS.unit_kind,
+  deed_status: ENUMS.deed_status,
+  model_status: ENUMS.model_status,
 };
 
 /**
@@ -102,7 +147,7 @@ export function currentCampaign(campaigns, today) {
  * Default fields of a new record. Choices the worker must make (a purpose, a kind, a status, a
  * result) start empty: the form never answers for them.
  * @param {string} collection
- * @param {{now?: Date, quarterId?: string|null, campaignId?: string|null}} ctx
+ * @param {{now?: Date, quarterId?: string|null, campaignId?: string|null, unitId?: string|null}} ctx
  */
 export function defaults(collection, ctx = {}) {
   const now = ctx.now ?? new Date();
@@ -154,13 +199,41 @@ export function defaults(collection, ctx = {}) {
         quarter_id: ctx.quarterId ?? '',
         nominee: '',
         nominee_kind: '',
+        unit_id: null,
         domain: '',
         achievement: '',
         campaign_id,
       };
+    case 'deeds':
+      return {
+        unit_id: ctx.unitId ?? '',
+        campaign_id: campaign_id ?? '',
+        title: '',
+        description: '',
+        quarter_id: null,
+        planned_on: todayIso(),
+        status: '',
+        result: '',
+        beneficiaries: 0,
+        value_vnd: 0,
+      };
     default:
       return {};
   }
+}
+
+/**
+ * The fields a form saves, once what it shows decides what they mean: a nomination of a unit
+ * names the unit (its name is the nominee), and only a collective nominee can be a unit.
+ * @param {string} collection
+ * @param {Record<string, any>} fields from `fromForm`
+ * @param {{id: string, fields: Record<string, any>}[]} units
+ */
+export function settle(collection, fields, units) {
+  if (collection !== 'nominations') return fields;
+  if (fields.nominee_kind !== 'collective') return { ...fields, unit_id: null };
+  const unit = units.find((u) => u.id === fields.unit_id);
+  return unit ? { ...fields, nominee: unit.fields.name } : fields;
 }
 
 /**

@@ -12,6 +12,16 @@ export const ENUMS = {
   result: ['model', 'not_yet'],
   nominee_kind: ['individual', 'collective'],
   domain: ['economy', 'culture_society', 'security_defence', 'party_government'],
+  unit_kind: [
+    'department',
+    'mass_organisation',
+    'school',
+    'health_station',
+    'police_military',
+    'other',
+  ],
+  deed_status: ['planned', 'in_progress', 'done'],
+  model_status: ['none', 'registered', 'achieved'],
 };
 
 export const PHONE_RE = /^(0\d{9}|\+84\d{9})$/;
@@ -143,6 +153,19 @@ export function validate(collection, f, now = new Date()) {
       oneOf(out, 'nominee_kind', f.nominee_kind, ENUMS.nominee_kind);
       oneOf(out, 'domain', f.domain, ENUMS.domain);
       requiredText(out, 'achievement', f.achievement, 4000);
+      if (f.unit_id && f.nominee_kind !== 'collective')
+        out.unit_id = { key: 'err_unit_collective' };
+      break;
+    case 'deeds':
+      if (!f.unit_id) out.unit_id = { key: 'err_choose' };
+      if (!f.campaign_id) out.campaign_id = { key: 'err_choose' };
+      requiredText(out, 'title', f.title, 200);
+      optionalText(out, 'description', f.description, 4000);
+      date(out, 'planned_on', f.planned_on);
+      oneOf(out, 'status', f.status, ENUMS.deed_status);
+      optionalText(out, 'result', f.result, 4000);
+      intRange(out, 'beneficiaries', f.beneficiaries, 0, 100000);
+      intRange(out, 'value_vnd', f.value_vnd, 0);
       break;
   }
   return out;

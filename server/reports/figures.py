@@ -18,6 +18,10 @@ Which records count, for a campaign C with dates `starts_on..ends_on`:
 - deleted records never count; by default rejected ones do not either (`review` filter).
 - coverage: households on the register (live and not rejected, whatever the `review` filter) and
   how many of them have a visit that counts.
+- per unit: the same visits, new health insurance registrations and support, counted for the unit
+  their author belonged to when recording them (`records.unit_id`); records made by someone
+  without a unit form a row of their own.
+- deeds: every live deed of the campaign (they are town-wide and not reviewed), by unit.
 
 A `date_from`/`date_to` filter narrows the dated records to that period (and assessments to its
 years, nominations to their creation date or tag).
@@ -37,6 +41,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from sync.models import Record
+from sync.text import fold
 
 from ..dates import local_midnight, local_today
 
@@ -46,6 +51,16 @@ SUPPORT_KINDS = ("gift", "cash", "scholarship", "housing", "health", "other")
 CATEGORIES = ("policy_family", "meritorious", "poor", "near_poor")
 ASSESSMENT_RESULTS = ("model", "not_yet")
 NOMINEE_KINDS = ("individual", "collective")
+# The order units are listed in: the town's offices, then the Front and mass organisations, ...
+UNIT_KINDS = (
+    "department",
+    "mass_organisation",
+    "school",
+    "health_station",
+    "police_military",
+    "other",
+)
+DEED_STATUSES = ("planned", "in_progress", "done")
 DOMAINS = ("economy", "culture_society", "security_defence", "party_government")
 REVIEW_FILTERS = (
     "not_rejected",
@@ -513,6 +528,147 @@ def nominees(session: Session, query: ReportQuery, limit: int = 500) -> list[dic
     ]
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A unit as the report lists it (a deleted one still names the work it did)."""
+
+    id: str
+    name: str
+    kind: str | None
+    active: bool
+    deleted: bool
+
+
+def load_units(session: Session) -> list[Unit]:
+    """Every unit, deleted ones too, in the report's order: by kind, then by name."""
+    rows = session.execute(
+        select(Record.id, Record.fields, Record.deleted).where(Record.collection == "units")
+    ).all()
+    units = [
+        Unit(
+            id=r.id,
+            name=str(r.fields.get("name") or ""),
+            kind=r.fields.get("kind"),
+            active=r.fields.get("active") is not False,
+            deleted=bool(r.deleted),
+        )
+        for r in rows
+    ]
+    rank = {kind: n for n, kind in enumerate(UNIT_KINDS)}
+    return sorted(units, key=lambda u: (rank.get(u.kind or "", len(rank)), fold(u.name), u.id))
+
+
+def empty_unit_figures() -> dict[str, Any]:
+    """One unit's figures with nothing counted yet."""
+    return {
+        "visits": {"households": 0, "visits": 0},
+        "health_insurance": {"households": 0, "persons": 0},
+        "support": {"count": 0, "value_vnd": 0},
+    }
+
+
+def unit_figures(session: Session, query: ReportQuery) -> dict[str | None, dict[str, Any]]:
+    """Per unit (of the author when recording): households visited and visits, new health
+    insurance registrations and the people they cover, support given and its value."""
+    figures: dict[str | None, dict[str, Any]] = defaultdict(empty_unit_figures)
+    for unit, households, visits in session.execute(
+        select(Record.unit_id, func.count(distinct(Record.household_id)), func.count())
+        .where(*query.dated("visits"))
+        .group_by(Record.unit_id)
+    ):
+        figures[unit]["visits"].update(households=households, visits=visits)
+    insured = and_(
+        _text(Record, "kind") == "health_insurance", _text(Record, "status") == "registered"
+    )
+    persons = func.coalesce(Record.fields["persons"].as_integer(), 0)
+    for unit, count, people in session.execute(
+        select(Record.unit_id, func.count(), func.sum(persons))
+        .where(*query.dated("registrations"), insured)
+        .group_by(Record.unit_id)
+    ):
+        figures[unit]["health_insurance"].update(households=count, persons=int(people or 0))
+    for unit, count, vnd in session.execute(
+        select(Record.unit_id, func.count(), money_sum(session, "value_vnd"))
+        .where(*query.dated("support"))
+        .group_by(Record.unit_id)
+    ):
+        figures[unit]["support"].update(count=count, value_vnd=int(vnd or 0))
+    return figures
+
+
+def campaign_deeds(session: Session, campaign: Campaign) -> list[dict[str, Any]]:
+    """The live deeds of the campaign, with their fields as stored."""
+    rows = session.execute(
+        select(Record.id, Record.fields)
+        .where(
+            Record.collection == "deeds",
+            Record.deleted.is_(False),
+            Record.campaign_id == campaign.id,
+        )
+        .order_by(Record.created_at, Record.id)
+    ).all()
+    return [{"id": r.id, **r.fields} for r in rows]
+
+
+def units_section(
+    session: Session, query: ReportQuery, quarter_names: dict[str | None, str]
+) -> dict[str, Any]:
+    """The report's units: figures per unit, each unit's deeds, and the units with none yet.
+
+    A unit is listed when it is active, or did work that counts, or has a deed in the campaign.
+    """
+    figures = unit_figures(session, query)
+    deeds = campaign_deeds(session, query.campaign)
+    units = load_units(session)
+    names = {u.id: u.name for u in units}
+    with_deed = {d.get("unit_id") for d in deeds}
+    listed = [
+        u for u in units if (u.active and not u.deleted) or u.id in figures or u.id in with_deed
+    ]
+    rows = [
+        {"id": u.id, "name": u.name, "kind": u.kind, **(figures.get(u.id) or empty_unit_figures())}
+        for u in listed
+    ]
+    rows += [
+        {"id": uid, "name": uid, "kind": None, **unit}
+        for uid, unit in figures.items()
+        if uid is not None and uid not in names
+    ]
+    if None in figures:
+        rows.append({"id": None, "name": NO_UNIT, "kind": None, **figures[None]})
+    order = {u.id: n for n, u in enumerate(listed)}
+    deeds.sort(key=lambda d: (order.get(d.get("unit_id"), len(order)), str(d.get("planned_on"))))
+    return {
+        "units": rows,
+        "deeds": [
+            {
+                "id": d["id"],
+                "unit_id": d.get("unit_id"),
+                "unit": names.get(d.get("unit_id"), ""),
+                "title": d.get("title"),
+                "description": d.get("description"),
+                "quarter_id": d.get("quarter_id"),
+                "quarter": quarter_names.get(d.get("quarter_id"), ""),
+                "planned_on": d.get("planned_on"),
+                "status": d.get("status"),
+                "result": d.get("result"),
+                "beneficiaries": d.get("beneficiaries") or 0,
+                "value_vnd": d.get("value_vnd") or 0,
+            }
+            for d in deeds
+        ],
+        "units_without_deed": [
+            {"id": u.id, "name": u.name}
+            for u in listed
+            if u.active and not u.deleted and u.id not in with_deed
+        ],
+    }
+
+
+# Records made by someone who belonged to no unit.
+NO_UNIT = "Chưa xác định đơn vị"
+
+
 def vn_today() -> date:
     """Today in Vietnam."""
     return local_today()
@@ -527,7 +683,7 @@ def build_report(
     today: date | None = None,
 ) -> dict[str, Any]:
     """The whole report as JSON: campaign and its calendar, figures per neighbourhood and total,
-    visits per day, the nominees."""
+    visits per day, the nominees, figures per unit and the units' deeds."""
     query = ReportQuery(campaign, filters, scope)
     by_quarter = compute_figures(session, query)
     known = load_quarters(session)
@@ -549,6 +705,8 @@ def build_report(
     people = nominees(session, query)
     for person in people:
         person["quarter"] = names.get(person["quarter_id"], "")
+    # Deeds happen anywhere in town: name their place from every neighbourhood.
+    everywhere = {q.id: q.name for q in known}
     return {
         "campaign": campaign_to_wire(campaign, today),
         "period": {"from": start.isoformat(), "to": end.isoformat()},
@@ -562,6 +720,7 @@ def build_report(
         "total": total,
         "daily_visits": daily_visits(session, query),
         "nominees": people,
+        **units_section(session, query, everywhere),
     }
 
 

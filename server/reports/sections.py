@@ -271,6 +271,73 @@ def nominees_table(report: dict[str, Any]) -> Table:
     )
 
 
+def units_table(report: dict[str, Any]) -> Table:
+    """What each unit's people did: visits, new health insurance, support (by their unit when
+    they recorded it)."""
+    rows = tuple(
+        (
+            unit["name"] or "",
+            unit["visits"]["households"],
+            unit["visits"]["visits"],
+            unit["health_insurance"]["households"],
+            unit["health_insurance"]["persons"],
+            unit["support"]["count"],
+            unit["support"]["value_vnd"],
+        )
+        for unit in report["units"]
+    )
+    return Table(
+        "Kết quả theo đơn vị",
+        "Theo đơn vị",
+        (
+            Column("Đơn vị", "text", 2.2),
+            Column("Số hộ được thăm"),
+            Column("Số lượt thăm"),
+            Column("Hộ đăng ký mới BHYT"),
+            Column("Số người tham gia BHYT"),
+            Column("Số lượt chăm lo"),
+            Column("Giá trị chăm lo", "money", 1.5),
+        ),
+        rows,
+        when_empty="Chưa có ban ngành, đơn vị nào.",
+    )
+
+
+def deeds_table(report: dict[str, Any]) -> Table:
+    """Each unit's concrete deed ("01 việc cụ thể thiết thực"), with its progress and result."""
+    rows = tuple(
+        (
+            n,
+            deed["unit"] or "",
+            deed["title"] or "",
+            deed["quarter"] or "",
+            ddmmyyyy(deed["planned_on"]) if isinstance(deed["planned_on"], str) else "",
+            LABELS["deed_status"].get(deed["status"], ""),
+            deed["result"] or "",
+            deed["beneficiaries"],
+            deed["value_vnd"],
+        )
+        for n, deed in enumerate(report["deeds"], start=1)
+    )
+    return Table(
+        "Việc làm cụ thể của các ban ngành, đơn vị",
+        "Việc làm cụ thể",
+        (
+            Column("STT", "count", 0.5),
+            Column("Đơn vị", "text", 1.6),
+            Column("Việc làm cụ thể", "text", 2.2),
+            Column("Địa bàn", "text", 1),
+            Column("Ngày thực hiện", "text", 1),
+            Column("Tiến độ", "text", 1),
+            Column("Kết quả", "text", 2),
+            Column("Số người, hộ được giúp", "count", 0.9),
+            Column("Giá trị", "money", 1.3),
+        ),
+        rows,
+        when_empty="Chưa có đơn vị nào đăng ký việc làm cụ thể.",
+    )
+
+
 # The report's tables, in order; each is numbered by its place here.
 TABLES: tuple[Callable[[dict[str, Any]], Table], ...] = (
     coverage_table,
@@ -283,6 +350,8 @@ TABLES: tuple[Callable[[dict[str, Any]], Table], ...] = (
     support_value_table,
     assessments_table,
     nominations_table,
+    units_table,
+    deeds_table,
     nominees_table,
 )
 

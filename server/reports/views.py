@@ -32,6 +32,7 @@ from .figures import (
     Filters,
     build_report,
     empty_figures,
+    empty_unit_figures,
     load_campaign,
     load_quarters,
     vn_today,
@@ -169,6 +170,39 @@ class ReportNominee(Schema):
     achievement = fields.Raw(required=True, allow_none=True)
 
 
+UnitFigures = _figures_schema("ReportUnitFigures", empty_unit_figures())
+
+
+class ReportUnit(UnitFigures):  # type: ignore[misc, valid-type]
+    id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "null: records of people who belonged to no unit"},
+    )
+    name = fields.String(required=True)
+    kind = fields.String(required=True, allow_none=True)
+
+
+class ReportDeed(Schema):
+    id = fields.String(required=True)
+    unit_id = fields.String(required=True, allow_none=True)
+    unit = fields.String(required=True)
+    title = fields.Raw(required=True, allow_none=True)
+    description = fields.Raw(required=True, allow_none=True)
+    quarter_id = fields.String(required=True, allow_none=True)
+    quarter = fields.String(required=True)
+    planned_on = fields.Raw(required=True, allow_none=True)
+    status = fields.Raw(required=True, allow_none=True)
+    result = fields.Raw(required=True, allow_none=True)
+    beneficiaries = fields.Integer(required=True)
+    value_vnd = fields.Integer(required=True)
+
+
+class ReportUnitName(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
 class ReportResponse(Schema):
     campaign = fields.Nested(ReportCampaign, required=True)
     period = fields.Nested(ReportPeriod, required=True)
@@ -177,6 +211,9 @@ class ReportResponse(Schema):
     total = fields.Nested(Figures, required=True)
     daily_visits = fields.List(fields.Nested(ReportDay), required=True)
     nominees = fields.List(fields.Nested(ReportNominee), required=True)
+    units = fields.List(fields.Nested(ReportUnit), required=True)
+    deeds = fields.List(fields.Nested(ReportDeed), required=True)
+    units_without_deed = fields.List(fields.Nested(ReportUnitName), required=True)
 
 
 def _split_format(name: str, asked: str | None, default: str) -> tuple[str, str]:

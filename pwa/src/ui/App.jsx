@@ -9,6 +9,7 @@ import { getMeta } from '../db.js';
 import { setLanguage, t } from '../i18n.js';
 import { Header, NavBar } from './Header.jsx';
 import { navigate, useAnyFormEditing, useEngineStatus, useLive, usePath } from './hooks.js';
+import { Deeds } from './Deeds.jsx';
 import { HouseholdList, HouseholdPage } from './Households.jsx';
 import { Nominations } from './Nominations.jsx';
 import { RecordForm } from './RecordForm.jsx';
@@ -19,6 +20,7 @@ import { ToFix } from './ToFix.jsx';
 import { STAFF_ROUTES } from './staff/routes.jsx';
 
 const ALL = ['field', 'supervisor', 'admin'];
+const STAFF = ['supervisor', 'admin'];
 const CHILD = '(visits|registrations|support|assessments|nominations)';
 
 /**
@@ -61,6 +63,17 @@ export const ROUTES = [
     pattern: /^\/nominations\/new$/,
     roles: ALL,
     render: (_m, { user }) => <RecordForm collection="nominations" user={user} />,
+  },
+  { pattern: /^\/deeds$/, roles: ALL, render: (_m, { user }) => <Deeds user={user} /> },
+  {
+    pattern: /^\/deeds\/new$/,
+    roles: STAFF,
+    render: (_m, { user }) => <RecordForm collection="deeds" user={user} />,
+  },
+  {
+    pattern: /^\/records\/deeds\/([^/]+)\/edit$/,
+    roles: STAFF,
+    render: (m, { user }) => <RecordForm key={m[0]} collection="deeds" id={m[1]} user={user} />,
   },
   { pattern: /^\/sync$/, roles: ALL, render: () => <SyncScreen /> },
   { pattern: /^\/to-fix$/, roles: ALL, render: () => <ToFix /> },

@@ -57,17 +57,14 @@ export function NavBar({ path, role = 'field' }) {
   const items = [
     ['/', t('nav_households')],
     ['/nominations', t('nav_nominations')],
+    ['/deeds', t('nav_deeds')],
     ['/sync', t('nav_sync')],
     ['/settings', t('nav_settings')],
   ];
   const staff = role === 'supervisor' || role === 'admin'; // issue 4: their views, one entry
-  if (staff) items.splice(2, 0, ['/review', t('nav_staff')]);
+  if (staff) items.splice(3, 0, ['/review', t('nav_staff')]);
   return (
-    <nav
-      class="app-nav"
-      aria-label={t('nav')}
-      style={staff ? { gridTemplateColumns: 'repeat(5, 1fr)' } : undefined}
-    >
+    <nav class="app-nav" aria-label={t('nav')}>
       {items.map(([href, label]) => (
         <Link
           key={href}

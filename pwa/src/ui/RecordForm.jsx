@@ -3,7 +3,15 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { afterSave, db } from '../app.js';
 import { isQuotaError } from '../db.js';
 import { deleteDraft, draftKey, loadDraft, restoreDraft, saveDraft } from '../drafts.js';
-import { ENUM_BY_PREFIX, FORMS, currentCampaign, defaults, fromForm, toForm } from '../forms.js';
+import {
+  ENUM_BY_PREFIX,
+  FORMS,
+  currentCampaign,
+  defaults,
+  fromForm,
+  settle,
+  toForm,
+} from '../forms.js';
 import { t } from '../i18n.js';
 import { deleteRecord, saveChange } from '../outbox.js';
 import { possibleDuplicates, quartersInScope, referenceRecords } from '../queries.js';
@@ -27,11 +35,15 @@ const TITLES = {
   support: ['add_support', 'add_support'],
   assessments: ['add_assessment', 'add_assessment'],
   nominations: ['add_nomination', 'add_nomination'],
+  deeds: ['add_deed', 'edit_deed'],
 };
+
+/** Where a form goes back to once saved or deleted, for records that are not a household's. */
+const LIST_OF = { nominations: '/nominations', deeds: '/deeds' };
 
 /**
  * @param {{collection: string, id?: string|null, householdId?: string|null,
- *   user: {role: string, quarters: string[]}}} props
+ *   user: {role: string, quarters: string[], unit_id?: string|null}}} props
  */
 export function RecordForm({ collection, id = null, householdId = null, user }) {
   const specs = FORMS[collection];
@@ -57,6 +69,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
   const quarters = useLive(() => quartersInScope(db, user), [user], []) ?? [];
   const groups = useLive(() => referenceRecords(db, 'groups'), [], []) ?? [];
   const campaigns = useLive(() => referenceRecords(db, 'campaigns'), [], []) ?? [];
+  const units = useLive(() => referenceRecords(db, 'units'), [], []) ?? [];
   const household = useLive(
     () =>
       householdId
@@ -85,6 +98,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
       : defaults(collection, {
           quarterId: quarters.length === 1 ? quarters[0].id : (household?.fields.quarter_id ?? ''),
           campaignId: activeCampaign?.id ?? null,
+          unitId: user.unit_id ?? null,
         });
     const f = toForm(specs, start);
     initial.current = JSON.stringify(f);
@@ -182,12 +196,21 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
       return campaigns
         .filter((c) => c.fields.active !== false || c.id === form.campaign_id)
         .map((c) => ({ value: c.id, label: c.fields.name }));
+    if (s.options === 'units')
+      return (
+        units
+          .filter((u) => u.fields.active !== false || u.id === form[s.name])
+          // A supervisor writes only their own unit's deed (the server holds to it too).
+          .filter((u) => collection !== 'deeds' || user.role === 'admin' || u.id === user.unit_id)
+          .map((u) => ({ value: u.id, label: u.fields.name }))
+          .sort((a, b) => a.label.localeCompare(b.label, 'vi'))
+      );
     return [];
   };
 
   const submit = async (/** @type {Event} */ e) => {
     e.preventDefault();
-    const fields = fromForm(specs, form);
+    const fields = settle(collection, fromForm(specs, form), units);
     if (householdId) fields.household_id = householdId;
     else if (existing?.fields.household_id) fields.household_id = existing.fields.household_id;
     const found = validate(collection, fields);
@@ -206,9 +229,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
       const target =
         collection === 'households'
           ? `/households/${recordId}`
-          : collection === 'nominations'
-            ? '/nominations'
-            : `/households/${fields.household_id}`;
+          : (LIST_OF[collection] ?? `/households/${fields.household_id}`);
       navigate(target, { replace: true });
     } catch (err) {
       setMessage(isQuotaError(err) ? t('storage_full') : t('save_failed', { reason: String(err) }));
@@ -237,9 +258,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     navigate(
       collection === 'households'
         ? '/'
-        : collection === 'nominations'
-          ? '/nominations'
-          : `/households/${existing?.fields.household_id}`,
+        : (LIST_OF[collection] ?? `/households/${existing?.fields.household_id}`),
       { replace: true },
     );
   };
@@ -272,6 +291,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
       <form onSubmit={submit} noValidate>
         <p class="muted required-legend">{t('required_legend')}</p>
         {specs.map((s) => {
+          if (s.when && !s.when(form)) return null;
           const label = t(s.label);
           const common = {
             key: s.name,
@@ -288,7 +308,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
                   value={form[s.name]}
                   onInput={set(s.name)}
                   options={options(s)}
-                  placeholder={s.required ? t('choose') : t('none')}
+                  placeholder={t(s.placeholder ?? (s.required ? 'choose' : 'none'))}
                 />
               );
             case 'check':
@@ -441,5 +461,6 @@ function ReviewNotice({ review }) {
 function draftTitle(collection, form, household) {
   if (collection === 'households') return form.head_name ?? '';
   if (collection === 'nominations') return form.nominee ?? '';
+  if (collection === 'deeds') return form.title ?? '';
   return household?.fields.head_name ?? '';
 }

@@ -107,14 +107,15 @@ export function useAnyFormEditing() {
 }
 
 /**
- * Names of neighbourhoods, groups, campaigns (pulled reference data on this device), by id.
- * @returns {import('./staff/present.js').Lookups & {quarterList: {id: string, code: string, name: string}[], campaignList: any[]}}
+ * Names of neighbourhoods, groups, campaigns, units (pulled reference data on this device), by id.
+ * @returns {import('./staff/present.js').Lookups & {quarterList: {id: string, code: string, name: string}[], campaignList: any[],
+ *   unitList: {id: string, name: string, active: boolean|undefined}[]}}
  */
 export function useLookups() {
   const value = useLive(async () => {
     const rows = await db.records
       .where('collection')
-      .anyOf(['quarters', 'groups', 'campaigns'])
+      .anyOf(['quarters', 'groups', 'campaigns', 'units'])
       .toArray();
     const of = (/** @type {string} */ c) => rows.filter((r) => r.collection === c && !r.deleted);
     const quarterList = of('quarters')
@@ -123,21 +124,28 @@ export function useLookups() {
     const campaignList = of('campaigns')
       .map((r) => ({ id: r.id, ...r.fields }))
       .sort((a, b) => String(b.starts_on).localeCompare(String(a.starts_on)));
+    const unitList = of('units')
+      .map((r) => ({ id: r.id, name: String(r.fields.name ?? ''), active: r.fields.active }))
+      .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
     return {
       quarterList,
       campaignList,
+      unitList,
       quarters: new Map(quarterList.map((q) => [q.id, q.name])),
       groups: new Map(of('groups').map((r) => [r.id, r.fields.name])),
       campaigns: new Map(campaignList.map((c) => [c.id, c.name])),
+      units: new Map(unitList.map((u) => [u.id, u.name])),
     };
   }, []);
   return (
     value ?? {
       quarterList: [],
       campaignList: [],
+      unitList: [],
       quarters: new Map(),
       groups: new Map(),
       campaigns: new Map(),
+      units: new Map(),
     }
   );
 }

@@ -1,10 +1,11 @@
 /**
  * Reference data (admin, §9): neighbourhoods, residential groups with their model-group status,
- * campaigns. Written with the normal push (ids chosen here), read back from the server; a sync
+ * campaigns, and the units the plan sends out (ban ngành, đơn vị, đoàn thể). Written with the normal push (ids chosen here), read back from the server; a sync
  * afterwards brings the change to this device's pickers.
  */
 import { useState } from 'preact/hooks';
 import { db, sync } from '../../app.js';
+import { ENUM_BY_PREFIX } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { deviceId } from '../../session.js';
 import { ErrorNotice, StaffPage, errorText, staff, useLookups, useRemote } from './common.jsx';
@@ -14,6 +15,7 @@ const SECTIONS = [
   { collection: 'quarters', title: 'staff_quarters_title' },
   { collection: 'groups', title: 'staff_groups_title' },
   { collection: 'campaigns', title: 'staff_campaigns_title' },
+  { collection: 'units', title: 'staff_units_title' },
 ];
 
 /** @param {{user: any, path: string}} props */
@@ -39,6 +41,7 @@ function blank(collection) {
       report_due_on: null,
       active: true,
     };
+  if (collection === 'units') return { name: '', kind: '', active: true };
   return { code: '', name: '' };
 }
 
@@ -184,10 +187,12 @@ function RefForm({ collection, record, onDone }) {
             </select>
           ) : s.enumPrefix ? (
             <select
+              required
               value={form[s.name]}
               onChange={(e) => setForm({ ...form, [s.name]: e.currentTarget.value })}
             >
-              {['none', 'registered', 'achieved'].map((v) => (
+              {form[s.name] === '' && <option value="">{t('choose')}</option>}
+              {ENUM_BY_PREFIX[s.enumPrefix].map((/** @type {string} */ v) => (
                 <option key={v} value={v}>
                   {t(`${s.enumPrefix}.${v}`)}
                 </option>

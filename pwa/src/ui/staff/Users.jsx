@@ -1,6 +1,6 @@
 /**
- * Users (admin, §9): create, change role and neighbourhoods, deactivate, reset the password, sign
- * out every device (a lost phone), and see each user's devices and last sync.
+ * Users (admin, §9): create, change role, neighbourhoods and unit, deactivate, reset the password,
+ * sign out every device (a lost phone), and see each user's devices and last sync.
  */
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
@@ -46,6 +46,7 @@ export function Users({ user, path }) {
               <th>{t('staff_display_name')}</th>
               <th>{t('staff_role')}</th>
               <th>{t('staff_quarters')}</th>
+              <th>{t('unit')}</th>
               <th>{t('staff_state')}</th>
               <th />
             </tr>
@@ -58,6 +59,7 @@ export function Users({ user, path }) {
                   <td>{u.display_name}</td>
                   <td>{t(`role_${u.role}`)}</td>
                   <td>{u.role === 'admin' ? t('staff_all_quarters') : codes(u.quarters)}</td>
+                  <td>{u.unit_id ? (lookups.units.get(u.unit_id) ?? '') : ''}</td>
                   <td>{u.active ? t('staff_active') : t('staff_inactive')}</td>
                   <td>
                     <button
@@ -73,7 +75,7 @@ export function Users({ user, path }) {
                 </tr>
                 {open === u.id && (
                   <tr key={`${u.id}-edit`}>
-                    <td colSpan={6}>
+                    <td colSpan={7}>
                       <UserPanel subject={u} onChanged={list.reload} />
                     </td>
                   </tr>
@@ -113,6 +115,29 @@ function QuarterChecks({ value, onInput }) {
   );
 }
 
+/**
+ * The unit a user works for: the active units, and the user's own even if it was closed since.
+ * @param {{value: string|null, onInput: (v: string|null) => void}} props
+ */
+function UnitSelect({ value, onInput }) {
+  const { unitList } = useLookups();
+  return (
+    <label>
+      <span>{t('unit')}</span>
+      <select value={value ?? ''} onChange={(e) => onInput(e.currentTarget.value || null)}>
+        <option value="">{t('staff_no_unit')}</option>
+        {unitList
+          .filter((u) => u.active !== false || u.id === value)
+          .map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.name}
+            </option>
+          ))}
+      </select>
+    </label>
+  );
+}
+
 /** A new user. @param {{onDone: () => void}} props */
 function UserForm({ onDone }) {
   const [form, setForm] = useState({
@@ -121,6 +146,7 @@ function UserForm({ onDone }) {
     password: '',
     role: 'field',
     quarters: /** @type {string[]} */ ([]),
+    unit_id: /** @type {string|null} */ (null),
   });
   const [error, setError] = useState(/** @type {any} */ (null));
   const set = (/** @type {string} */ k, /** @type {any} */ v) => setForm({ ...form, [k]: v });
@@ -172,6 +198,7 @@ function UserForm({ onDone }) {
             ))}
           </select>
         </label>
+        <UnitSelect value={form.unit_id} onInput={(v) => set('unit_id', v)} />
       </div>
       {form.role !== 'admin' && (
         <QuarterChecks value={form.quarters} onInput={(v) => set('quarters', v)} />
@@ -199,6 +226,7 @@ function UserPanel({ subject, onChanged }) {
     display_name: subject.display_name,
     role: subject.role,
     quarters: /** @type {string[]} */ (subject.quarters ?? []),
+    unit_id: /** @type {string|null} */ (subject.unit_id ?? null),
   });
   const [password, setPassword] = useState('');
   const [message, setMessage] = useState('');
@@ -240,6 +268,7 @@ function UserPanel({ subject, onChanged }) {
             ))}
           </select>
         </label>
+        <UnitSelect value={form.unit_id} onInput={(v) => setForm({ ...form, unit_id: v })} />
       </div>
       {form.role !== 'admin' && (
         <QuarterChecks value={form.quarters} onInput={(v) => setForm({ ...form, quarters: v })} />
@@ -250,7 +279,10 @@ function UserPanel({ subject, onChanged }) {
           class="primary"
           onClick={() =>
             run(async () => {
-              await staff.updateUser(subject.id, form);
+              // The unit goes only when changed: a unit closed since stays the user's until then.
+              const { unit_id, ...rest } = form;
+              const changed = unit_id !== (subject.unit_id ?? null);
+              await staff.updateUser(subject.id, changed ? form : rest);
               return t('staff_saved');
             })
           }

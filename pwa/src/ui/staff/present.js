@@ -8,7 +8,8 @@ import { formatDate, formatDateTime, formatMoney } from '../../text.js';
 
 /**
  * @typedef {{quarters?: Map<string, string>, groups?: Map<string, string>,
- *   campaigns?: Map<string, string>, households?: Map<string, string>}} Lookups
+ *   campaigns?: Map<string, string>, units?: Map<string, string>,
+ *   households?: Map<string, string>}} Lookups
  * Names by id, for reference fields.
  */
 
@@ -29,6 +30,11 @@ const REFERENCE_SPECS = {
     { name: 'launch_on', kind: 'date', label: 'launch_on' },
     { name: 'report_due_on', kind: 'date', label: 'report_due_on' },
     { name: 'active', kind: 'check', label: 'active' },
+  ],
+  units: [
+    { name: 'name', kind: 'text', label: 'ref_name' },
+    { name: 'kind', kind: 'select', label: 'unit_kind', enumPrefix: 'unit_kind' },
+    { name: 'active', kind: 'check', label: 'unit_active' },
   ],
 };
 
@@ -167,6 +173,8 @@ export function recordTitle(record, lookups = {}) {
       return `${f.nominee} · ${t(`nominee_kind.${f.nominee_kind}`)} · ${t(`domain.${f.domain}`)}`;
     case 'quarters':
       return `${f.code} – ${f.name}`;
+    case 'deeds':
+      return `${f.title} · ${t(`deed_status.${f.status}`)}`;
     default:
       return f.name ?? record.collection;
   }
