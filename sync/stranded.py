@@ -8,6 +8,7 @@ revision's `by` is the admin and its `op_id` is the author's op, so the history 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from .catalogue import Catalogue
 from .errors import Forbidden, NotFound, SyncError
 from .feed import SequenceLock
-from .models import Op
+from .models import Op, User
 from .push import Actor, Push, Rejected
 from .state import iso, load_states, person, to_wire, user_names, wire_names_for
 
@@ -139,7 +140,9 @@ def apply(
     """Apply an escalated op with the admin as the actor, on its author's behalf (§6a). Returns
     its push result (§4); a rejected result leaves the op waiting for another decision."""
     op = _undecided(session, op_id)
-    work = Push(session, catalogue, actor, now)
+    # The work is the author's: a record it creates counts for the author's unit (meta.unit_id).
+    author = session.get(User, op.user_id)
+    work = Push(session, catalogue, replace(actor, unit_id=author and author.unit_id), now)
     work.lock = SequenceLock(session)
     payload = op.payload
     work.preload([payload])

@@ -190,6 +190,20 @@ def test_records_of_a_user_without_a_unit_and_reference_data_carry_none(
     assert admin.record("units", units[YOUTH])["meta"]["unit_id"] is None
 
 
+def test_a_stranded_record_an_admin_applies_counts_for_its_authors_unit(
+    admin, make_user, units, quarters, build
+):
+    worker = make_user("field", ["KP1"])
+    place(admin, worker, units[WOMEN])
+    place(admin, admin, units[YOUTH])
+    sent = build.op("households", build.id(), build.household(quarters["KP3"]))
+    assert worker.push_one(sent)["code"] == "forbidden"
+    assert worker.post(f"/ops/{sent['op_id']}/escalate", {}).status_code == 200
+    result = admin.post(f"/ops/{sent['op_id']}/apply").get_json()
+    assert result["status"] == "applied"
+    assert result["record"]["meta"]["unit_id"] == units[WOMEN]
+
+
 # -- deeds -----------------------------------------------------------------------------------
 
 
