@@ -335,6 +335,11 @@ const vi = {
   'unit_kind.other': 'Khác',
   'collection.units': 'Đơn vị',
   'collection.deeds': 'Việc làm cụ thể',
+  syncing_total: 'Đang đồng bộ… {n} / khoảng {total}',
+  first_sync_progress: '{n} / khoảng {total}',
+  first_sync_bar: 'Tiến độ tải dữ liệu lần đầu',
+  server_refused_field: 'Máy chủ không nhận giá trị này.',
+  skip_to_content: 'Bỏ qua, đến nội dung chính',
   // Supervisor and admin views (issue 4) and the report dashboard (issue 5).
   nav_staff: 'Quản lý',
   staff_nav: 'Giám sát và quản trị',
@@ -902,6 +907,11 @@ const en = {
   'unit_kind.other': 'Other',
   'collection.units': 'Unit',
   'collection.deeds': 'Deed',
+  syncing_total: 'Syncing… {n} / about {total}',
+  first_sync_progress: '{n} / about {total}',
+  first_sync_bar: 'First download progress',
+  server_refused_field: 'The server did not accept this value.',
+  skip_to_content: 'Skip to content',
   // Supervisor and admin views (issue 4) and the report dashboard (issue 5).
   nav_staff: 'Manage',
   staff_nav: 'Supervision and admin',
@@ -1178,4 +1188,12 @@ export function t(key, params) {
   if (params)
     for (const [k, v] of Object.entries(params)) text = text.split(`{${k}}`).join(String(v));
   return text;
+}
+
+/**
+ * A count as the language writes it: `1.200` in Vietnamese, `1,200` in English.
+ * @param {number} n
+ */
+export function number(n) {
+  return new Intl.NumberFormat(current === 'en' ? 'en-US' : 'vi-VN').format(n);
 }

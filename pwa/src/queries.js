@@ -1,7 +1,7 @@
 /** Read-only questions the screens ask of the local database. */
 import Dexie from 'dexie';
 import { CHILD_COLLECTIONS, FLAGGED_STATUSES } from './records.js';
-import { fold, matchesQuery } from './text.js';
+import { fold, queryMatcher } from './text.js';
 
 /**
  * Neighbourhoods the user may pick, by code order. Admins see every quarter pulled.
@@ -30,6 +30,46 @@ export async function referenceRecords(db, collection) {
 }
 
 /**
+ * Per database: every household's id and folded search text, in name order, read once and
+ * dropped whenever a record changes (in this tab or another), so that typing a search costs a
+ * pass over strings in memory instead of a read of every household.
+ * @type {WeakMap<import('./db.js').DoorstepDb, {texts: [string, string][]|null, generation: number}>}
+ */
+const searchTexts = new WeakMap();
+
+/**
+ * The households' search texts, read now if they are not in memory (the search box calls this
+ * when it gets focus, so the first letter typed finds them ready).
+ * @param {import('./db.js').DoorstepDb} db
+ * @returns {Promise<[string, string][]>}
+ */
+export async function householdTexts(db) {
+  let entry = searchTexts.get(db);
+  if (!entry) {
+    const cache = { texts: /** @type {[string, string][]|null} */ (null), generation: 0 };
+    const prefix = `idb://${db.name}/records/`;
+    Dexie.on('storagemutated', (parts) => {
+      if (Object.keys(parts).some((part) => part.startsWith(prefix))) {
+        cache.texts = null;
+        cache.generation += 1;
+      }
+    });
+    searchTexts.set(db, cache);
+    entry = cache;
+  }
+  if (entry.texts) return entry.texts;
+  const generation = entry.generation;
+  const rows = await db.records
+    .where('[collection+search]')
+    .between(['households', Dexie.minKey], ['households', Dexie.maxKey])
+    .toArray();
+  /** @type {[string, string][]} */
+  const texts = rows.filter((r) => !r.localDelete).map((r) => [r.id, r.search]);
+  if (entry.generation === generation) entry.texts = texts;
+  return texts;
+}
+
+/**
  * @typedef {{query?: string, category?: string, followUp?: boolean, flagged?: boolean, quarter?: string}} HouseholdFilter
  */
 
@@ -55,19 +95,40 @@ export async function findHouseholds(db, filter, limit = Infinity) {
   }
   const flagged = filter.flagged ? await flaggedHouseholdIds(db) : null;
   const query = filter.query?.trim() ? filter.query : '';
-  const filtered = !!(query || filter.category || filter.flagged || followUp || filter.quarter);
-  /** @param {import('./db.js').LocalRecord} r */
-  const keep = (r) =>
-    !r.localDelete &&
-    (!filter.quarter || r.q === filter.quarter) &&
-    (!query || matchesQuery(r.search, query)) &&
-    (!filter.category || (r.fields.categories || []).includes(filter.category)) &&
-    (!flagged || flagged.has(r.id)) &&
-    (!followUp || followUp.has(r.id));
+  const matches = queryMatcher(query);
   const ordered = () =>
     db.records
       .where('[collection+search]')
       .between(['households', Dexie.minKey], ['households', Dexie.maxKey]);
+  if (!filter.category && !filter.quarter && (query || flagged || followUp)) {
+    // Search as the user types: over the texts in memory, then only the rows shown are read.
+    // Counting the range makes a live query of this re-run when a household changes.
+    const texts = await householdTexts(db);
+    await ordered().count();
+    /** @type {[string, string][]} */
+    const hits = [];
+    for (const [id, text] of texts)
+      if (
+        (!query || matches(text)) &&
+        (!flagged || flagged.has(id)) &&
+        (!followUp || followUp.has(id))
+      )
+        hits.push(['households', id]);
+    const rows = await db.records.bulkGet(hits.slice(0, limit));
+    return {
+      rows: /** @type {import('./db.js').LocalRecord[]} */ (rows.filter((r) => r !== undefined)),
+      total: hits.length,
+    };
+  }
+  const filtered = !!(query || filter.category || flagged || followUp || filter.quarter);
+  /** @param {import('./db.js').LocalRecord} r */
+  const keep = (r) =>
+    !r.localDelete &&
+    (!filter.quarter || r.q === filter.quarter) &&
+    (!query || matches(r.search)) &&
+    (!filter.category || (r.fields.categories || []).includes(filter.category)) &&
+    (!flagged || flagged.has(r.id)) &&
+    (!followUp || followUp.has(r.id));
   const rows = await ordered().filter(keep).limit(limit).toArray();
   let total = rows.length;
   if (rows.length >= limit) {

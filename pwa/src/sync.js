@@ -204,7 +204,10 @@ export async function refreshAccount(db, api) {
 }
 
 /**
- * @typedef {{running: boolean, phase: 'idle'|'push'|'pull', pulled: number, total: number|null,
+ * `requests`: api calls in flight; `unreachable`: the last attempt got no answer from the server;
+ * `pulled` and `total`: changes applied in this run, and about how many in all (§5 `remaining`).
+ * @typedef {{running: boolean, phase: 'idle'|'push'|'pull', requests: number, unreachable: boolean,
+ *   pulled: number, total: number|null,
  *   lastSuccessAt: string|null, lastError: {code: string, message: string}|null,
  *   needsSignIn: boolean, updateRequired: boolean, retryAt: number|null, failures: number}} SyncStatus
  */
@@ -218,7 +221,7 @@ export async function refreshAccount(db, api) {
  *   lock?: <T>(fn: () => Promise<T>) => Promise<T>}} deps
  */
 export function createSyncEngine(deps) {
-  const { db, api } = deps;
+  const { db } = deps;
   const random = deps.random ?? Math.random;
   const now = deps.now ?? Date.now;
   const setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
@@ -230,6 +233,8 @@ export function createSyncEngine(deps) {
   let status = {
     running: false,
     phase: 'idle',
+    requests: 0,
+    unreachable: false,
     pulled: 0,
     total: null,
     lastSuccessAt: null,
@@ -251,6 +256,31 @@ export function createSyncEngine(deps) {
     for (const fn of listeners) fn(status);
   }
 
+  /**
+   * An api call counted in `requests` while it is in flight (what "Syncing…" means).
+   * @template {(...args: any[]) => Promise<any>} F
+   * @param {F} call
+   * @returns {F}
+   */
+  const counted = (call) =>
+    /** @type {F} */ (
+      async (...args) => {
+        set({ requests: status.requests + 1 });
+        try {
+          return await call(...args);
+        } finally {
+          set({ requests: status.requests - 1 });
+        }
+      }
+    );
+  const api = {
+    ...deps.api,
+    push: counted(deps.api.push),
+    pull: counted(deps.api.pull),
+    me: counted(deps.api.me),
+    myOps: counted(deps.api.myOps),
+  };
+
   async function runOnce() {
     set({ running: true, phase: 'push', pulled: 0, total: null, retryAt: null });
     try {
@@ -269,6 +299,7 @@ export function createSyncEngine(deps) {
       set({
         lastSuccessAt: at,
         lastError: null,
+        unreachable: false,
         failures: 0,
         needsSignIn: false,
         updateRequired: false,
@@ -279,6 +310,8 @@ export function createSyncEngine(deps) {
       const lastError = isQuotaError(err)
         ? { code: 'storage_full', message: String(e?.message ?? err) }
         : { code: e?.code ?? 'error', message: e?.message ?? String(err) };
+      // The last attempt could not reach the server at all (no answer): the header says Offline.
+      set({ unreachable: e?.status === 0 });
       if (kind === 'sign_in' && isRevocation(err)) {
         // Revoked, deactivated or expired: nothing pulled stays readable on this phone.
         await forgetServerData(db, e.details.reason);

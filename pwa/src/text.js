@@ -17,13 +17,23 @@ export function fold(s) {
 }
 
 /**
+ * A test for folded texts: true when every word of the folded query occurs in the text. The query
+ * is folded once, not once per record.
+ * @param {string} query
+ * @returns {(foldedText: string) => boolean}
+ */
+export function queryMatcher(query) {
+  const words = fold(query).split(' ').filter(Boolean);
+  return (foldedText) => words.every((w) => foldedText.includes(w));
+}
+
+/**
  * True when every word of the folded query occurs in the folded text.
  * @param {string} foldedText
  * @param {string} query
  */
 export function matchesQuery(foldedText, query) {
-  const words = fold(query).split(' ').filter(Boolean);
-  return words.every((w) => foldedText.includes(w));
+  return queryMatcher(query)(foldedText);
 }
 
 /**

@@ -1,7 +1,7 @@
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../src/db.js';
-import { saveChange } from '../src/outbox.js';
+import { deleteRecord, saveChange } from '../src/outbox.js';
 import { findHouseholds, flaggedHouseholdIds, toFixCount, toFixList } from '../src/queries.js';
 import { storeServerRecord } from '../src/records.js';
 import { freshDb, household } from './helpers.js';
@@ -110,5 +110,22 @@ describe('flagged work', () => {
     const db = openDb(name);
     expect(await toFixCount(db)).toBe(1);
     db.close();
+  });
+});
+
+describe('search as the user types', () => {
+  it('finds what was saved after an earlier search, and drops what was deleted', async () => {
+    const db = await town();
+    expect((await findHouseholds(db, { query: 'nguyen' })).total).toBe(1);
+    await saveChange(db, 'households', '0190a000-0000-7000-8000-0000000000a9', {
+      ...household({ head_name: 'Nguyễn Thị Chín' }),
+    });
+    const found = await findHouseholds(db, { query: 'nguyen' }, 50);
+    expect(found.rows.map((r) => r.fields.head_name).sort()).toEqual([
+      'Nguyễn Thị Chín',
+      'Nguyễn Văn An',
+    ]);
+    await deleteRecord(db, 'households', '0190a000-0000-7000-8000-0000000000a9');
+    expect((await findHouseholds(db, { query: 'chin' })).total).toBe(0);
   });
 });

@@ -19,12 +19,16 @@ pytestmark = pytest.mark.e2e
 VISITED_AT = "2024-10-14T09:00:00+07:00"
 
 
-def eventually(check, timeout_s: float = 20) -> None:
-    """Poll `check()` until it is true (the phone syncs on its own schedule)."""
+def eventually(check, timeout_s: float = 20, page=None) -> None:
+    """Poll `check()` until it is true (the phone syncs on its own schedule). With a `page`,
+    waits through it, so that Playwright runs route handlers meanwhile."""
     deadline = time.monotonic() + timeout_s
     while not check():
         assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
+        if page is None:
+            time.sleep(0.2)
+        else:
+            page.wait_for_timeout(200)
 
 
 def household_with_records(town, worker: dict, quarter: dict) -> dict:
@@ -528,3 +532,217 @@ def test_a_declined_stranded_change_in_vietnamese(town, reassigned, make_worker)
 
     w.sync_now()
     expect(sent).to_contain_text("Quản trị không nhận: Hộ đã chuyển cho cán bộ khác")
+
+
+# -- 5. What the screen says is true ---------------------------------------------------------
+
+ONE_LINE = """(el) => el.getBoundingClientRect().height
+    <= 1.5 * parseFloat(getComputedStyle(el).lineHeight)"""
+
+
+def test_header_tells_offline_and_syncing_truly_on_one_line(town, make_worker):
+    quarter = town.quarter()
+    worker = town.person("field", [quarter])
+    w = make_worker(town.server, worker["username"], viewport=SMALL_PHONE)
+    page = w.page
+    assert w.status.evaluate(ONE_LINE)
+
+    # The server cannot be reached, though the phone believes it is online: "Offline".
+    w.context.route("**/api/v1/**", lambda route: route.abort("connectionrefused"))
+    w.sync_now()
+    expect(w.status).to_have_text("0 waiting · Offline")
+    assert page.evaluate("navigator.onLine")
+    w.context.unroute("**/api/v1/**")
+
+    # "Syncing…" only while a request is in flight.
+    held = []
+    w.context.route("**/api/v1/sync/pull*", lambda route: held.append(route))
+    w.sync_now()
+    expect(w.status).to_have_text("0 waiting · Syncing…")
+    eventually(lambda: bool(held), page=page)
+    for route in held:
+        route.continue_()
+    w.context.unroute("**/api/v1/sync/pull*")
+    w.wait_synced()
+
+    # Everything at once still fits on one line at 360 px.
+    flagged = household_with_records(town, worker, quarter)
+    supervisor = town.person("supervisor", [quarter])
+    town.server.login(supervisor["username"]).post(
+        f"/records/visits/{flagged['visit']}/review", {"status": "has_issues", "comment": "Sửa"}
+    )
+    w.go_offline()
+    page.get_by_role("button", name="Add household").click()
+    page.get_by_label("Head of household", exact=True).fill(town.head_name())
+    page.get_by_label("Address", exact=True).fill("1 Ngô Quyền")
+    page.get_by_label("Neighbourhood", exact=True).select_option(label=quarter["name"])
+    page.get_by_role("button", name="Save").click()
+    expect(w.status).to_have_text("1 waiting · Offline")
+    w.go_online()
+    w.sync_now()
+    w.wait_synced()
+    expect(page.get_by_role("button", name="1 to fix")).to_be_visible()
+    boxes = [
+        el.bounding_box()
+        for el in (
+            page.get_by_role("link", name="Doorstep – Dân vận"),
+            w.status,
+            page.get_by_role("button", name="1 to fix"),
+            page.get_by_role("button", name="Sync now"),
+        )
+    ]
+    assert max(b["y"] for b in boxes) - min(b["y"] for b in boxes) < 20  # side by side
+    assert max(b["x"] + b["width"] for b in boxes) <= 360
+    assert w.status.evaluate(ONE_LINE)
+
+
+def test_first_sync_shows_how_far_it_has_got_in_vietnamese(browser, town):
+    from .conftest import PASSWORD, Worker
+
+    quarter = town.quarter()
+    worker = town.person("field", [quarter])
+    client = town.server.login(worker["username"])
+    town.push(
+        client,
+        *(
+            {
+                "collection": "households",
+                "fields": {
+                    "quarter_id": quarter["id"],
+                    "address": f"{n} Lê Lợi",
+                    "head_name": town.full_name(),
+                },
+            }
+            for n in range(60)
+        ),
+    )
+    w = Worker(browser, town.server, lang="vi", viewport=SMALL_PHONE)
+    page = w.page
+    pages: list[dict] = []
+    held: list = []
+
+    def small_pages(route):
+        """Pages of 25, and the third held back so the progress can be read."""
+        url = re.sub(r"limit=\d+", "limit=25", route.request.url)
+        if len(pages) == 2:
+            held.append((route, url))
+            return
+        response = route.fetch(url=url)
+        pages.append(response.json())
+        route.fulfill(response=response)
+
+    w.context.route("**/api/v1/sync/pull*", small_pages)
+    try:
+        page.goto(f"{town.server.url}/?lang=vi")
+        page.get_by_label("Tên đăng nhập", exact=True).fill(worker["username"])
+        page.get_by_label("Mật khẩu", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập", exact=True).click()
+        eventually(lambda: len(held) == 1, page=page)
+        applied = sum(len(p["changes"]) for p in pages)
+        total = applied + pages[-1]["remaining"]
+        progress = page.get_by_role("status", name="Đang tải dữ liệu lần đầu…")
+        expect(progress).to_contain_text(f"{applied} / khoảng {total}")
+        bar = progress.get_by_role("progressbar", name="Tiến độ tải dữ liệu lần đầu")
+        expect(bar).to_have_attribute("value", str(applied))
+        expect(bar).to_have_attribute("max", str(total))
+        expect(w.status).to_contain_text(f"Đang đồng bộ… {applied} / khoảng {total}")
+        route, url = held[0]
+        route.continue_(url=url)
+        w.context.unroute("**/api/v1/sync/pull*")
+        w.wait_synced()
+        expect(progress).to_have_count(0)
+    finally:
+        w.close()
+
+
+def test_no_match_and_no_internal_names_in_vietnamese(town, make_worker):
+    quarter = town.quarter()
+    worker = town.person("field", [quarter])
+    h = town.household(worker, quarter, phone="0900000001")
+    a = make_worker(town.server, worker["username"], lang="vi", viewport=SMALL_PHONE)
+    page = a.page
+    page.get_by_role("searchbox").fill("không ai tên này")
+    expect(page.get_by_text("Không có hộ nào khớp “không ai tên này”.")).to_be_visible()
+
+    # The same field changed on two phones: the card names it by its label, with this phone's
+    # value, and lists only what still differs from the server.
+    a.go_offline()
+    a.open_household(h["head"])
+    page.get_by_role("button", name="Sửa").click()
+    page.get_by_label("Số điện thoại", exact=True).fill("0922222222")
+    page.get_by_label("Ghi chú", exact=True).fill("Chủ hộ đi làm xa")
+    page.get_by_role("button", name="Lưu").click()
+    expect(a.status).to_have_text(re.compile(r"^1 đang chờ"))
+    town.push(
+        town.admin,
+        {
+            "collection": "households",
+            "id": h["id"],
+            "base_rev": 1,
+            "fields": {"phone": "0911111111"},
+        },
+    )
+    a.go_online()
+    a.sync_now()
+    page.get_by_role("link", name="Đồng bộ").click()
+    card = page.get_by_role("region", name="Chờ quản trị xử lý trùng").locator("li.card")
+    expect(card).to_contain_text("Số điện thoại: máy này ghi 0922222222")
+    expect(card).not_to_contain_text("Ghi chú")  # merged: no longer differs
+    text = page.locator("main").inner_text()
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), text  # no internal names
+    for english in ("waiting", "Server", "phone", "notes", "admin"):
+        assert english not in text, english
+
+
+# -- 7. Usable with a thumb --------------------------------------------------------------------
+
+# Every control on screen, as a thumb meets it: a checkbox by its label (the whole label takes
+# the tap); links inside a sentence are left out (WCAG 2.5.8's inline exception).
+SMALL_TARGETS = """() => {
+  const targets = [...document.querySelectorAll(
+    'button, a[href], select, input:not([type=checkbox]), textarea, input[type=checkbox]'
+  )].map((el) => (el.type === 'checkbox' ? el.closest('label') ?? el : el))
+    .filter((el) => !el.closest('p') && !el.classList.contains('skip-link'));
+  return targets
+    .filter((el) => el.getClientRects().length > 0)
+    .map((el) => ({ el, box: el.getBoundingClientRect() }))
+    .filter(({ box }) => box.width < 43.5 || box.height < 43.5)
+    .map(({ el, box }) => {
+      const name = el.innerText || el.getAttribute('aria-label') || el.name || '';
+      return `${el.tagName} "${name.trim().slice(0, 30)}" ${box.width}x${box.height}`;
+    });
+}"""
+
+
+def test_tap_targets_skip_link_and_focus_after_saving(town, make_worker):
+    quarter = town.quarter()
+    worker = town.person("field", [quarter])
+    h = town.household(worker, quarter, phone="0912345678")
+    w = make_worker(town.server, worker["username"], viewport=SMALL_PHONE)
+    page = w.page
+
+    # The first Tab reaches "Skip to content", which takes the keyboard past the header.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+
+    assert page.evaluate(SMALL_TARGETS) == []  # the list: header, filters, cards, navigation
+    w.open_household(h["head"])
+    expect(page.get_by_role("link", name="0912345678")).to_be_visible()
+    assert page.evaluate(SMALL_TARGETS) == []  # a household: its phone link, its actions
+    page.get_by_role("button", name="Log visit").click()
+    assert page.evaluate(SMALL_TARGETS) == []  # a form: its checkbox, its fields
+    page.get_by_role("link", name="Sync").click()
+    assert page.evaluate(SMALL_TARGETS) == []
+
+    # After saving, focus is on what was made.
+    page.get_by_role("link", name="Households").click()
+    page.get_by_role("button", name="Add household").click()
+    head = town.head_name()
+    page.get_by_label("Head of household", exact=True).fill(head)
+    page.get_by_label("Address", exact=True).fill("2 Phan Chu Trinh")
+    page.get_by_label("Neighbourhood", exact=True).select_option(label=quarter["name"])
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=head)).to_be_focused()

@@ -3,7 +3,7 @@
  * current path, bottom navigation. Routes name the roles that may open them, so the supervisor
  * and admin views (issue 4) slot in as more rows of the table.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { db, sync, updates } from '../app.js';
 import { getMeta } from '../db.js';
 import { setLanguage, t } from '../i18n.js';
@@ -99,6 +99,8 @@ export function App() {
     setLangTick((n) => n + 1);
   };
 
+  useFocusOnNavigation(path);
+
   if (session === undefined) return null;
   if (!session) return <SignIn />;
   const user = session.user;
@@ -112,12 +114,52 @@ export function App() {
   }
   return (
     <div class="shell">
+      <a
+        class="skip-link"
+        href="#content"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('content')?.focus();
+        }}
+      >
+        {t('skip_to_content')}
+      </a>
       <Header />
       <Banners />
-      {view}
+      <div id="content" tabIndex={-1}>
+        {view}
+      </div>
       <NavBar path={path} role={user.role} />
     </div>
   );
+}
+
+/**
+ * After moving to another screen (a tap in the navigation, a save), focus goes to the new
+ * screen's heading, so that a screen reader and a keyboard start there.
+ * @param {string} path
+ */
+function useFocusOnNavigation(path) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return undefined;
+    }
+    // The new screen may render its heading a moment later (once its record is read).
+    let frames = 0;
+    let frame = requestAnimationFrame(function focusHeading() {
+      const heading = /** @type {HTMLElement|null} */ (document.querySelector('#content h1'));
+      if (!heading) {
+        if (++frames < 60) frame = requestAnimationFrame(focusHeading);
+        return;
+      }
+      if (heading.contains(document.activeElement)) return;
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: true });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [path]);
 }
 
 /**

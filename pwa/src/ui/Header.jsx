@@ -3,7 +3,7 @@
  * records waiting for a fix ("N to fix") and Sync now.
  */
 import { db, sync } from '../app.js';
-import { t } from '../i18n.js';
+import { number, t } from '../i18n.js';
 import { outboxCounts } from '../outbox.js';
 import { toFixCount } from '../queries.js';
 import { navigate, useEngineStatus, useLive, useOnline } from './hooks.js';
@@ -16,22 +16,22 @@ export function Header() {
   const counts = useLive(async () => outboxCounts(await db.outbox.toArray()), [], outboxCounts([]));
   const c = counts ?? { waiting: 0, rejected: 0, conflicts: 0 };
   const toFix = useLive(() => toFixCount(db), [], 0) ?? 0;
+  const offline = !online || status.unreachable;
   const parts = [t('waiting', { n: c.waiting })];
   if (c.rejected) parts.push(t('needs_attention_n', { n: c.rejected }));
   if (c.conflicts) parts.push(t('conflicts_n', { n: c.conflicts }));
-  if (status.running)
-    parts.push(status.pulled ? t('syncing_n', { n: status.pulled }) : t('syncing'));
-  else if (!online) parts.push(t('offline'));
+  if (status.requests > 0) parts.push(syncingText(status));
+  else if (offline) parts.push(t('offline'));
   return (
     <header class="app-header">
-      <Link href="/" class="brand">
-        Doorstep
+      <Link href="/" class="brand" aria-label={t('app_name')}>
+        <img src="/favicon.svg" alt="" width={30} height={30} />
       </Link>
       <div
         role="status"
         aria-label={t('sync_status')}
         aria-live="polite"
-        class={`sync-status${c.rejected ? ' attention' : ''}${!online ? ' offline' : ''}`}
+        class={`sync-status${c.rejected ? ' attention' : ''}${offline ? ' offline' : ''}`}
       >
         {parts.join(' · ')}
       </div>
@@ -43,13 +43,31 @@ export function Header() {
       <button
         type="button"
         class="sync-now"
+        aria-label={t('sync_now')}
+        title={t('sync_now')}
         disabled={status.running}
         onClick={() => sync.syncNow()}
       >
-        {t('sync_now')}
+        <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+          <path
+            fill="currentColor"
+            d="M12 4V1L8 5l4 4V6a6 6 0 0 1 6 6 6 6 0 0 1-.7 2.8l1.5 1.5A8 8 0 0 0 20 12a8 8 0 0 0-8-8Zm0 14a6 6 0 0 1-6-6c0-1 .3-2 .7-2.8L5.2 7.7A8 8 0 0 0 4 12a8 8 0 0 0 8 8v3l4-4-4-4v3Z"
+          />
+        </svg>
       </button>
     </header>
   );
+}
+
+/**
+ * "Syncing…", with how far a pull has got: "1.200 / about 9.800" when the server estimates
+ * what remains (§5), else the count so far.
+ * @param {import('../sync.js').SyncStatus} status
+ */
+export function syncingText(status) {
+  if (status.total)
+    return t('syncing_total', { n: number(status.pulled), total: number(status.total) });
+  return status.pulled ? t('syncing_n', { n: number(status.pulled) }) : t('syncing');
 }
 
 /** Bottom navigation. Role-specific entries (review, admin; issue 4) slot in here. */

@@ -1,11 +1,12 @@
 /** The household list (first screen) and a household's page. */
 import { useState } from 'preact/hooks';
 import { db, sync } from '../app.js';
-import { t } from '../i18n.js';
+import { number, t } from '../i18n.js';
 import {
   findHouseholds,
   flaggedHouseholdIds,
   householdChildren,
+  householdTexts,
   outboxByRecord,
   quartersInScope,
 } from '../queries.js';
@@ -15,7 +16,8 @@ import { enumOptions } from './fields.jsx';
 import { navigate, useEngineStatus, useLive, useLookups } from './hooks.js';
 import { Link } from './Link.jsx';
 
-const PAGE = 50;
+// A phone shows about seven cards; 25 at a time keeps every keystroke of a search cheap to draw.
+const PAGE = 25;
 
 export function HouseholdList() {
   const [query, setQuery] = useState('');
@@ -25,10 +27,15 @@ export function HouseholdList() {
   const [shown, setShown] = useState(PAGE);
   const status = useEngineStatus(sync);
   const found = useLive(
-    () => findHouseholds(db, { query, category, followUp, flagged }, shown),
+    async () => ({
+      ...(await findHouseholds(db, { query, category, followUp, flagged }, shown)),
+      query,
+    }),
     [query, category, followUp, flagged, shown],
   );
   const rows = found?.rows;
+  // Until the rows for what is typed now are found, the previous ones are shown dimmed and busy.
+  const stale = !!found && found.query !== query;
   const pending = useLive(() => outboxByRecord(db), [], new Map()) ?? new Map();
   const flaggedIds = useLive(() => flaggedHouseholdIds(db), [], new Set()) ?? new Set();
   // Names of every neighbourhood on the phone, not only the user's: a household moved in from
@@ -44,12 +51,14 @@ export function HouseholdList() {
           {t('add_household')}
         </button>
       </div>
+      {status.running && !status.lastSuccessAt && <FirstSync status={status} />}
       <div class="filters">
         <input
           type="search"
           aria-label={t('search')}
           placeholder={t('search')}
           value={query}
+          onFocus={() => householdTexts(db)}
           onInput={(e) => {
             setQuery(e.currentTarget.value);
             setShown(PAGE);
@@ -86,60 +95,91 @@ export function HouseholdList() {
           {t('filter_flagged')}
         </label>
       </div>
-      {rows === undefined ? null : rows.length === 0 ? (
-        <p class="muted" role="status">
-          {query.trim()
-            ? t('no_match', { query: query.trim() })
-            : category || followUp || flagged
-              ? t('no_match_filters')
-              : status.running
-                ? t('first_sync')
-                : t('no_households')}
-        </p>
-      ) : (
-        <>
-          <p class="muted">{t('n_households', { n: found?.total ?? rows.length })}</p>
-          <ul class="cards" aria-label={t('households')}>
-            {rows.map((h) => {
-              const ops = pending.get(`households/${h.id}`) || [];
-              const review = h.server?.meta?.review?.status;
-              return (
-                <li key={h.id}>
-                  <Link href={`/households/${h.id}`} class="card">
-                    <strong>{h.fields.head_name}</strong>
-                    <span>{h.fields.address}</span>
-                    <span class="muted">
-                      {quarterName(h.q)}
-                      {h.fields.phone ? ` · ${h.fields.phone}` : ''}
-                    </span>
-                    <span class="badges">
-                      {ops.some((o) => o.state !== 'conflict') && (
-                        <span class="badge pending">{t('pending_badge')}</span>
-                      )}
-                      {ops.some((o) => o.state === 'conflict') && (
-                        <span class="badge conflict">{t('state_conflict')}</span>
-                      )}
-                      {review === 'has_issues' || review === 'rejected' ? (
-                        <span class="badge flagged">{t(`review.${review}`)}</span>
-                      ) : (
-                        flaggedIds.has(h.id) && (
-                          <span class="badge flagged">{t('household_flagged')}</span>
-                        )
-                      )}
-                    </span>
-                  </Link>
-                </li>
-              );
-            })}
-          </ul>
-          {(found?.total ?? 0) > rows.length && (
-            <button type="button" class="secondary wide" onClick={() => setShown(shown + PAGE)}>
-              {t('show_more')}
-            </button>
+      {!found || !rows ? null : (
+        <div
+          class={`results${stale ? ' stale' : ''}`}
+          aria-busy={stale ? 'true' : undefined}
+          data-results-for={found.query}
+        >
+          {rows.length === 0 ? (
+            <p class="muted" role="status">
+              {found.query.trim()
+                ? t('no_match', { query: found.query.trim() })
+                : category || followUp || flagged
+                  ? t('no_match_filters')
+                  : status.running
+                    ? t('first_sync')
+                    : t('no_households')}
+            </p>
+          ) : (
+            <>
+              <p class="muted">{t('n_households', { n: found?.total ?? rows.length })}</p>
+              <ul class="cards" aria-label={t('households')}>
+                {rows.map((h) => {
+                  const ops = pending.get(`households/${h.id}`) || [];
+                  const review = h.server?.meta?.review?.status;
+                  return (
+                    <li key={h.id}>
+                      <Link href={`/households/${h.id}`} class="card">
+                        <strong>{h.fields.head_name}</strong>
+                        <span>{h.fields.address}</span>
+                        <span class="muted">
+                          {quarterName(h.q)}
+                          {h.fields.phone ? ` · ${h.fields.phone}` : ''}
+                        </span>
+                        <span class="badges">
+                          {ops.some((o) => o.state !== 'conflict') && (
+                            <span class="badge pending">{t('pending_badge')}</span>
+                          )}
+                          {ops.some((o) => o.state === 'conflict') && (
+                            <span class="badge conflict">{t('state_conflict')}</span>
+                          )}
+                          {review === 'has_issues' || review === 'rejected' ? (
+                            <span class="badge flagged">{t(`review.${review}`)}</span>
+                          ) : (
+                            flaggedIds.has(h.id) && (
+                              <span class="badge flagged">{t('household_flagged')}</span>
+                            )
+                          )}
+                        </span>
+                      </Link>
+                    </li>
+                  );
+                })}
+              </ul>
+              {(found?.total ?? 0) > rows.length && (
+                <button type="button" class="secondary wide" onClick={() => setShown(shown + PAGE)}>
+                  {t('show_more')}
+                </button>
+              )}
+            </>
           )}
-        </>
+        </div>
       )}
     </main>
+  );
+}
+
+/**
+ * How far the first download has got: "1.200 / about 9.800" and a bar, when the server estimates
+ * what remains (§5 `remaining`); the count so far otherwise.
+ * @param {{status: import('../sync.js').SyncStatus}} props
+ */
+function FirstSync({ status }) {
+  return (
+    <div class="notice info first-sync" role="status" aria-label={t('first_sync')}>
+      <span>{t('first_sync')}</span>
+      {status.pulled > 0 && (
+        <span class="first-sync-count">
+          {status.total
+            ? t('first_sync_progress', { n: number(status.pulled), total: number(status.total) })
+            : number(status.pulled)}
+        </span>
+      )}
+      {status.total ? (
+        <progress max={status.total} value={status.pulled} aria-label={t('first_sync_bar')} />
+      ) : null}
+    </div>
   );
 }
 

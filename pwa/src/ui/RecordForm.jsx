@@ -26,6 +26,7 @@ import {
   enumOptions,
 } from './fields.jsx';
 import { navigate, useEditing, useLive } from './hooks.js';
+import { refusal } from './errors.js';
 import { Link } from './Link.jsx';
 
 const TITLES = {
@@ -135,8 +136,8 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     if (!rejected?.errors || typeof rejected.errors !== 'object') return;
     /** @type {import('../validate.js').Problems} */
     const fromServer = {};
-    for (const [field, msgs] of Object.entries(rejected.errors)) {
-      fromServer[field] = { key: 'server_said', params: { reason: [].concat(msgs).join(' ') } };
+    for (const field of Object.keys(rejected.errors)) {
+      fromServer[field] = { key: 'server_refused_field' };
     }
     setProblems((p) => ({ ...fromServer, ...p }));
   }, [rejected]);
@@ -285,7 +286,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
       )}
       {rejected && (
         <p class="notice error" role="alert">
-          {t('needs_attention')}: {t(`code_${rejected.code}`)}
+          {t('needs_attention')}: {refusal(rejected)}
         </p>
       )}
       <form onSubmit={submit} noValidate>

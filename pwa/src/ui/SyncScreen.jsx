@@ -10,7 +10,7 @@ import { listDrafts } from '../drafts.js';
 import { t } from '../i18n.js';
 import { discardOp, handToAdmin, outboxCounts } from '../outbox.js';
 import { formatDateTime } from '../text.js';
-import { errorText } from './errors.js';
+import { errorText, refusal } from './errors.js';
 import { navigate, useEngineStatus, useLive, useLookups } from './hooks.js';
 import { Link } from './Link.jsx';
 import { displayValue, fieldLabel, fieldSpec, inFormOrder } from './staff/present.js';
@@ -35,20 +35,6 @@ async function describe(/** @type {import('../db.js').OutboxOp} */ op) {
     title: `${t(`collection.${op.collection}`)}${name ? ` – ${name}` : ''}`,
     server: rec?.server?.fields ?? {},
   };
-}
-
-/**
- * Why the server refused a change, in words: whose household and which neighbourhood for a
- * change outside the user's neighbourhoods, else the reason from the catalogue.
- * @param {import('../db.js').OutboxOp} op
- */
-function refusal(op) {
-  if (op.code === 'forbidden' && op.about?.quarter)
-    return t(op.collection === 'nominations' ? 'forbidden_nomination' : 'forbidden_household', {
-      quarter: op.about.quarter,
-      name: op.about.name,
-    });
-  return t('server_said', { reason: errorText({ code: op.code }) });
 }
 
 export function SyncScreen() {

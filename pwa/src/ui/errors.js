@@ -23,3 +23,17 @@ export function fieldName(name) {
   const label = t(name);
   return label === name ? name : label.replace(/\s*\(.*\)$/, '');
 }
+
+/**
+ * Why the server refused a change, in words: whose household and which neighbourhood for a change
+ * outside the user's neighbourhoods, else the reason from the catalogue.
+ * @param {import('../db.js').OutboxOp} op
+ */
+export function refusal(op) {
+  if (op.code === 'forbidden' && op.about?.quarter)
+    return t(op.collection === 'nominations' ? 'forbidden_nomination' : 'forbidden_household', {
+      quarter: op.about.quarter,
+      name: op.about.name,
+    });
+  return t('server_said', { reason: errorText({ code: op.code }) });
+}

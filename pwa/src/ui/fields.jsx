@@ -111,18 +111,16 @@ export function SelectField(props) {
  * @param {{label: string, name: string, checked: boolean, onInput: (v: boolean) => void}} props
  */
 export function CheckField(props) {
-  const id = uid(props.name);
   return (
-    <div class="field check">
+    <label class="field check">
       <input
         type="checkbox"
-        id={id}
         name={props.name}
         checked={props.checked}
         onChange={(e) => props.onInput(/** @type {HTMLInputElement} */ (e.currentTarget).checked)}
       />
-      <label for={id}>{props.label}</label>
-    </div>
+      <span>{props.label}</span>
+    </label>
   );
 }
 
