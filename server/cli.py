@@ -23,7 +23,16 @@ from .extensions import db
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, create_user, seed_demo, serve, purge_tombstones, backup, restore):
+    for command in (
+        init_db,
+        create_user,
+        seed_demo,
+        serve,
+        purge_tombstones,
+        backup,
+        restore,
+        import_households,
+    ):
         app.cli.add_command(command)
 
 
@@ -127,6 +136,79 @@ def seed_demo(households: int, random_seed: int) -> None:
     for username, role, codes, _ in DEMO_USERS:
         where = ", ".join(codes) or "all neighbourhoods"
         click.echo(f"  {username:<10} {role:<10} {where:<18} {DEMO_UNITS[username]}")
+
+
+@click.command("import-households")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would happen; write nothing.")
+@click.option("--update", is_flag=True, help="Update households already on the register.")
+@click.option("--user", "username", default=None, help="The admin it is done as.")
+@with_appcontext
+def import_households(file: Path, dry_run: bool, update: bool, username: str | None) -> None:
+    """Import a household register (XLSX or CSV), as the console's "Import households" does.
+
+    Rows that match a household on the register are skipped (or updated with --update); rows
+    with errors are listed and left out. Importing the same file again adds nothing.
+    """
+    from dataclasses import replace
+
+    from .auth import actor_for, utcnow
+    from .imports.apply import ApplyFailed, apply_preview
+    from .imports.files import error_text
+    from .imports.reading import FileProblem
+    from .imports.register import preview_file
+    from .schemas import catalogue
+
+    admin = _import_admin(username)
+    try:
+        result = preview_file(db.session, file.read_bytes(), utcnow())
+    except FileProblem as problem:
+        raise click.ClickException(problem.message) from problem
+    click.echo(
+        f"{len(result.rows)} rows: {result.count('add')} to add, {result.count('match')} "
+        f"already on the register ({result.changed} with changes), "
+        f"{result.count('error')} with errors."
+    )
+    if result.unknown_columns:
+        click.echo("Columns not imported: " + ", ".join(result.unknown_columns))
+    for notice in result.notices:
+        click.echo(notice)
+    for plan in result.rows:
+        if plan.errors:
+            click.echo(error_text(plan.row, plan.errors))
+    if dry_run:
+        click.echo("Dry run: nothing written.")
+        return
+    actor = replace(actor_for(admin, None), device_id=f"import:{result.file_digest[:16]}")
+    try:
+        outcome = apply_preview(db.session, catalogue, actor, result, update=update, now=utcnow())
+    except ApplyFailed as failed:
+        db.session.rollback()
+        raise click.ClickException(
+            f"Nothing imported: {len(failed.rows)} rows were refused, e.g. {failed.rows[0]}"
+        ) from failed
+    db.session.commit()
+    click.echo(
+        f"Imported as {admin.username}: {outcome.added} added, {outcome.updated} updated, "
+        f"{outcome.already_imported} already imported from this file, "
+        f"{outcome.skipped + outcome.unchanged} left as they were, "
+        f"{outcome.errors} rows with errors left out."
+    )
+
+
+def _import_admin(username: str | None) -> User:
+    """The admin an import is done as: the one named, or the only active one."""
+    query = select(User).where(User.role == "admin", User.active.is_(True))
+    if username is not None:
+        query = query.where(User.username == username.lower())
+    admins = db.session.execute(query).scalars().all()
+    if username is not None and not admins:
+        raise click.ClickException(f"{username!r} is not an active admin.")
+    if not admins:
+        raise click.ClickException("There is no active admin; make one with create-user.")
+    if len(admins) > 1:
+        raise click.ClickException("Several admins: say which with --user.")
+    return admins[0]
 
 
 @click.command("serve")

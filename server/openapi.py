@@ -142,6 +142,15 @@ def operation(declared: Declaration, roles: tuple[str, ...] | None) -> dict[str,
             "required": not declared.body_optional,
             "content": {"application/json": {"schema": declared.body}},
         }
+    if declared.upload:
+        op["requestBody"] = {
+            "required": True,
+            "description": "The file itself as the body (not a form).",
+            "content": {
+                media_type: {"schema": {"type": "string", "format": "binary"}}
+                for media_type in declared.upload
+            },
+        }
     if roles is not None:
         op["security"] = [{"bearer": []}]
         op["description"] = f"Roles: {', '.join(roles)}."

@@ -17,6 +17,9 @@ from .jsonio import JSONError, strict_loads
 from .schemas import flatten
 
 SCHEMA_HEADER = "X-Doorstep-Schema"
+# A file sent as a body (a register of 50,000 households saved by Excel as UTF-16 text is about
+# 12 MiB) may be larger than the 10 MiB of a JSON body (§4).
+MAX_UPLOAD = 32 * 1024 * 1024
 
 F = TypeVar("F", bound=Callable[..., Any])
 SchemaLike = type[Schema] | Schema
@@ -39,6 +42,7 @@ class Declaration:
     status: int
     files: tuple[str, ...]
     versioned: bool
+    upload: tuple[str, ...] = ()
 
 
 def endpoint(
@@ -52,13 +56,16 @@ def endpoint(
     status: int = 200,
     files: tuple[str, ...] = (),
     versioned: bool = False,
+    upload: tuple[str, ...] = (),
 ) -> Callable[[F], F]:
     """Declare a view's schemas; the view then receives its path values parsed (a bad one: 404),
     `query=` (400 `bad_request`) and `body=` (415, 400, 422 `validation`).
 
-    `answer` (the success body, status `status`) and `files` (media types of a download) only
-    document; `versioned` checks `X-Doorstep-Schema` first (§5a). Put it under `require`, so a
-    caller is authenticated before anything they sent is read.
+    `upload` (media types) makes the body a file instead, up to `MAX_UPLOAD` bytes, which the
+    view receives as `upload=` bytes (another media type: 415; larger: 413). `answer` (the
+    success body, status `status`) and `files` (media types of a download) only document;
+    `versioned` checks `X-Doorstep-Schema` first (§5a). Put it under `require`, so a caller is
+    authenticated before anything they sent is read.
     """
     declared = Declaration(
         summary,
@@ -70,6 +77,7 @@ def endpoint(
         status,
         files,
         versioned,
+        upload,
     )
 
     def wrap(view: F) -> F:
@@ -83,6 +91,8 @@ def endpoint(
                 values["query"] = query_args(declared.query)
             if declared.body is not None:
                 values["body"] = declared.body.load(json_body(optional=declared.body_optional))
+            if declared.upload:
+                values["upload"] = file_body(declared.upload)
             return view(**values)
 
         parsed.declaration = declared  # type: ignore[attr-defined]
@@ -114,6 +124,19 @@ def json_body(*, optional: bool = False) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "The body must be a JSON object.")
     return data
+
+
+def file_body(media_types: tuple[str, ...]) -> bytes:
+    """The bytes of an uploaded file: 415 for a media type not declared, 413 beyond
+    `MAX_UPLOAD`."""
+    if request.mimetype not in media_types:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the file as the body, as one of: " + ", ".join(media_types) + ".",
+        )
+    request.max_content_length = MAX_UPLOAD
+    return request.get_data(cache=True)
 
 
 def check_schema_version() -> None:

@@ -633,6 +633,7 @@ AUDIT_ACTIONS = (
     "stranded",
     "apply_op",
     "decline_op",
+    "import",
 )
 
 

@@ -12,6 +12,8 @@ linked by the ids answers carry) runs `SCENARIOS` scenarios of up to 8 calls per
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import secrets
 import uuid
@@ -81,6 +83,63 @@ schema.config.generation.update(
 schema.config.checks.negative_data_rejection.expected_statuses = [
     str(status) for status in (400, 401, 403, 404, 405, 409, 413, 415, 422, 426, 429)
 ]
+
+# -- household registers, as the import endpoints take them ------------------------------------
+
+REGISTER_TITLES = [
+    "Khu phố",
+    "Tổ",
+    "Chủ hộ",
+    "Địa chỉ",
+    "Số điện thoại",
+    "Số nhân khẩu",
+    "Diện hộ",
+    "Ghi chú",
+    "STT",
+]
+REGISTER_CELL = st.one_of(
+    st.none(),
+    st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc")), max_size=30),
+    st.integers(-5, 100),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(),
+    st.sampled_from(["KP1", "1", "Khu phố 2", "Tổ 1", "Hộ nghèo, người có công", "=1+1"]),
+)
+
+
+@st.composite
+def register_rows(draw) -> list[list[Any]]:
+    """Some of the template's titles, then a few rows of generated cells."""
+    titles = draw(st.lists(st.sampled_from(REGISTER_TITLES), min_size=1, unique=True))
+    row = st.lists(REGISTER_CELL, min_size=len(titles), max_size=len(titles) + 1)
+    return [titles, *draw(st.lists(row, max_size=4))]
+
+
+def _workbook(rows: list[list[Any]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _csv(rows: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+# A register the import reads, or bytes that are none; schemathesis has no strategy of its own
+# for these media types.
+schemathesis.openapi.media_type(
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    st.one_of(register_rows().map(_workbook), st.binary()),
+    aliases=["application/vnd.ms-excel"],
+)
+schemathesis.openapi.media_type("text/csv", st.one_of(register_rows().map(_csv), st.binary()))
 
 # What exists, filled by the `town` fixture: ids by collection, and the users the fuzzer may
 # change (never the ones it signs in as).
