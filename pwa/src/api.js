@@ -41,25 +41,29 @@ export function createApi(options = {}) {
   /**
    * @param {string} method
    * @param {string} path
-   * @param {any} [body]
-   * @param {{auth?: boolean, raw?: boolean}} [opts]
+   * @param {any} [body] JSON, or a Blob (a File) sent as it is: an upload
+   * @param {{auth?: boolean, raw?: boolean, timeoutMs?: number}} [opts]
    */
   async function request(method, path, body, opts = {}) {
     /** @type {Record<string, string>} */
     const headers = { Accept: 'application/json', 'X-Doorstep-Schema': String(SCHEMA_VERSION) };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const file = typeof Blob !== 'undefined' && body instanceof Blob;
+    if (body !== undefined)
+      headers['Content-Type'] = file ? 'application/octet-stream' : 'application/json';
     if (opts.auth !== false) {
       const token = await getToken();
       if (token) headers.Authorization = `Bearer ${token}`;
     }
     const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
-    const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : null;
+    const timer = controller
+      ? setTimeout(() => controller.abort(), opts.timeoutMs ?? timeoutMs)
+      : null;
     let response;
     try {
       response = await fetchImpl(base + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined || file ? body : JSON.stringify(body),
         signal: controller?.signal,
         cache: 'no-store',
         credentials: 'same-origin',

@@ -147,6 +147,35 @@ export function createStaffApi(api) {
       const response = await request('POST', '/sync/push', { device_id: deviceId, ops: [op] });
       return response.results[0];
     },
+    /** The household register template (XLSX). */
+    importTemplate: async () => {
+      const path = '/imports/households/template.xlsx';
+      return readDownload(await request('GET', path, undefined, { raw: true }), path);
+    },
+    /**
+     * What importing a register file would do, row by row; writes nothing.
+     * @param {Blob} file an XLSX or CSV file
+     */
+    previewImport: (file) => request('POST', '/imports/households/preview', file),
+    /**
+     * The file's rows with errors, with a "Lỗi" column (XLSX).
+     * @param {Blob} file
+     */
+    importErrors: async (file) => {
+      const path = '/imports/households/errors.xlsx';
+      return readDownload(await request('POST', path, file, { raw: true }), path);
+    },
+    /**
+     * Import a previewed file: the same file and the preview's digest; matches skipped or
+     * updated. One transaction on the server, which may take a while for a large file.
+     * @param {Blob} file
+     * @param {string} digest
+     * @param {'skip'|'update'} matches
+     */
+    applyImport: (file, digest, matches) =>
+      request('POST', `/imports/households/apply${queryString({ digest, matches })}`, file, {
+        timeoutMs: 10 * 60_000,
+      }),
     /**
      * Download a file (a report or a raw export) as a Blob, telling `onProgress` the bytes read
      * (and the total when the server sends a length).

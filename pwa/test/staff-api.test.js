@@ -183,3 +183,34 @@ describe('downloads', () => {
     expect(queryString({})).toBe('');
   });
 });
+
+describe('household import', () => {
+  it('sends the file itself as the body, and the preview digest and choice to apply it', async () => {
+    const seen = [];
+    const fetchImpl = async (url, init) => {
+      seen.push({ url, type: init.headers['Content-Type'], body: init.body });
+      return new Response(JSON.stringify({ digest: 'd' }), {
+        headers: { 'Content-Type': 'application/json' },
+      });
+    };
+    const s = createStaffApi(createApi({ fetchImpl }));
+    const file = new Blob(['Khu phố,Chủ hộ,Địa chỉ\n'], { type: 'text/csv' });
+    await s.previewImport(file);
+    await s.applyImport(file, 'abc', 'update');
+    expect(seen.map((c) => [c.url, c.type])).toEqual([
+      ['/api/v1/imports/households/preview', 'application/octet-stream'],
+      ['/api/v1/imports/households/apply?digest=abc&matches=update', 'application/octet-stream'],
+    ]);
+    expect(seen.every((c) => c.body === file)).toBe(true);
+  });
+
+  it('still sends JSON as JSON', async () => {
+    const seen = [];
+    const fetchImpl = async (url, init) => {
+      seen.push([init.headers['Content-Type'], init.body]);
+      return new Response('{}', { headers: { 'Content-Type': 'application/json' } });
+    };
+    await createApi({ fetchImpl }).push('dev', []);
+    expect(seen).toEqual([['application/json', '{"device_id":"dev","ops":[]}']]);
+  });
+});

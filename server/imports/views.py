@@ -239,7 +239,7 @@ def apply_households(upload: bytes, query: dict[str, Any]):
     audit(
         "import",
         "imports/households",
-        {"step": "apply", "file": result.file_digest, **asdict(outcome)},
+        {"step": "apply", "file": result.file_digest[:16], **asdict(outcome)},
     )
     db.session.commit()
     return asdict(outcome)

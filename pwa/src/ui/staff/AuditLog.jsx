@@ -21,6 +21,7 @@ const ACTIONS = [
   'stranded',
   'apply_op',
   'decline_op',
+  'import',
 ];
 
 /** @param {{user: any, path: string}} props */

@@ -12,6 +12,7 @@ import {
   StaffPage,
   errorText,
   quartersOf,
+  saveFile,
   staff,
   useLookups,
   useRemote,
@@ -343,14 +344,7 @@ function Downloads({ campaignId, filters }) {
       const { blob, filename } = await staff.download(path, (p) =>
         setState((s) => ({ ...s, [key]: { ...p } })),
       );
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = filename;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveFile(blob, filename);
       setState((s) => ({
         ...s,
         [key]: { loaded: blob.size, total: blob.size, done: filename, size: blob.size },

@@ -26,6 +26,7 @@ export const STAFF_VIEWS = [
   { href: '/users', label: 'staff_nav_users', roles: ['admin'] },
   { href: '/reference', label: 'staff_nav_reference', roles: ['admin'] },
   { href: '/audit', label: 'staff_nav_audit', roles: ['admin'] },
+  { href: '/import', label: 'staff_nav_import', roles: ['admin'] },
 ];
 
 /** The tabs across the top of every staff view. @param {{role: string, path: string}} props */
@@ -199,4 +200,20 @@ export function NotAllowed() {
       </p>
     </main>
   );
+}
+
+/**
+ * Hand a downloaded file to the browser to save.
+ * @param {Blob} blob
+ * @param {string} filename
+ */
+export function saveFile(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -370,6 +370,7 @@ export function auditDetails(details, lookups) {
     if (AUDIT_QUARTERS.has(key)) shown = shown.map((q) => lookups.quarters?.get(q) ?? q);
     else if (key === 'review') shown = shown.map((s) => t(`review.${s}`));
     else if (key === 'status') shown = shown.map((s) => t(`staff_${s}`));
+    else if (key === 'step') shown = shown.map((s) => t(`import_step.${s}`));
     else if (AUDIT_DATES.has(key)) shown = shown.map((d) => formatDate(d));
     else if (key === 'updated_since') shown = shown.map((d) => formatDateTime(d));
     const label = t(`audit_detail.${key}`);

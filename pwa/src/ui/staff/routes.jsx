@@ -43,6 +43,7 @@ function onDemand(name) {
 const AuditLog = onDemand('AuditLog');
 const ConflictInbox = onDemand('ConflictInbox');
 const Dashboard = onDemand('Dashboard');
+const ImportHouseholds = onDemand('ImportHouseholds');
 const NominationsReview = onDemand('NominationsReview');
 const Progress = onDemand('Progress');
 const RecordPage = onDemand('RecordPage');
@@ -56,7 +57,7 @@ const ADMIN = ['admin'];
 
 /** Addresses that belong to the staff views. */
 export const STAFF_PATH =
-  /^\/(review|progress|review-nominations|dashboard|conflicts|stranded|users|reference|audit)(\/|$)/;
+  /^\/(review|progress|review-nominations|dashboard|conflicts|stranded|users|reference|audit|import)(\/|$)/;
 
 /** @type {import('../App.jsx').Route[]} */
 export const STAFF_ROUTES = [
@@ -112,6 +113,11 @@ export const STAFF_ROUTES = [
     pattern: /^\/audit$/,
     roles: ADMIN,
     render: (m, { user }) => <AuditLog user={user} path={m[0]} />,
+  },
+  {
+    pattern: /^\/import$/,
+    roles: ADMIN,
+    render: (m, { user }) => <ImportHouseholds user={user} path={m[0]} />,
   },
   // Anyone else who opens one of these addresses (field staff; a supervisor on an admin view).
   { pattern: STAFF_PATH, roles: ['field', 'supervisor', 'admin'], render: () => <NotAllowed /> },

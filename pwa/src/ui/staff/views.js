@@ -5,6 +5,7 @@
 export { AuditLog } from './AuditLog.jsx';
 export { ConflictInbox } from './ConflictInbox.jsx';
 export { Dashboard } from './Dashboard.jsx';
+export { ImportHouseholds } from './ImportHouseholds.jsx';
 export { NominationsReview } from './NominationsReview.jsx';
 export { Progress } from './Progress.jsx';
 export { RecordPage } from './RecordPage.jsx';
