@@ -589,6 +589,13 @@ def test_a_body_that_is_not_a_file_is_415(admin, town):
     assert response.get_json()["error"]["code"] == "unsupported_media_type"
 
 
+def test_a_file_larger_than_a_json_body_may_be_is_read(admin, town):
+    """50,000 rows saved as UTF-16 text are about 12 MiB: more than a JSON body's 10 MiB."""
+    data = csv_file(register_rows(1)) + b"\r\n" * (6 * 2**20)
+    assert len(data) > 11 * 2**20
+    assert preview(admin, data)["counts"]["add"] == 1
+
+
 def test_a_file_larger_than_an_upload_may_be_is_413(admin, town):
     from server.requests import MAX_UPLOAD
 
