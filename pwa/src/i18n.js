@@ -246,6 +246,8 @@ const vi = {
   code_method_not_allowed: 'máy chủ không nhận yêu cầu này',
   code_conflict: 'đã có thay đổi khác trước đó',
   code_conflict_stale: 'bản ghi đã thay đổi trong lúc chờ',
+  code_preview_stale:
+    'tệp hoặc danh sách hộ đã thay đổi sau khi xem trước; không hộ nào được nhập, hãy xem trước lại',
   code_cursor_expired: 'cần tải lại toàn bộ dữ liệu',
   code_too_large: 'gửi quá nhiều một lần',
   code_unsupported_media_type: 'máy chủ không đọc được dữ liệu gửi lên',
@@ -892,6 +894,8 @@ const en = {
   code_method_not_allowed: 'the server does not take this request',
   code_conflict: 'something else changed it first',
   code_conflict_stale: 'the record changed meanwhile',
+  code_preview_stale:
+    'the file or the register changed since the preview; nothing was imported, preview again',
   code_cursor_expired: 'everything must be downloaded again',
   code_too_large: 'too much sent at once',
   code_unsupported_media_type: 'the server could not read what was sent',

@@ -333,10 +333,19 @@ class References:
             if fold(label).startswith("ho "):  # "nghèo" for "Hộ nghèo"
                 self.categories[ref_key(label[3:])] = code
         self.category_words = ", ".join(register.categories.values())
+        # A register repeats a few neighbourhoods, groups and categories thousands of times.
+        self.keys: dict[str, str] = {}
+
+    def key(self, text: str) -> str:
+        """`ref_key`, remembered for this preview."""
+        found = self.keys.get(text)
+        if found is None:
+            found = self.keys[text] = ref_key(text)
+        return found
 
     def quarter(self, value: Any) -> str:
         text = as_text(value)
-        found = self.quarters.get(ref_key(text), set())
+        found = self.quarters.get(self.key(text), set())
         if not found:
             raise CellError(f"Không có khu phố “{text}” (ghi mã như KP1, tên, hoặc số).")
         if len(found) > 1:
@@ -345,7 +354,7 @@ class References:
 
     def group(self, quarter_id: str, value: Any) -> str:
         text = as_text(value)
-        found = self.groups.get((quarter_id, ref_key(text)), set())
+        found = self.groups.get((quarter_id, self.key(text)), set())
         if not found:
             raise CellError(
                 f"Khu phố {self.quarter_label.get(quarter_id, '')} không có tổ “{text}”."
@@ -360,7 +369,7 @@ class References:
         for word in re.split(r"[,;\n]+", as_text(value)):
             if not word.strip():
                 continue
-            code = self.categories.get(ref_key(word))
+            code = self.categories.get(self.key(word))
             if code is None:
                 unknown.append(word.strip())
             elif code not in codes:
