@@ -38,6 +38,7 @@ SYNC_STATUS = {
     "conflict_stale": 409,
     "not_rejected": 409,
     "already_decided": 409,
+    "conflict": 409,
 }
 
 

@@ -17,13 +17,17 @@ from .errors import ApiError
 from .extensions import db
 from .requests import endpoint
 from .schemas import (
+    BulkReviewResponse,
+    BulkReviewSchema,
     CollectionPath,
+    FieldCollectionPath,
     FieldRecordPath,
     HistoryResponse,
     RecordList,
     RecordListArgs,
     RecordPath,
     RecordSchema,
+    ReviewBatchPath,
     ReviewSchema,
     catalogue,
 )
@@ -108,3 +112,40 @@ def review_record(collection: str, record_id: str, body: dict[str, Any]):
     )
     db.session.commit()
     return record
+
+
+@bp.post("/records/<collection>/reviews")
+@require("supervisor", "admin")
+@endpoint(
+    "Review several records at once (§6): each gets a new rev; the batch can be undone",
+    path=FieldCollectionPath,
+    body=BulkReviewSchema,
+    answer=BulkReviewResponse,
+)
+def review_records(collection: str, body: dict[str, Any]):
+    done = engine.review_many(
+        db.session,
+        catalogue,
+        g.actor,
+        collection,
+        body["ids"],
+        body["status"],
+        body["comment"],
+        utcnow(),
+    )
+    db.session.commit()
+    return done
+
+
+@bp.post("/reviews/<batch_id>/undo")
+@require("supervisor", "admin")
+@endpoint(
+    "Undo one's bulk review: each record back to the review it had before, as a new rev; "
+    "records reviewed or edited since are skipped. Once only (409)",
+    path=ReviewBatchPath,
+    answer=BulkReviewResponse,
+)
+def undo_reviews(batch_id: str):
+    done = engine.undo_reviews(db.session, catalogue, g.actor, batch_id, utcnow())
+    db.session.commit()
+    return done

@@ -467,12 +467,23 @@ class RecordPath(CollectionPath):
     record_id = Uuid(required=True)
 
 
-class FieldRecordPath(RecordPath):
-    """A record of a field collection: only those are reviewed (§6)."""
+FIELD_COLLECTIONS = tuple(c for c in COLLECTION_SCHEMAS if c in FIELD_DATA)
 
-    collection = fields.String(
-        required=True, validate=one_of(*(c for c in COLLECTION_SCHEMAS if c in FIELD_DATA))
-    )
+
+class FieldCollectionPath(Schema):
+    """A field collection: only those are reviewed (§6)."""
+
+    collection = fields.String(required=True, validate=one_of(*FIELD_COLLECTIONS))
+
+
+class FieldRecordPath(FieldCollectionPath):
+    """A record of a field collection."""
+
+    record_id = Uuid(required=True)
+
+
+class ReviewBatchPath(Schema):
+    batch_id = Uuid(required=True)
 
 
 class ConflictPath(Schema):
@@ -537,6 +548,15 @@ class ReviewSchema(Schema):
     def comment_when_not_approved(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("status") in ("has_issues", "rejected") and not data.get("comment"):
             raise ValidationError("Say what needs fixing.", "comment")
+
+
+class BulkReviewSchema(ReviewSchema):
+    ids = fields.List(
+        Uuid(),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "The records to review (at most 500)."},
+    )
 
 
 class ResolveSchema(Schema):
@@ -738,6 +758,26 @@ class PullResponse(Schema):
     remaining = fields.Integer(
         metadata={"description": "About how many changes come after this page"}
     )
+
+
+class BulkReviewItem(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=one_of("reviewed", "undone", "skipped"))
+    reason = fields.String(
+        validate=one_of("not_found", "forbidden", "changed_since"),
+        metadata={
+            "description": "Why a record was skipped: unknown or deleted, outside the "
+            "reviewer's neighbourhoods, or reviewed again (or edited) since the bulk review."
+        },
+    )
+    record = fields.Nested(RecordSchema, required=True, allow_none=True)
+
+
+class BulkReviewResponse(Schema):
+    batch_id = fields.String(
+        required=True, metadata={"description": "Undo with POST /reviews/{batch_id}/undo."}
+    )
+    results = fields.List(fields.Nested(BulkReviewItem), required=True)
 
 
 class RecordList(Schema):

@@ -50,3 +50,9 @@ class Stale(SyncError):
     """The record changed since the conflict opened (409 `conflict_stale`)."""
 
     code = "conflict_stale"
+
+
+class AlreadyDone(SyncError):
+    """Something that can be done once was done already (409 `conflict`)."""
+
+    code = "conflict"

@@ -237,6 +237,23 @@ class FeedState(Base):
     secret: Mapped[str] = mapped_column(String(64))
 
 
+class ReviewBatch(Base):
+    """One bulk review (§6): the records it reviewed and the review each had before, so that the
+    reviewer can undo it."""
+
+    __tablename__ = "review_batches"
+    __table_args__ = (Index("ix_review_batches_user_at", "user_id", "at"),)
+
+    id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    collection: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(TS)
+    # [{"id", "rev" (the record's rev after it), "before": {"status", "comment", "by", "at"}}]
+    items: Mapped[list[Any]] = mapped_column(JSON)
+    undone_at: Mapped[datetime | None] = mapped_column(TS)
+
+
 class AuditEntry(Base):
     """Who looked at or exported personal data, and when."""
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
 
-from .catalogue import Catalogue
-from .errors import Forbidden, NotFound
+from .catalogue import CHILDREN, Catalogue
+from .errors import AlreadyDone, Forbidden, NotFound
 from .feed import SequenceLock
-from .models import Record, Revision
+from .models import Record, ReviewBatch, Revision
 from .push import Actor, Push
 from .state import RecordState, iso, load_states, person, to_wire, user_names, wire_names_for
 from .stranded import authors
@@ -69,8 +71,7 @@ def list_records(
     if review:
         query = query.where(Record.review_status == review)
     if q and fold(q):
-        pattern = "%" + fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Record.search_text.like(pattern, escape="\\"))
+        query = query.where(_matches(collection, fold(q)))
     if updated_since is not None:
         query = query.where(Record.updated_at > updated_since)
     if created_by:
@@ -89,6 +90,26 @@ def list_records(
     )
     names = user_names(session, wire_names_for(rows))
     return [to_wire(row, names) for row in rows], total
+
+
+def _matches(collection: str, folded: str) -> ColumnElement[bool]:
+    """`q` (already folded) in the record's own search text or, for a child record, in its
+    household's (head's name, address, phone).
+
+    The household's text is read at query time, by a subquery on the (collection, id) key, rather
+    than copied into every child: a renamed or moved household is then found at once, and no
+    write has to touch its children.
+    """
+    pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    own = Record.search_text.like(pattern, escape="\\")
+    if collection not in CHILDREN:
+        return own
+    household = aliased(Record)
+    households = select(household.id).where(
+        household.collection == "households",
+        household.search_text.like(pattern, escape="\\"),
+    )
+    return own | Record.household_id.in_(households)
 
 
 def get_record(session: Session, actor: Actor, collection: str, record_id: str) -> dict[str, Any]:
@@ -143,6 +164,50 @@ def history(session: Session, actor: Actor, collection: str, record_id: str) -> 
     return {"record": to_wire(state, names), "revisions": out}
 
 
+def _reviewing(
+    session: Session,
+    catalogue: Catalogue,
+    actor: Actor,
+    now: datetime,
+    keys: list[tuple[str, str]],
+) -> Push:
+    """A unit of work that reviews these records: the feed lock first, then their states."""
+    if actor.role not in ("supervisor", "admin"):
+        raise Forbidden("Only supervisors and admins review records.")
+    work = Push(session, catalogue, actor, now)
+    work.lock = SequenceLock(session)
+    work.batch.records.update(load_states(session, keys))
+    return work
+
+
+def _may_review(actor: Actor, state: RecordState) -> bool:
+    """Supervisors review the records of their neighbourhoods, never town-wide ones (§6)."""
+    return visible_to(actor, state.quarter_id) and not (
+        actor.quarters is not None and state.quarter_id is None
+    )
+
+
+def _set_review(
+    work: Push,
+    state: RecordState,
+    status: str,
+    comment: str | None,
+    by: str | None,
+    at: datetime | None,
+) -> None:
+    """Give a record a review: a new rev with a `review` revision that field staff pull (§6)."""
+    changes = {}
+    if state.review_status != status:
+        changes["review.status"] = {"from": state.review_status, "to": status}
+    if state.review_comment != comment:
+        changes["review.comment"] = {"from": state.review_comment, "to": comment}
+    state.review_status, state.review_comment = status, comment
+    state.review_by, state.review_at = by, at
+    state.rev += 1
+    work.touch(state)
+    work.add_revision(state, "review", changes, None)
+
+
 def review(
     session: Session,
     catalogue: Catalogue,
@@ -154,27 +219,133 @@ def review(
     now: datetime,
 ) -> dict[str, Any]:
     """Approve, flag or reject a record: a new rev that field staff receive by pull (§6)."""
-    if actor.role not in ("supervisor", "admin"):
-        raise Forbidden("Only supervisors and admins review records.")
-    work = Push(session, catalogue, actor, now)
-    work.lock = SequenceLock(session)
-    work.batch.records.update(load_states(session, [(collection, record_id)]))
+    work = _reviewing(session, catalogue, actor, now, [(collection, record_id)])
     state = work.state(collection, record_id)
     if state is None:
         raise NotFound("No such record.")
-    if not visible_to(actor, state.quarter_id) or (
-        actor.quarters is not None and state.quarter_id is None
-    ):
+    if not _may_review(actor, state):
         raise Forbidden("This record is outside your neighbourhoods.")
-    changes = {}
-    if state.review_status != status:
-        changes["review.status"] = {"from": state.review_status, "to": status}
-    if state.review_comment != comment:
-        changes["review.comment"] = {"from": state.review_comment, "to": comment}
-    state.review_status, state.review_comment = status, comment
-    state.review_by, state.review_at = actor.user_id, now
-    state.rev += 1
-    work.touch(state)
-    work.add_revision(state, "review", changes, None)
+    _set_review(work, state, status, comment, actor.user_id, now)
     work.write()
     return to_wire(state, user_names(session, wire_names_for([state])))
+
+
+def review_many(
+    session: Session,
+    catalogue: Catalogue,
+    actor: Actor,
+    collection: str,
+    record_ids: list[str],
+    status: str,
+    comment: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Review several records at once (§6 bulk review): each that may be reviewed gets a new rev;
+    one that cannot (unknown, deleted, outside the reviewer's neighbourhoods) is reported and
+    the rest proceed. The batch is kept, with each record's review before it, for `undo_reviews`.
+    """
+    ids = list(dict.fromkeys(record_ids))
+    work = _reviewing(session, catalogue, actor, now, [(collection, i) for i in ids])
+    results, items = [], []
+    for record_id in ids:
+        state = work.state(collection, record_id)
+        if state is None or state.deleted:
+            results.append(_skipped(record_id, "not_found"))
+            continue
+        if not _may_review(actor, state):
+            results.append(_skipped(record_id, "forbidden"))
+            continue
+        before = {
+            "status": state.review_status,
+            "comment": state.review_comment,
+            "by": state.review_by,
+            "at": iso(state.review_at),
+        }
+        _set_review(work, state, status, comment, actor.user_id, now)
+        items.append({"id": record_id, "rev": state.rev, "before": before})
+        results.append({"id": record_id, "status": "reviewed", "record": state})
+    work.write()
+    batch_id = str(uuid.uuid4())
+    session.execute(
+        insert(ReviewBatch.__table__).values(
+            id=batch_id,
+            user_id=actor.user_id,
+            collection=collection,
+            status=status,
+            at=now,
+            items=items,
+            undone_at=None,
+        )
+    )
+    return {"batch_id": batch_id, "results": _rendered(session, results)}
+
+
+def undo_reviews(
+    session: Session, catalogue: Catalogue, actor: Actor, batch_id: str, now: datetime
+) -> dict[str, Any]:
+    """Undo a bulk review: each record goes back to the review it had before, as a new rev.
+
+    A record reviewed again since (by anyone), or whose status has moved on (a flagged record
+    edited by field staff), is left as it is and reported `skipped`: an undo never overwrites a
+    later decision. Only the batch's reviewer may undo it, once (409 `conflict`).
+    """
+    # The feed lock first: of two undos of one batch, the second sees the first's mark.
+    work = _reviewing(session, catalogue, actor, now, [])
+    batch = (
+        session.execute(select(ReviewBatch.__table__).where(ReviewBatch.id == batch_id))
+        .mappings()
+        .one_or_none()
+    )
+    if batch is None or batch["user_id"] != actor.user_id:
+        raise NotFound("No such bulk review of yours.")
+    if batch["undone_at"] is not None:
+        raise AlreadyDone("This bulk review was already undone.")
+    collection = batch["collection"]
+    items = {item["id"]: item for item in batch["items"]}
+    work.batch.records.update(load_states(session, [(collection, i) for i in items]))
+    reviewed_since = _reviewed_since(session, collection, items)
+    results = []
+    for record_id, item in items.items():
+        state = work.state(collection, record_id)
+        if state is None or state.deleted:
+            results.append(_skipped(record_id, "not_found"))
+        elif not _may_review(actor, state):
+            results.append(_skipped(record_id, "forbidden"))
+        elif record_id in reviewed_since or state.review_status != batch["status"]:
+            results.append(_skipped(record_id, "changed_since"))
+        else:
+            before = item["before"]
+            at = datetime.fromisoformat(before["at"]) if before["at"] else None
+            _set_review(work, state, before["status"], before["comment"], before["by"], at)
+            results.append({"id": record_id, "status": "undone", "record": state})
+    work.write()
+    session.execute(
+        update(ReviewBatch.__table__).where(ReviewBatch.id == batch_id).values(undone_at=now)
+    )
+    return {"batch_id": batch_id, "results": _rendered(session, results)}
+
+
+def _reviewed_since(session: Session, collection: str, items: dict[str, Any]) -> set[str]:
+    """The records with a review revision after the one the batch gave them."""
+    rows = session.execute(
+        select(Revision.record_id, Revision.rev).where(
+            Revision.collection == collection,
+            Revision.record_id.in_(sorted(items)),
+            Revision.kind == "review",
+        )
+    )
+    return {record_id for record_id, rev in rows if rev > items[record_id]["rev"]}
+
+
+def _skipped(record_id: str, reason: str) -> dict[str, Any]:
+    return {"id": record_id, "status": "skipped", "reason": reason, "record": None}
+
+
+def _rendered(session: Session, results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Results with their records on the wire (one query for every name they mention)."""
+    states = [r["record"] for r in results if r["record"] is not None]
+    names = user_names(session, wire_names_for(states))
+    return [
+        {**r, "record": to_wire(r["record"], names) if r["record"] is not None else None}
+        for r in results
+    ]

@@ -217,3 +217,78 @@ def test_search_ignores_diacritics_and_case(admin, people, query, expected):
     found = {r["fields"]["head_name"] for r in body["records"]}
     assert found == expected
     assert body["total"] == len(expected)
+
+
+@pytest.fixture
+def visits_of(admin, people, build):
+    """One visit to each of the people's households, and one whose notes name a place: name → id."""
+    ids = {}
+    for name, household_id in people.items():
+        result = admin.push_one(build.op("visits", build.id(), build.visit(household_id)))
+        ids[name] = result["id"]
+    return ids
+
+
+@pytest.mark.parametrize("collection", ["visits", "registrations", "support", "assessments"])
+def test_child_records_are_found_by_their_households_name_or_address(
+    admin, people, build, collection
+):
+    fields = {
+        "visits": lambda h: build.visit(h),
+        "registrations": lambda h: {
+            "household_id": h,
+            "kind": "clean_water",
+            "status": "considering",
+            "registered_on": "2024-10-12",
+        },
+        "support": lambda h: {
+            "household_id": h,
+            "kind": "gift",
+            "value_vnd": 500_000,
+            "given_on": "2024-10-12",
+        },
+        "assessments": lambda h: {"household_id": h, "year": 2024, "result": "model"},
+    }[collection]
+    made = {
+        name: admin.push_one(build.op(collection, build.id(), fields(h)))["id"]
+        for name, h in people.items()
+    }
+    for query, names in (
+        ("dang thi dao", {"Đặng Thị Đào"}),
+        ("nguyen", {"Nguyễn Văn An", "Trần Minh Khôi"}),  # a name, and an address
+        ("hung vuong", {"Nguyễn Văn An"}),
+    ):
+        body = listing(admin, collection, q=query)
+        assert {r["id"] for r in body["records"]} == {made[n] for n in names}, query
+        assert body["total"] == len(names)
+
+
+def test_a_visit_is_found_by_its_own_notes_too(admin, people, build):
+    noted = admin.push_one(
+        build.op(
+            "visits", build.id(), build.visit(people["Đặng Thị Đào"], notes="Hẹn gặp ở chợ Gia Ray")
+        )
+    )
+    assert [r["id"] for r in listing(admin, "visits", q="cho gia ray")["records"]] == [noted["id"]]
+
+
+def test_a_renamed_or_moved_household_finds_its_visits_at_once(
+    admin, make_user, people, visits_of, quarters, build
+):
+    household_id = people["Trần Minh Khôi"]
+    admin.push_one(
+        build.op(
+            "households",
+            household_id,
+            {"head_name": "Võ Thị Mười", "quarter_id": quarters["KP2"]},
+            base_rev=1,
+        )
+    )
+    assert [r["id"] for r in listing(admin, "visits", q="vo thi muoi")["records"]] == [
+        visits_of["Trần Minh Khôi"]
+    ]
+    assert listing(admin, "visits", q="tran minh khoi")["total"] == 0
+    # The visit moved with its household: a supervisor of KP1 no longer finds it.
+    kp1 = make_user("supervisor", ["KP1"])
+    assert listing(kp1, "visits", q="vo thi muoi")["total"] == 0
+    assert listing(make_user("supervisor", ["KP2"]), "visits", q="muoi")["total"] == 1

@@ -89,3 +89,23 @@ def test_evictions_use_indexes(sqlite_only, app, admin, make_user, build, quarte
         changes, _ = user.pull_all(cursor, limit=1)
     assert {c["id"] for c in changes if c["op"] == "evict"} >= {h["id"] for h in households[:2]}
     assert full_scans(app, seen) == []
+
+
+def test_searching_child_records_by_household_uses_indexes(
+    sqlite_only, app, admin, supervisor, build, quarters
+):
+    households = [
+        build.op(
+            "households", build.id(), build.household(quarters["KP1"], head_name=f"Lê Văn {n}")
+        )
+        for n in range(20)
+    ]
+    admin.push(*households)
+    admin.push(*(build.op("visits", build.id(), build.visit(h["id"])) for h in households))
+    with statements(app) as seen:
+        for collection in ("visits", "households"):
+            found = supervisor.get(
+                f"/records/{collection}", query_string={"q": "le van 1", "review": "pending"}
+            )
+            assert found.get_json()["total"] == 11  # Lê Văn 1, 10..19
+    assert full_scans(app, seen) == []

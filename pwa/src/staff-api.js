@@ -74,6 +74,26 @@ export function createStaffApi(api) {
         comment: comment?.trim() ? comment.trim() : null,
       }),
     /**
+     * Review several records at once (each gets a new revision): `{batch_id, results}`, each
+     * result `{id, status: 'reviewed'|'skipped', reason?, record}`.
+     * @param {string} collection
+     * @param {string[]} ids
+     * @param {'approved'|'has_issues'|'rejected'} status
+     * @param {string|null} [comment]
+     */
+    reviewMany: (collection, ids, status, comment) =>
+      request('POST', `/records/${enc(collection)}/reviews`, {
+        ids,
+        status,
+        comment: comment?.trim() ? comment.trim() : null,
+      }),
+    /**
+     * Undo one's bulk review: each record back to its previous review (`undone`), or left as it
+     * is when reviewed or edited since (`skipped`).
+     * @param {string} batchId
+     */
+    undoReviews: (batchId) => request('POST', `/reviews/${enc(batchId)}/undo`),
+    /**
      * How many records match, without fetching them (`limit=1`, read `total`).
      * @param {RecordQuery} query
      */

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { setLanguage } from '../src/i18n.js';
-import { filtersFromSearch } from '../src/ui/staff/filters.js';
+import { filtersFromSearch, recordQuery } from '../src/ui/staff/filters.js';
 import {
   auditDetails,
   displayValue,
@@ -153,6 +153,14 @@ describe('progress and the queue', () => {
       page: 2,
     });
     expect(filtersFromSearch('?collection=nonsense').filters.collection).toBe('households');
+  });
+
+  it('opens on Pending; review=all asks the server for every status', () => {
+    expect(filtersFromSearch('').filters).toEqual({ collection: 'households', review: 'pending' });
+    const all = filtersFromSearch('?review=all').filters;
+    expect(all.review).toBe('all');
+    expect(recordQuery(all)).toEqual({ collection: 'households', review: undefined });
+    expect(recordQuery({ collection: 'visits', review: 'edited' }).review).toBe('edited');
   });
 
   it.each([

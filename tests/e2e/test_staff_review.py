@@ -94,28 +94,124 @@ def test_flag_edit_and_approve_round_trip(server, make_worker):
     expect(wp.get_by_text("0987654321")).to_be_visible()
 
 
-def test_bulk_approve_from_the_queue(server, make_worker):
+def test_bulk_approve_asks_first_and_can_be_undone(server, make_worker):
     worker = make_worker(server, "canbo2")  # Khu phố 1 + 3
     tag = uuid.uuid4().hex[:6]
     heads = [f"Lê Văn Hàng Loạt {tag} {i}" for i in range(3)]
     for head in heads:
         add_household(worker.page, head, address="3 Lê Lợi", quarter="Khu phố 3")
     worker.wait_synced()
+    admin = server.login("admin")
+    (flagged,) = [r for r in admin.get("/records/households", q=heads[0])["records"]]
+    admin.post(
+        f"/records/households/{flagged['id']}/review", {"status": "has_issues", "comment": "Sai"}
+    )
 
     supervisor = make_worker(server, "giamsat1")
     sp = supervisor.page
-    sp.goto(f"{server.url}/review?review=pending")
+    sp.goto(f"{server.url}/review?review=all")
     sp.get_by_label("Search names and addresses (accents optional)").fill(f"le van hang loat {tag}")
-    expect(sp.get_by_role("status", name="Records found")).to_have_text("3 records")
+    found = sp.get_by_role("status", name="Records found")
+    expect(found).to_have_text("3 records")
     sp.get_by_label("Select page").check()
-    sp.get_by_role("button", name="Approve 3 selected").click()
-    expect(sp.get_by_text("Approved 3 of 3")).to_be_visible()
-    expect(sp.get_by_role("status", name="Records found")).to_have_text("0 records")  # none pending
 
+    # The count is confirmed first; Cancel changes nothing.
+    sp.get_by_role("button", name="Approve 3 selected").click()
+    dialog = sp.get_by_role("dialog", name="Approve 3 records?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    assert {
+        r["meta"]["review"]["status"] for r in admin.get("/records/households", q=tag)["records"]
+    } == {"pending", "has_issues"}
+
+    sp.get_by_role("button", name="Approve 3 selected").click()
+    sp.get_by_role("dialog", name="Approve 3 records?").get_by_role(
+        "button", name="Approve 3"
+    ).click()
+    outcome = sp.locator(".bulk-outcome")
+    expect(outcome).to_contain_text("Approved 3 of 3")
+    expect(sp.locator(".staff-list .badge", has_text="Approved")).to_have_count(3)
+    found_records = admin.get("/records/households", q=f"hang loat {tag}")["records"]
+    assert sorted(r["fields"]["head_name"] for r in found_records) == heads
+    assert {r["meta"]["review"]["status"] for r in found_records} == {"approved"}
+
+    # Undo puts each record back to the status it had, as a new revision.
+    outcome.get_by_role("button", name="Undo").click()
+    expect(outcome).to_contain_text("Undone: 3 records back to their previous status")
+    expect(outcome.get_by_role("button", name="Undo")).to_have_count(0)
+    expect(sp.locator(".staff-list .badge", has_text="Approved")).to_have_count(0)
+    expect(sp.locator(".staff-list .badge", has_text="Has issues")).to_have_count(1)
+    undone = {
+        r["fields"]["head_name"]: r for r in admin.get("/records/households", q=tag)["records"]
+    }
+    assert undone[heads[0]]["meta"]["review"]["status"] == "has_issues"
+    assert undone[heads[0]]["meta"]["review"]["comment"] == "Sai"
+    assert {undone[h]["meta"]["review"]["status"] for h in heads[1:]} == {"pending"}
+    kinds = [
+        r["kind"]
+        for r in admin.get(f"/records/households/{undone[heads[1]]['id']}/history")["revisions"]
+    ]
+    assert kinds == ["create", "review", "review"]
+
+
+def test_queue_opens_on_pending_and_finds_visits_by_their_household(server, make_worker, town):
     admin = server.login("admin")
-    found = admin.get("/records/households", q=f"hang loat {tag}")
-    assert sorted(r["fields"]["head_name"] for r in found["records"]) == heads
-    assert {r["meta"]["review"]["status"] for r in found["records"]} == {"approved"}
+    quarter = town.quarter()
+    supervisor_user = town.person("supervisor", [quarter])
+    head = town.head_name()
+    (household,) = town.push(
+        admin,
+        {
+            "collection": "households",
+            "fields": {
+                "quarter_id": quarter["id"],
+                "address": "7 Đường Hùng Vương",
+                "head_name": head,
+            },
+        },
+    )
+    visits = town.push(
+        admin,
+        *(
+            {
+                "collection": "visits",
+                "fields": {
+                    "household_id": household["id"],
+                    "visited_at": f"2024-10-1{day}T09:00:00+07:00",
+                    "purpose": "outreach",
+                },
+            }
+            for day in (2, 3)
+        ),
+    )
+    admin.post(f"/records/visits/{visits[0]['id']}/review", {"status": "approved", "comment": None})
+
+    supervisor = make_worker(server, supervisor_user["username"])
+    sp = supervisor.page
+    sp.get_by_role("link", name="Manage").click()
+    status = sp.get_by_label("Review status")
+    expect(status).to_have_value("pending")
+    expect(status.locator("option:checked")).to_have_text("Pending review")
+    sp.get_by_label("Collection").select_option(label="Visits")
+    # The household's name typed without accents finds its pending visit; "All" finds both.
+    sp.get_by_label("Search names and addresses (accents optional)").fill(fold_ascii(head))
+    found = sp.get_by_role("status", name="Records found")
+    expect(found).to_have_text("1 records")
+    expect(sp.locator(".staff-list").get_by_text(head)).to_be_visible()
+    status.select_option(label="All")
+    expect(found).to_have_text("2 records")
+    sp.get_by_label("Search names and addresses (accents optional)").fill("duong hung vuong")
+    expect(found).to_have_text("2 records")
+    assert "review=all" in sp.url
+
+
+def fold_ascii(text: str) -> str:
+    """What a supervisor types without Vietnamese accents."""
+    import unicodedata
+
+    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in bare if not unicodedata.combining(c)).lower()
 
 
 STAFF_PATHS = [

@@ -1,9 +1,10 @@
 /**
  * The supervisor's review queue: records of their neighbourhoods, newest first, filtered by
  * collection, neighbourhood, review status, date and staff member, searched ignoring diacritics
- * (by the server), a page at a time; approve one by one or in bulk.
+ * (by the server), a page at a time; approve one by one or in bulk (after confirming the count),
+ * and undo the last bulk approval.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { REVIEW_COLLECTIONS, REVIEW_STATUSES } from '../../staff-api.js';
 import { formatDateTime } from '../../text.js';
@@ -20,7 +21,7 @@ import {
   useLookups,
   useRemote,
 } from './common.jsx';
-import { FILTER_KEYS, filtersFromSearch } from './filters.js';
+import { FILTER_KEYS, filtersFromSearch, recordQuery } from './filters.js';
 import { householdLine, recordTitle } from './present.js';
 
 export const PAGE_SIZE = 50;
@@ -31,9 +32,14 @@ export function ReviewQueue({ user, path }) {
   const [page, setPage] = useState(initial.page);
   const [search, setSearch] = useState(initial.filters.q ?? '');
   const [selected, setSelected] = useState(/** @type {Set<string>} */ (new Set()));
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
   const [bulk, setBulk] = useState(
-    /** @type {{done: number, total: number, failed: string[]}|null} */ (null),
+    /** @type {{kind: 'approved'|'undone', done: number, total: number, skipped: number, batchId?: string}|null} */ (
+      null
+    ),
   );
+  const [bulkError, setBulkError] = useState(/** @type {any} */ (null));
   const [staffSeen, setStaffSeen] = useState(/** @type {Map<string, string>} */ (new Map()));
   const lookups = useLookups();
 
@@ -57,7 +63,7 @@ export function ReviewQueue({ user, path }) {
   }, [filters, page]);
 
   const list = useRemote(
-    () => staff.records({ ...filters, limit: PAGE_SIZE, offset: page * PAGE_SIZE }),
+    () => staff.records({ ...recordQuery(filters), limit: PAGE_SIZE, offset: page * PAGE_SIZE }),
     [JSON.stringify(filters), page],
   );
   const records = /** @type {any[]} */ (list.data?.records ?? []);
@@ -82,21 +88,36 @@ export function ReviewQueue({ user, path }) {
   const approvable = records.filter((r) => r.meta?.review?.status !== 'approved');
   const allChecked = approvable.length > 0 && approvable.every((r) => selected.has(r.id));
 
-  async function approveSelected() {
-    const ids = records.filter((r) => selected.has(r.id)).map((r) => r.id);
-    const state = { done: 0, total: ids.length, failed: /** @type {string[]} */ ([]) };
-    setBulk({ ...state });
-    for (const id of ids) {
-      try {
-        await staff.review(filters.collection, id, 'approved', null);
-      } catch (err) {
-        state.failed.push(errorText(err));
-      }
-      state.done += 1;
-      setBulk({ ...state, failed: [...state.failed] });
+  /**
+   * Send one bulk request, then show its outcome and reload the list.
+   * @param {() => Promise<{batch_id: string, results: any[]}>} call
+   * @param {'approved'|'undone'} kind
+   */
+  async function run(call, kind) {
+    setBusy(true);
+    setBulkError(null);
+    try {
+      const { batch_id: batchId, results } = await call();
+      const done = results.filter((r) => r.status !== 'skipped').length;
+      setBulk({ kind, done, total: results.length, skipped: results.length - done, batchId });
+      setSelected(new Set());
+      list.reload();
+    } catch (err) {
+      setBulkError(err);
+    } finally {
+      setBusy(false);
     }
-    setSelected(new Set());
-    list.reload();
+  }
+
+  function approveSelected() {
+    setConfirming(false);
+    const ids = records.filter((r) => selected.has(r.id)).map((r) => r.id);
+    run(() => staff.reviewMany(filters.collection, ids, 'approved', null), 'approved');
+  }
+
+  function undoLast() {
+    const batchId = /** @type {string} */ (bulk?.batchId);
+    run(() => staff.undoReviews(batchId), 'undone');
   }
 
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
@@ -134,11 +155,8 @@ export function ReviewQueue({ user, path }) {
         </label>
         <label>
           <span>{t('staff_review_status')}</span>
-          <select
-            value={filters.review ?? ''}
-            onChange={(e) => set('review', e.currentTarget.value)}
-          >
-            <option value="">{t('filter_all')}</option>
+          <select value={filters.review} onChange={(e) => set('review', e.currentTarget.value)}>
+            <option value="all">{t('filter_all')}</option>
             {REVIEW_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {t(`review.${s}`)}
@@ -202,19 +220,36 @@ export function ReviewQueue({ user, path }) {
         <button
           type="button"
           class="primary"
-          disabled={!selected.size || (bulk !== null && bulk.done < bulk.total)}
-          onClick={approveSelected}
+          disabled={!selected.size || busy}
+          onClick={() => setConfirming(true)}
         >
           {t('staff_approve_selected', { n: selected.size })}
         </button>
       </div>
-      {bulk && (
-        <p class={`notice${bulk.failed.length ? ' error' : ''}`} role="status">
-          {t('staff_bulk_progress', { done: bulk.done, total: bulk.total })}
-          {bulk.failed.length > 0 &&
-            ` · ${t('staff_bulk_failed', { n: bulk.failed.length })}: ${bulk.failed[0]}`}
-        </p>
+      {confirming && (
+        <ConfirmBulk
+          n={selected.size}
+          onConfirm={approveSelected}
+          onCancel={() => setConfirming(false)}
+        />
       )}
+      {bulk && (
+        <div class={`notice${bulk.skipped ? ' warn' : ''} bulk-outcome`} role="status">
+          <span>
+            {bulk.kind === 'approved'
+              ? t('staff_bulk_progress', { done: bulk.done, total: bulk.total })
+              : t('staff_undone', { n: bulk.done })}
+            {bulk.skipped > 0 &&
+              ` · ${t(bulk.kind === 'approved' ? 'staff_bulk_skipped' : 'staff_undo_skipped', { n: bulk.skipped })}`}
+          </span>
+          {bulk.kind === 'approved' && bulk.done > 0 && (
+            <button type="button" class="secondary" disabled={busy} onClick={undoLast}>
+              {t('staff_undo')}
+            </button>
+          )}
+        </div>
+      )}
+      <ErrorNotice error={bulkError} />
       <ErrorNotice error={list.error} />
 
       <ul class="cards staff-list" aria-label={t('staff_review_title')}>
@@ -259,5 +294,35 @@ export function ReviewQueue({ user, path }) {
       {list.data && records.length === 0 && <p class="muted">{t('staff_no_records')}</p>}
       <Pager page={page} pages={pages} onPage={setPage} />
     </StaffPage>
+  );
+}
+
+/**
+ * "Approve 3 records?" as a modal dialog: the count, what happens, Approve or Cancel.
+ * @param {{n: number, onConfirm: () => void, onCancel: () => void}} props
+ */
+function ConfirmBulk({ n, onConfirm, onCancel }) {
+  const ref = useRef(/** @type {HTMLDialogElement|null} */ (null));
+  useEffect(() => {
+    ref.current?.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      class="confirm"
+      aria-labelledby="confirm-bulk-title"
+      onCancel={(e) => (e.preventDefault(), onCancel())}
+    >
+      <h2 id="confirm-bulk-title">{t('staff_confirm_bulk_title', { n })}</h2>
+      <p>{t('staff_confirm_bulk_help')}</p>
+      <div class="actions">
+        <button type="button" class="primary" onClick={onConfirm}>
+          {t('staff_confirm_bulk_yes', { n })}
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          {t('cancel')}
+        </button>
+      </div>
+    </dialog>
   );
 }
