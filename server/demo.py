@@ -7,6 +7,7 @@ revisions and history like real ones.
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from datetime import date, datetime, time, timedelta
@@ -124,6 +125,8 @@ CRITERIA = (
     "Phân loại rác tại nguồn",
 )
 BATCH = 500
+# Roughly where the town lies (Gia Ray, Xuân Lộc); each neighbourhood around its own point.
+TOWN_CENTRE = (10.9247, 107.4044)
 
 
 def person_name(fake: Faker, rng: random.Random) -> str:
@@ -138,6 +141,7 @@ class Seeder:
     def __init__(self, session: Session, rng: random.Random, fake: Faker) -> None:
         self.session, self.rng, self.fake = session, rng, fake
         self.now = utcnow()
+        self.centres: dict[str, tuple[float, float]] = {}
 
     def op(self, collection: str, fields: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -203,6 +207,7 @@ def seed(
     quarter_ids = dict(
         zip([f"KP{n}" for n in range(1, 9)], seeder.push(admin, quarter_ops), strict=True)
     )
+    seeder.centres = quarter_centres(list(quarter_ids.values()))
     group_ops = [
         seeder.op(
             "groups",
@@ -316,6 +321,17 @@ def _deeds(
         seeder.push(actor, [op])
 
 
+def quarter_centres(quarter_ids: list[str]) -> dict[str, tuple[float, float]]:
+    """A point for each neighbourhood, in a ring about 1 km around the town's centre."""
+    return {
+        qid: (
+            TOWN_CENTRE[0] + 0.009 * math.sin(2 * math.pi * n / len(quarter_ids)),
+            TOWN_CENTRE[1] + 0.009 * math.cos(2 * math.pi * n / len(quarter_ids)),
+        )
+        for n, qid in enumerate(quarter_ids)
+    }
+
+
 def _households(
     seeder: Seeder, quarters: list[str], groups: dict[str, list[str]], count: int, campaign_id: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -326,6 +342,7 @@ def _households(
     kids: list[dict[str, Any]] = []
     for _ in range(count):
         quarter = rng.choice(quarters)
+        centre = seeder.centres[quarter]
         categories = rng.sample(
             ["policy_family", "meritorious", "poor", "near_poor", "hardship"],
             k=rng.choice([0, 0, 0, 1, 1, 2]),
@@ -343,11 +360,22 @@ def _households(
                 "members_count": rng.randint(1, 7),
                 "categories": categories,
                 "notes": fake.sentence(nb_words=8) if rng.random() < 0.2 else None,
+                # Most households were placed on the map by the phone's GPS.
+                "location": {
+                    "lat": round(rng.gauss(centre[0], 0.0018), 6),
+                    "lon": round(rng.gauss(centre[1], 0.0018), 6),
+                    "accuracy_m": float(rng.randint(5, 40)),
+                }
+                if rng.random() < 0.85
+                else None,
             },
         )
         ops.append(household)
         hid = household["id"]
-        for _ in range(rng.choice([1, 1, 2, 3])):
+        visits = rng.choice([0, 1, 1, 1, 2, 3])
+        if not visits:
+            continue  # not reached yet: the campaign's coverage is below 100%
+        for _ in range(visits):
             day = start + timedelta(days=rng.randint(0, 12))
             at = datetime.combine(day, time(rng.randint(7, 17), rng.randint(0, 59)), tzinfo=VN)
             kids.append(

@@ -3,14 +3,17 @@ import { setLanguage } from '../src/i18n.js';
 import { filtersFromSearch, recordQuery } from '../src/ui/staff/filters.js';
 import {
   auditDetails,
+  coverageShare,
+  coverageText,
+  dayLabel,
   displayValue,
   dueText,
   fieldLabel,
   fieldSpec,
   formatBytes,
+  formatPercent,
   parseTyped,
   progressTable,
-  quarterBars,
   recordTitle,
   resolveBody,
   reviewBody,
@@ -178,22 +181,24 @@ describe('dashboard', () => {
     [null, ''],
   ])('%o days left reads %s', (n, s) => expect(dueText(n)).toBe(s));
 
-  it('scales registration bars to the largest neighbourhood', () => {
-    const reg = (n) => ({ health_insurance: { registered: { households: n } } });
-    const bars = quarterBars(
-      [
-        { name: 'Khu phố 1', registrations: reg(10) },
-        { name: 'Khu phố 2', registrations: reg(5) },
-        { name: 'Khu phố 3', registrations: reg(0) },
-      ],
-      'health_insurance',
-    );
-    expect(bars.map((b) => [b.label, b.value, b.share])).toEqual([
-      ['Khu phố 1', 10, 1],
-      ['Khu phố 2', 5, 0.5],
-      ['Khu phố 3', 0, 0],
-    ]);
+  it.each([
+    ['vi', 66.7, '66,7%'],
+    ['en', 66.7, '66.7%'],
+    ['vi', 100, '100%'],
+    ['vi', null, '—'],
+  ])('a share in %s: %s is %s', (lang, percent, text) => {
+    setLanguage(lang);
+    expect(formatPercent(percent)).toBe(text);
   });
+
+  it('writes coverage as visited/register and the share, rounded as the report files do', () => {
+    expect(coverageShare({ visited: 2, households: 3 })).toBe(66.7);
+    expect(coverageShare({ visited: 0, households: 0 })).toBe(null);
+    expect(coverageText({ visited: 2, households: 3 })).toBe('2/3 · 66,7%');
+    expect(coverageText({ visited: 0, households: 0 })).toBe('0/0 · —');
+  });
+
+  it('names a day on a chart axis', () => expect(dayLabel('2024-10-12')).toBe('12/10'));
 });
 
 describe('the audit log in words', () => {

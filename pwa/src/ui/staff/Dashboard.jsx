@@ -1,7 +1,8 @@
 /**
- * The campaign report (issue 5) for supervisors (their neighbourhoods) and admins: the figures as
- * a table and simple charts, the due date and days left, and the downloads (CSV, XLSX, PDF, raw
- * exports) with their progress.
+ * The campaign report for supervisors (their neighbourhoods) and admins: coverage first, the
+ * figures as a table and as charts (visits per day, cumulative visits, coverage and registrations
+ * per neighbourhood), the due date and days left, and the downloads (CSV, XLSX, PDF, raw exports)
+ * with their progress. Every figure is the report's own (`GET /reports/campaign/<id>`).
  */
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
@@ -17,7 +18,15 @@ import {
   useLookups,
   useRemote,
 } from './common.jsx';
-import { dueText, formatBytes, quarterBars } from './present.js';
+import { Chart } from './Chart.jsx';
+import {
+  coverageShare,
+  coverageText,
+  dayLabel,
+  dueText,
+  formatBytes,
+  formatPercent,
+} from './present.js';
 
 const KINDS = ['health_insurance', 'waste_collection', 'clean_water'];
 const SUPPORT_KINDS = ['gift', 'cash', 'scholarship', 'housing', 'health', 'other'];
@@ -125,6 +134,10 @@ export function Dashboard({ user, path }) {
 function Report({ report }) {
   const c = report.campaign;
   const total = report.total;
+  const days = /** @type {{date: string, visits: number, cumulative_visits: number}[]} */ (
+    report.daily_visits
+  );
+  const names = report.quarters.map((/** @type {any} */ q) => q.name);
   return (
     <div class="report">
       <section class="panel">
@@ -144,6 +157,13 @@ function Report({ report }) {
         )}
       </section>
       <div class="kpis">
+        <Kpi
+          label={t('staff_kpi_coverage', {
+            visited: total.coverage.visited,
+            households: total.coverage.households,
+          })}
+          value={formatPercent(coverageShare(total.coverage))}
+        />
         <Kpi label={t('staff_kpi_households')} value={total.visits.households} />
         <Kpi label={t('staff_kpi_visits')} value={total.visits.visits} />
         <Kpi label={t('staff_kpi_hi_persons')} value={total.health_insurance_persons} />
@@ -154,20 +174,14 @@ function Report({ report }) {
 
       <h2>{t('staff_by_quarter')}</h2>
       <div class="staff-table-wrap">
-        <table class="staff-table" aria-label={t('staff_by_quarter')}>
+        <table class="staff-table figures cards-on-phone" aria-label={t('staff_by_quarter')}>
           <thead>
             <tr>
-              <th>{t('quarter')}</th>
-              <th class="num">{t('staff_col_households')}</th>
-              <th class="num">{t('staff_col_visits')}</th>
-              <th class="num">{t('staff_col_hi')}</th>
-              <th class="num">{t('staff_col_waste')}</th>
-              <th class="num">{t('staff_col_water')}</th>
-              <th class="num">{t('staff_col_support')}</th>
-              <th class="num">{t('staff_col_support_households')}</th>
-              <th class="num">{t('staff_col_model')}</th>
-              <th class="num">{t('staff_col_follow_up')}</th>
-              <th class="num">{t('staff_col_nominations')}</th>
+              {COLUMNS.map((c, i) => (
+                <th key={c} class={i ? 'num' : undefined} scope="col">
+                  {t(c)}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
@@ -181,20 +195,51 @@ function Report({ report }) {
         </table>
       </div>
 
+      <h2>{t('staff_charts')}</h2>
       <div class="grid-2">
+        <Chart
+          kind="bar"
+          title={t('staff_chart_daily')}
+          labels={days.map((d) => dayLabel(d.date))}
+          values={days.map((d) => d.visits)}
+          xTitle={t('staff_axis_day')}
+          yTitle={t('staff_axis_visits')}
+          everyNthLabel={Math.ceil(days.length / 12)}
+        />
+        <Chart
+          kind="line"
+          title={t('staff_chart_cumulative')}
+          labels={days.map((d) => dayLabel(d.date))}
+          values={days.map((d) => d.cumulative_visits)}
+          xTitle={t('staff_axis_day')}
+          yTitle={t('staff_axis_cumulative')}
+          everyNthLabel={Math.ceil(days.length / 12)}
+        />
+        <Chart
+          kind="bar"
+          horizontal
+          title={t('staff_chart_coverage')}
+          labels={names}
+          values={report.quarters.map((/** @type {any} */ q) => coverageShare(q.coverage) ?? 0)}
+          xTitle={t('staff_axis_coverage')}
+          yTitle={t('quarter')}
+          high={100}
+          format={(v) => formatPercent(v)}
+        />
         {KINDS.map((kind) => (
-          <section key={kind}>
-            <h3>{t('staff_registrations_chart', { kind: t(`reg_kind.${kind}`) })}</h3>
-            <Bars
-              rows={quarterBars(report.quarters, kind)}
-              unit={t('staff_registered_households')}
-            />
-          </section>
+          <Chart
+            key={kind}
+            kind="bar"
+            horizontal
+            title={t('staff_registrations_chart', { kind: t(`reg_kind.${kind}`) })}
+            labels={names}
+            values={report.quarters.map(
+              (/** @type {any} */ q) => q.registrations[kind].registered.households,
+            )}
+            xTitle={t('staff_registered_households')}
+            yTitle={t('quarter')}
+          />
         ))}
-        <section>
-          <h3>{t('staff_days_chart')}</h3>
-          <DaysChart days={report.daily_visits} today={c.today} />
-        </section>
       </div>
 
       <h2>{t('staff_support_by_kind')}</h2>
@@ -246,86 +291,52 @@ function Kpi({ label, value }) {
   );
 }
 
-/** One neighbourhood's (or the total's) row. @param {{name: string, f: any}} props */
+/** The per-neighbourhood table's columns (i18n keys), in order. */
+const COLUMNS = [
+  'quarter',
+  'staff_col_coverage',
+  'staff_col_households',
+  'staff_col_visits',
+  'staff_col_hi',
+  'staff_col_waste',
+  'staff_col_water',
+  'staff_col_support',
+  'staff_col_support_households',
+  'staff_col_model',
+  'staff_col_follow_up',
+  'staff_col_nominations',
+];
+
+/**
+ * One neighbourhood's (or the total's) row. Each cell carries its column's title, shown beside
+ * the figure when the table becomes cards on a phone.
+ * @param {{name: string, f: any}} props
+ */
 function FigureRow({ name, f }) {
   const reg = (/** @type {string} */ kind) => f.registrations[kind].registered.households;
   const cat = f.support.households_by_category;
+  const cells = [
+    coverageText(f.coverage),
+    f.visits.households,
+    f.visits.visits,
+    `${reg('health_insurance')} / ${f.health_insurance_persons}`,
+    reg('waste_collection'),
+    reg('clean_water'),
+    `${f.support.count} / ${formatMoney(f.support.value_vnd)}`,
+    `${cat.policy_family} / ${cat.meritorious} / ${cat.poor} / ${cat.near_poor}`,
+    `${f.assessments.model} / ${f.assessments.count}`,
+    f.visits.follow_up,
+    f.nominations.count,
+  ];
   return (
     <tr>
       <th scope="row">{name}</th>
-      <td class="num">{f.visits.households}</td>
-      <td class="num">{f.visits.visits}</td>
-      <td class="num">
-        {reg('health_insurance')} / {f.health_insurance_persons}
-      </td>
-      <td class="num">{reg('waste_collection')}</td>
-      <td class="num">{reg('clean_water')}</td>
-      <td class="num">
-        {f.support.count} / {formatMoney(f.support.value_vnd)}
-      </td>
-      <td class="num">
-        {cat.policy_family} / {cat.meritorious} / {cat.poor} / {cat.near_poor}
-      </td>
-      <td class="num">
-        {f.assessments.model} / {f.assessments.count}
-      </td>
-      <td class="num">{f.visits.follow_up}</td>
-      <td class="num">{f.nominations.count}</td>
-    </tr>
-  );
-}
-
-/** Horizontal bars. @param {{rows: {label: string, value: number, share: number}[], unit: string}} props */
-function Bars({ rows, unit }) {
-  return (
-    <div class="bars">
-      {rows.map((row) => (
-        <div key={row.label} class="bar-row" title={`${row.label}: ${row.value} ${unit}`}>
-          <span>{row.label}</span>
-          <span class="bar-track">
-            <span
-              class="bar-fill"
-              style={{ width: `${Math.round(row.share * 100)}%`, display: 'block' }}
-            />
-          </span>
-          <span class="num">{row.value}</span>
-        </div>
+      {cells.map((value, i) => (
+        <td key={COLUMNS[i + 1]} class="num" data-label={t(COLUMNS[i + 1])}>
+          {value}
+        </td>
       ))}
-    </div>
-  );
-}
-
-/** Visits per campaign day (bar height), running total in each bar's title. */
-function DaysChart(
-  /** @type {{days: {date: string, visits: number, cumulative_visits: number}[], today: string}} */ {
-    days,
-    today,
-  },
-) {
-  const max = Math.max(1, ...days.map((d) => d.visits));
-  return (
-    <>
-      <div class="days-chart" role="img" aria-label={t('staff_days_chart')}>
-        {days.map((d) => (
-          <span
-            key={d.date}
-            class={`day${d.date > today ? ' future' : ''}`}
-            style={{ height: `${Math.max(1, Math.round((d.visits / max) * 100))}%` }}
-            title={t('staff_day_bar', {
-              date: formatDate(d.date),
-              n: d.visits,
-              total: d.cumulative_visits,
-            })}
-          />
-        ))}
-      </div>
-      {days.length > 0 && (
-        <p class="muted">
-          {formatDate(days[0].date)} – {formatDate(days[days.length - 1].date)} ·{' '}
-          {t('staff_kpi_visits')}: {days[days.length - 1].cumulative_visits}
-        </p>
-      )}
-    </>
+    </tr>
   );
 }
 

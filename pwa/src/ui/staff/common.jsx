@@ -191,17 +191,6 @@ export function ReviewBadge({ status }) {
   return <span class={`badge review-${status}`}>{t(`review.${status}`)}</span>;
 }
 
-/** Shown to field staff who open a supervisor or admin address. */
-export function NotAllowed() {
-  return (
-    <main class="screen">
-      <p class="notice error" role="alert">
-        {t('staff_forbidden')}
-      </p>
-    </main>
-  );
-}
-
 /**
  * Hand a downloaded file to the browser to save.
  * @param {Blob} blob

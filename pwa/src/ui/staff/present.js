@@ -3,7 +3,7 @@
  * they are tested without a browser (test/staff-present.test.js).
  */
 import { FORMS } from '../../forms.js';
-import { t } from '../../i18n.js';
+import { language, t } from '../../i18n.js';
 import { formatDate, formatDateTime, formatMoney } from '../../text.js';
 
 /**
@@ -331,18 +331,39 @@ export function dueText(days) {
 }
 
 /**
- * Bars for one kind of registration: households newly registered per neighbourhood, as a share of
- * the largest.
- * @param {{code?: string, name: string, registrations: Record<string, any>}[]} quarters
- * @param {string} kind
+ * A share as people read it: `66,7%` in Vietnamese, `66.7%` in English; `—` when undefined.
+ * @param {number|null|undefined} percent
  */
-export function quarterBars(quarters, kind) {
-  const values = quarters.map((q) => ({
-    label: q.name,
-    value: q.registrations?.[kind]?.registered?.households ?? 0,
-  }));
-  const max = Math.max(1, ...values.map((v) => v.value));
-  return values.map((v) => ({ ...v, share: v.value / max }));
+export function formatPercent(percent) {
+  if (percent === null || percent === undefined) return t('staff_empty');
+  const locale = language() === 'vi' ? 'vi-VN' : 'en-US';
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(percent)}%`;
+}
+
+/**
+ * The report's coverage as a percentage with one decimal, as the report's files round it (null
+ * with no household on the register).
+ * @param {{visited: number, households: number}} coverage
+ */
+export function coverageShare(coverage) {
+  if (!coverage.households) return null;
+  return Math.round((1000 * coverage.visited) / coverage.households) / 10;
+}
+
+/**
+ * Coverage in one cell: `2/3 · 66,7%`.
+ * @param {{visited: number, households: number}} coverage
+ */
+export function coverageText(coverage) {
+  return `${coverage.visited}/${coverage.households} · ${formatPercent(coverageShare(coverage))}`;
+}
+
+/**
+ * A day on a chart's axis: `2024-10-12` → `12/10`.
+ * @param {string} day
+ */
+export function dayLabel(day) {
+  return formatDate(day).slice(0, 5);
 }
 
 /** Audit details whose values are neighbourhood ids, review states or dates. */

@@ -1,10 +1,11 @@
 /**
  * The supervisor and admin views (issue 4) as rows of the app's route table: field staff get
  * "not allowed" for every one of these addresses (and the server refuses their calls anyway).
+ * Only this module is in the app's first load: the views, their calls and their styles come with
+ * their chunk (`views.js`).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
-import { NotAllowed } from './common.jsx';
 
 /** @type {Promise<Record<string, any>> | undefined} */
 let views;
@@ -38,6 +39,17 @@ function onDemand(name) {
     return <View {...props} />;
   }
   return StaffView;
+}
+
+/** Shown to field staff who open a supervisor or admin address. */
+function NotAllowed() {
+  return (
+    <main class="screen">
+      <p class="notice error" role="alert">
+        {t('staff_forbidden')}
+      </p>
+    </main>
+  );
 }
 
 const AuditLog = onDemand('AuditLog');

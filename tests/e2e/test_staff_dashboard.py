@@ -1,0 +1,174 @@
+"""The campaign dashboard and the map in a real Chromium against `doorstep serve`: coverage from
+the report's figures, charts with labelled axes, the per-neighbourhood table at 1366 px."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP = {"width": 1366, "height": 900}
+CAMPAIGN = "Dân vận đợt 2/2024"  # made by `doorstep seed-demo`
+
+
+def campaign_id(admin) -> str:
+    campaigns = admin.get("/records/campaigns")["records"]
+    return next(c["id"] for c in campaigns if c["fields"]["name"] == CAMPAIGN)
+
+
+def visited_neighbourhood(town, admin, *, visited: int, not_visited: int) -> dict:
+    """A neighbourhood of the test's own with households, `visited` of them visited in the
+    demo campaign (two visits each)."""
+    quarter = town.quarter()
+    households = town.push(
+        admin,
+        *(
+            {
+                "collection": "households",
+                "fields": {
+                    "quarter_id": quarter["id"],
+                    "address": f"{n} Đường 3 Tháng 2",
+                    "head_name": town.head_name(),
+                    "location": {"lat": 10.92 + n / 1000, "lon": 107.40, "accuracy_m": 10},
+                },
+            }
+            for n in range(visited + not_visited)
+        ),
+    )
+    campaign = campaign_id(admin)
+    town.push(
+        admin,
+        *(
+            {
+                "collection": "visits",
+                "fields": {
+                    "household_id": h["id"],
+                    "visited_at": f"2024-10-1{day}T09:00:00+07:00",
+                    "purpose": "outreach",
+                    "campaign_id": campaign,
+                },
+            }
+            for h in households[:visited]
+            for day in (3, 5)
+        ),
+    )
+    return {**quarter, "households": [h["id"] for h in households]}
+
+
+# How many bars a chart's canvas shows, read from its pixels: the runs of the bar colour across
+# the bars just above their base (upright bars) or just right of it (lying bars).
+BARS_DRAWN = """([canvas, lying]) => {
+  const { width, height } = canvas;
+  const px = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  const red = (x, y) => {
+    const i = 4 * (y * width + x);
+    return px[i] === 183 && px[i + 1] === 28 && px[i + 2] === 28;
+  };
+  let base = lying ? width : -1;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++)
+      if (red(x, y)) base = lying ? Math.min(base, x) : Math.max(base, y);
+  if (base < 0 || base === width) return 0;
+  let runs = 0;
+  let inside = false;
+  const n = lying ? height : width;
+  for (let i = 0; i < n; i++) {
+    const hit = lying ? red(base + 2, i) : red(i, base - 2);
+    if (hit && !inside) runs++;
+    inside = hit;
+  }
+  return runs;
+}"""
+
+
+def bars_drawn(figure, lying: bool = False) -> int:
+    canvas = figure.locator("canvas").first
+    expect(canvas).to_be_visible()
+    return canvas.evaluate(f"(c) => ({BARS_DRAWN})([c, {str(lying).lower()}])")
+
+
+def open_dashboard(worker) -> None:
+    page = worker.page
+    page.goto(f"{worker.server.url}/dashboard")
+    page.get_by_label("Campaign").select_option(label=CAMPAIGN)
+    expect(page.get_by_role("heading", name=CAMPAIGN)).to_be_visible()
+
+
+def test_dashboard_shows_the_reports_coverage_and_charts_with_labelled_axes(
+    server, make_worker, town
+):
+    admin = server.login("admin")
+    quarter = visited_neighbourhood(town, admin, visited=3, not_visited=1)
+    supervisor = town.person("supervisor", [quarter])
+    worker = make_worker(server, supervisor["username"], viewport=DESKTOP)
+    open_dashboard(worker)
+    page = worker.page
+
+    # Coverage, as the report's figures have it: 3 of the 4 households on the register.
+    report = admin.get(f"/reports/campaign/{campaign_id(admin)}", quarters=quarter["id"])
+    assert report["total"]["coverage"] == {"households": 4, "visited": 3}
+    kpi = page.locator(".kpi", has_text="Coverage")
+    expect(kpi).to_contain_text("75%")
+    expect(kpi).to_contain_text("Coverage: 3/4 households visited")
+    table = page.get_by_role("table", name="By neighbourhood")
+    row = table.get_by_role("row", name=re.compile(re.escape(quarter["name"])))
+    expect(row.get_by_role("cell").first).to_have_text("3/4 · 75%")
+
+    # Three charts, each with a title on both axes and the figures drawn.
+    daily = page.get_by_role("figure", name="Visits per day")
+    expect(daily.locator(".chart-axis-title.x")).to_have_text("Day")
+    expect(daily.locator(".chart-axis-title.y")).to_have_text("Visits")
+    expect(daily.locator(".chart-plot")).to_have_attribute(
+        "aria-label", re.compile(r"12/10: 0; 13/10: 3; 14/10: 0; 15/10: 3; 16/10: 0")
+    )
+    assert bars_drawn(daily) == 2  # 13/10 and 15/10
+    cumulative = page.get_by_role("figure", name="Cumulative visits")
+    expect(cumulative.locator(".chart-axis-title.y")).to_have_text("Visits so far")
+    expect(cumulative.locator("canvas").first).to_be_visible()
+    expect(cumulative.locator(".chart-plot")).to_have_attribute("aria-label", re.compile(r": 6$"))
+    coverage = page.get_by_role("figure", name="Coverage per neighbourhood")
+    expect(coverage.locator(".chart-axis-title.x")).to_have_text("Households visited (%)")
+    expect(coverage.locator(".chart-axis-title.y")).to_have_text("Neighbourhood")
+    assert bars_drawn(coverage, lying=True) == 1
+    expect(coverage.locator(".chart-plot")).to_have_attribute(
+        "aria-label", re.compile(re.escape(f"{quarter['name']}: 75%"))
+    )
+
+
+def test_per_neighbourhood_table_fits_1366_px(server, make_worker, town):
+    admin = server.login("admin")
+    visited_neighbourhood(town, admin, visited=1, not_visited=1)  # a long name among the rows
+    worker = make_worker(server, "admin", viewport=DESKTOP)
+    open_dashboard(worker)
+    page = worker.page
+    table = page.get_by_role("table", name="By neighbourhood")
+    expect(table.get_by_role("row")).to_have_count(
+        len(admin.get("/records/quarters")["records"]) + 2
+    )
+    sizes = table.evaluate(
+        "t => [t.parentElement.scrollWidth, t.parentElement.clientWidth,"
+        " document.scrollingElement.scrollWidth]"
+    )
+    assert sizes[0] <= sizes[1], f"the table scrolls sideways: {sizes}"
+    assert sizes[2] <= DESKTOP["width"], f"the page scrolls sideways: {sizes}"
+
+
+def test_the_chart_library_comes_only_with_the_staff_views(server, make_worker):
+    def scripts(page) -> list[str]:
+        return page.evaluate(
+            "performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(n => n.endsWith('.js'))"
+        )
+
+    field = make_worker(server, "canbo1")
+    field.page.reload()
+    field.page.get_by_role("button", name="Add household").wait_for()
+    assert not [s for s in scripts(field.page) if "/assets/views-" in s]
+    staff = make_worker(server, "giamsat1")
+    open_dashboard(staff)
+    expect(staff.page.locator(".chart canvas").first).to_be_visible()
+    views = [s for s in scripts(staff.page) if "/assets/views-" in s]
+    assert views, scripts(staff.page)
