@@ -649,6 +649,7 @@ AUDIT_ACTIONS = (
     "pull",
     "conflicts",
     "report",
+    "map",
     "export",
     "stranded",
     "apply_op",

@@ -150,6 +150,17 @@ export function createStaffApi(api) {
     report: (campaignId, filters = {}) =>
       request('GET', `/reports/campaign/${enc(campaignId)}${queryString(reportParams(filters))}`),
     /**
+     * The households with a location and their state in the campaign:
+     * `{households: [{id, quarter_id, head_name, address, lat, lon, state}], without_location}`.
+     * @param {string} campaignId
+     * @param {{date_from?: string, date_to?: string, quarters?: string[], review?: string}} [filters]
+     */
+    map: (campaignId, filters = {}) =>
+      request(
+        'GET',
+        `/reports/campaign/${enc(campaignId)}/map${queryString(reportParams(filters))}`,
+      ),
+    /**
      * Write reference data (quarters, groups, campaigns) as admin, with the normal push (§9).
      * A create has `base_rev: null`; the id is chosen here when not given.
      * @param {string} deviceId

@@ -40,6 +40,7 @@ from sqlalchemy import Numeric, String, and_, case, cast, distinct, func, or_, s
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from sync.catalogue import CHILDREN
 from sync.models import Record
 from sync.text import fold
 
@@ -62,6 +63,8 @@ UNIT_KINDS = (
 )
 DEED_STATUSES = ("planned", "in_progress", "done")
 DOMAINS = ("economy", "culture_society", "security_defence", "party_government")
+# A household's state on the map: flagged wins over visited.
+POINT_STATES = ("visited", "not_visited", "flagged")
 REVIEW_FILTERS = (
     "not_rejected",
     "all",
@@ -216,6 +219,18 @@ class ReportQuery:
     def _untagged(self) -> ColumnElement[bool]:
         return Record.campaign_id.is_(None)
 
+    def register(self, household: Any) -> list[ColumnElement[bool]]:
+        """The households on the register (`household` is an alias of records): live, not
+        rejected, in scope; neither the period nor the review filter applies."""
+        where: list[ColumnElement[bool]] = [
+            household.collection == "households",
+            household.deleted.is_(False),
+            household.review_status != "rejected",
+        ]
+        if self.quarters is not None:
+            where.append(household.quarter_id.in_(sorted(self.quarters)))
+        return where
+
     def dated(self, collection: str) -> list[ColumnElement[bool]]:
         """Visits, registrations, support: tagged with the campaign or dated inside it."""
         day = self.date_of(collection)
@@ -311,20 +326,13 @@ def count_coverage(session: Session, query: ReportQuery, figures: Figures) -> No
     of them were visited in the campaign (a visit that counts, as `count_visits` counts)."""
     household = aliased(Record)
     visited = select(Record.household_id).where(*query.dated("visits"))
-    where = [
-        household.collection == "households",
-        household.deleted.is_(False),
-        household.review_status != "rejected",
-    ]
-    if query.quarters is not None:
-        where.append(household.quarter_id.in_(sorted(query.quarters)))
     for q, households, seen in session.execute(
         select(
             household.quarter_id,
             func.count(),
             func.sum(case((household.id.in_(visited), 1), else_=0)),
         )
-        .where(*where)
+        .where(*query.register(household))
         .group_by(household.quarter_id)
     ):
         figures[q]["coverage"].update(households=households, visited=int(seen or 0))
@@ -667,6 +675,52 @@ def units_section(
 
 # Records made by someone who belonged to no unit.
 NO_UNIT = "Chưa xác định đơn vị"
+
+
+def household_points(
+    session: Session, campaign: Campaign, filters: Filters, scope: frozenset[str] | None
+) -> tuple[list[dict[str, Any]], int]:
+    """The households on the register with a location, each `visited` (a visit that counts, as
+    for coverage), `not_visited`, or `flagged` (it or one of its live records is flagged
+    `has_issues` and awaits field staff); and how many households have no location."""
+    query = ReportQuery(campaign, filters, scope)
+    household = aliased(Record)
+    visited = select(Record.household_id).where(*query.dated("visits"))
+    flagged_children = select(Record.household_id).where(
+        Record.collection.in_(sorted(CHILDREN)),
+        Record.deleted.is_(False),
+        Record.review_status == "has_issues",
+    )
+    rows = session.execute(
+        select(
+            household.id,
+            household.quarter_id,
+            household.fields,
+            (household.review_status == "has_issues") | household.id.in_(flagged_children),
+            household.id.in_(visited),
+        )
+        .where(*query.register(household))
+        .order_by(household.id)
+    )
+    points, without = [], 0
+    for record_id, quarter_id, fields, flagged, was_visited in rows:
+        location = fields.get("location")
+        if not isinstance(location, dict):
+            without += 1
+            continue
+        state = "flagged" if flagged else "visited" if was_visited else "not_visited"
+        points.append(
+            {
+                "id": record_id,
+                "quarter_id": quarter_id,
+                "head_name": str(fields.get("head_name") or ""),
+                "address": str(fields.get("address") or ""),
+                "lat": location.get("lat"),
+                "lon": location.get("lon"),
+                "state": state,
+            }
+        )
+    return points, without
 
 
 def vn_today() -> date:

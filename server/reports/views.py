@@ -23,16 +23,18 @@ from ..auth import require
 from ..errors import ApiError
 from ..extensions import db
 from ..requests import endpoint
-from ..schemas import UUID_PATTERN, FullMatch
+from ..schemas import UUID_PATTERN, FullMatch, Uuid
 from . import raw
 from .csv_writer import report_csv
 from .docx_writer import report_docx
 from .figures import (
+    POINT_STATES,
     REVIEW_FILTERS,
     Filters,
     build_report,
     empty_figures,
     empty_unit_figures,
+    household_points,
     load_campaign,
     load_quarters,
     vn_today,
@@ -63,6 +65,10 @@ QUARTERS = fields.List(
 COLLECTIONS = "|".join(sorted(SCOPES))
 
 
+class CampaignPath(Schema):
+    campaign_id = Uuid(required=True)
+
+
 class ReportPath(Schema):
     campaign_id = fields.String(
         required=True,
@@ -81,7 +87,9 @@ class ExportPath(Schema):
     )
 
 
-class ReportArgs(Schema):
+class FilterArgs(Schema):
+    """What the dashboard filters by: the period, neighbourhoods and review status."""
+
     class Meta:
         unknown = EXCLUDE
 
@@ -89,12 +97,15 @@ class ReportArgs(Schema):
     date_to = fields.Date(load_default=None)
     quarters = QUARTERS
     review = fields.String(load_default="not_rejected", validate=validate.OneOf(REVIEW_FILTERS))
-    format = fields.String(load_default=None, validate=validate.OneOf(REPORT_FORMATS))
 
     @validates_schema
     def period_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise ValidationError("date_from is after date_to.", "date_from")
+
+
+class ReportArgs(FilterArgs):
+    format = fields.String(load_default=None, validate=validate.OneOf(REPORT_FORMATS))
 
 
 class ExportArgs(Schema):
@@ -216,6 +227,23 @@ class ReportResponse(Schema):
     units_without_deed = fields.List(fields.Nested(ReportUnitName), required=True)
 
 
+class MapPoint(Schema):
+    id = fields.String(required=True)
+    quarter_id = fields.String(required=True, allow_none=True)
+    head_name = fields.String(required=True)
+    address = fields.String(required=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(POINT_STATES))
+
+
+class MapResponse(Schema):
+    households = fields.List(fields.Nested(MapPoint), required=True)
+    without_location = fields.Integer(
+        required=True, metadata={"description": "Households on the register with no location."}
+    )
+
+
 def _split_format(name: str, asked: str | None, default: str) -> tuple[str, str]:
     """`abc.csv` → (`abc`, `csv`); a suffix wins over `?format=`."""
     stem, dot, suffix = name.rpartition(".")
@@ -301,6 +329,31 @@ def campaign_report(campaign_id: str, query: dict[str, Any]):
         today=today,
     )
     return _download(WRITERS[fmt](paper), fmt, filename(report, fmt))
+
+
+@bp.get("/reports/campaign/<campaign_id>/map")
+@require("supervisor", "admin")
+@endpoint(
+    "The households on the register that have a location, each with its state in the campaign: "
+    "`visited`, `not_visited` or `flagged` (it or one of its records awaits a fix)",
+    path=CampaignPath,
+    query=FilterArgs,
+    answer=MapResponse,
+)
+def campaign_map(campaign_id: str, query: dict[str, Any]):
+    campaign = load_campaign(db.session, campaign_id)
+    if campaign is None:
+        raise ApiError(404, "not_found", "No such campaign.")
+    filters = Filters(
+        date_from=query["date_from"],
+        date_to=query["date_to"],
+        quarters=requested_quarters(query["quarters"]),
+        review=query["review"],
+    )
+    points, without = household_points(db.session, campaign, filters, g.actor.quarters)
+    audit("map", f"reports/campaign/{campaign.id}/map", {"count": len(points)})
+    db.session.commit()
+    return {"households": points, "without_location": without}
 
 
 @bp.get("/exports/<name>")

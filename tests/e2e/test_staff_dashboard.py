@@ -4,9 +4,12 @@ the report's figures, charts with labelled axes, the per-neighbourhood table at 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
+
+from .conftest import DoorstepServer
 
 pytestmark = pytest.mark.e2e
 
@@ -172,3 +175,136 @@ def test_the_chart_library_comes_only_with_the_staff_views(server, make_worker):
     expect(staff.page.locator(".chart canvas").first).to_be_visible()
     views = [s for s in scripts(staff.page) if "/assets/views-" in s]
     assert views, scripts(staff.page)
+
+
+def mapped_neighbourhood(town, admin) -> dict:
+    """A neighbourhood of the test's own: a household visited in the demo campaign, one not yet,
+    one visited but flagged, one without a location. Their names by state."""
+    quarter = town.quarter()
+    names = {state: town.head_name() for state in ("visited", "not_visited", "flagged", "nowhere")}
+    households = town.push(
+        admin,
+        *(
+            {
+                "collection": "households",
+                "fields": {
+                    "quarter_id": quarter["id"],
+                    "address": f"{n + 1} Đường Lê Duẩn",
+                    "head_name": name,
+                    # About a kilometre apart: never one cluster once the map fits them.
+                    "location": None
+                    if state == "nowhere"
+                    else {"lat": 10.90 + n / 100, "lon": 107.40, "accuracy_m": 8},
+                },
+            }
+            for n, (state, name) in enumerate(names.items())
+        ),
+    )
+    ids = dict(zip(names, (h["id"] for h in households), strict=True))
+    campaign = campaign_id(admin)
+    town.push(
+        admin,
+        *(
+            {
+                "collection": "visits",
+                "fields": {
+                    "household_id": ids[state],
+                    "visited_at": "2024-10-14T09:00:00+07:00",
+                    "purpose": "outreach",
+                    "campaign_id": campaign,
+                },
+            }
+            for state in ("visited", "flagged")
+        ),
+    )
+    admin.post(
+        f"/records/households/{ids['flagged']}/review",
+        {"status": "has_issues", "comment": "Sai địa chỉ"},
+    )
+    return {**quarter, "names": names, "ids": ids}
+
+
+def on_map(page, state: str):
+    return page.locator(f".campaign-map .leaflet-marker-icon.map-point.{state}")
+
+
+def test_map_shows_households_by_state_and_a_click_opens_one(server, make_worker, town):
+    admin = server.login("admin")
+    quarter = mapped_neighbourhood(town, admin)
+    supervisor = town.person("supervisor", [quarter])
+    worker = make_worker(server, supervisor["username"], viewport=DESKTOP)
+    page = worker.page
+    # Whatever the tile server does (here: unreachable), the households are drawn.
+    worker.context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    page.get_by_role("link", name="Manage").click()
+    page.get_by_role("navigation", name="Supervision and admin").get_by_role(
+        "link", name="Map"
+    ).click()
+    expect(page.get_by_role("heading", name="Households map")).to_be_visible()
+    page.get_by_label("Campaign").select_option(label=CAMPAIGN)
+
+    legend = page.get_by_role("list", name="Legend")
+    expect(legend).to_contain_text("Visited in this campaign: 1")
+    expect(legend).to_contain_text("Not yet visited: 1")
+    expect(legend).to_contain_text("Flagged: 1")
+    expect(page.get_by_role("status", name="Households on the map")).to_contain_text(
+        "3 households with a location on the map · 1 without a location"
+    )
+    for state in ("visited", "not_visited", "flagged"):
+        expect(on_map(page, state)).to_have_count(1)
+    expect(page.locator(".campaign-map .leaflet-tile-pane")).to_have_count(1)
+
+    names = quarter["names"]
+    page.get_by_role("button", name=re.compile(re.escape(names["flagged"]))).click()
+    expect(page).to_have_url(re.compile(f"/review/households/{quarter['ids']['flagged']}$"))
+    expect(
+        page.get_by_role("heading", name=re.compile(re.escape(names["flagged"])))
+    ).to_be_visible()
+
+
+def test_map_clusters_crowded_households_and_filters_by_neighbourhood(server, make_worker, town):
+    admin = server.login("admin")
+    quarter = mapped_neighbourhood(town, admin)
+    worker = make_worker(server, "admin", viewport=DESKTOP)
+    page = worker.page
+    worker.context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    page.goto(f"{server.url}/map")
+    page.get_by_label("Campaign").select_option(label=CAMPAIGN)
+    shown = page.get_by_role("status", name="Households on the map")
+    expect(shown).to_contain_text("households with a location on the map")
+    total = int(re.search(r"(\d+) households with", shown.inner_text()).group(1))
+    clusters = page.locator(".campaign-map .map-cluster")
+    expect(clusters.first).to_be_visible()
+    # Every household is in a cluster or a dot of its own, once.
+    in_clusters = sum(int(n) for n in clusters.all_inner_texts())
+    single = page.locator(".campaign-map .leaflet-marker-icon.map-point").count()
+    assert in_clusters + single == total
+
+    page.get_by_label("Neighbourhood").select_option(label=quarter["name"])
+    expect(shown).to_contain_text("3 households with a location on the map")
+    expect(clusters).to_have_count(0)
+    expect(page.locator(".campaign-map .leaflet-marker-icon.map-point")).to_have_count(3)
+
+
+@pytest.fixture
+def server_without_tiles(tmp_path) -> Iterator[DoorstepServer]:
+    """A server of the test's own with DOORSTEP_MAP_TILES empty: no tile server at all."""
+    srv = DoorstepServer(tmp_path, households=12)
+    srv.env["DOORSTEP_MAP_TILES"] = ""
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def test_map_without_a_tile_server_still_shows_the_households(server_without_tiles, make_worker):
+    worker = make_worker(server_without_tiles, "admin", viewport=DESKTOP)
+    page = worker.page
+    tiles: list[str] = []
+    page.on("request", lambda r: tiles.append(r.url) if "tile" in r.url else None)
+    page.goto(f"{server_without_tiles.url}/map")
+    expect(page.get_by_role("status", name="Households on the map")).to_contain_text(
+        "households with a location on the map"
+    )
+    expect(page.locator(".campaign-map .leaflet-marker-icon").first).to_be_visible()
+    expect(page.locator(".campaign-map .leaflet-tile-container")).to_have_count(0)
+    assert tiles == []

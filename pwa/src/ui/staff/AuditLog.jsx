@@ -17,6 +17,7 @@ const ACTIONS = [
   'pull',
   'conflicts',
   'report',
+  'map',
   'export',
   'stranded',
   'apply_op',

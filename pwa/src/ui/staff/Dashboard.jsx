@@ -9,12 +9,14 @@ import { t } from '../../i18n.js';
 import { queryString, reportParams } from '../../staff-api.js';
 import { formatDate, formatMoney } from '../../text.js';
 import {
+  CampaignChoice,
   ErrorNotice,
   StaffPage,
   errorText,
   quartersOf,
   saveFile,
   staff,
+  useCampaign,
   useLookups,
   useRemote,
 } from './common.jsx';
@@ -36,8 +38,7 @@ const RAW = ['households', 'visits', 'registrations', 'support', 'assessments', 
 export function Dashboard({ user, path }) {
   const lookups = useLookups();
   const campaigns = lookups.campaignList;
-  const [chosen, setChosen] = useState('');
-  const campaignId = chosen || (campaigns.find((c) => c.active) ?? campaigns[0])?.id || '';
+  const [campaignId, setCampaign] = useCampaign(lookups);
   const [filters, setFilters] = useState({
     date_from: '',
     date_to: '',
@@ -56,16 +57,7 @@ export function Dashboard({ user, path }) {
     <StaffPage user={user} path={path} title={t('staff_dashboard_title')}>
       {campaigns.length === 0 && <p class="muted">{t('staff_no_campaign')}</p>}
       <form class="staff-filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          <span>{t('staff_campaign')}</span>
-          <select value={campaignId} onChange={(e) => setChosen(e.currentTarget.value)}>
-            {campaigns.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CampaignChoice lookups={lookups} value={campaignId} onChange={setCampaign} />
         <label>
           <span>{t('staff_date_from')}</span>
           <input

@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { useOnline } from '../hooks.js';
-import { staff, useRemote } from './common.jsx';
+import { staff, tileAttribution, useRemote } from './common.jsx';
 
 /** @param {{location: {lat: number, lon: number, accuracy_m?: number|null}}} props */
 export function LocationMap({ location }) {
@@ -59,13 +59,4 @@ export function LocationMap({ location }) {
       </p>
     </div>
   );
-}
-
-/**
- * Credit for the tiles: OpenStreetMap's own wording for its servers, else the server's host.
- * @param {string} template
- */
-function tileAttribution(template) {
-  const host = new URL(template.replace(/{[^}]*}/g, 'a')).hostname;
-  return host.endsWith('openstreetmap.org') ? '© OpenStreetMap' : host;
 }

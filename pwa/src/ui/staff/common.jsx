@@ -21,6 +21,7 @@ export const STAFF_VIEWS = [
   { href: '/progress', label: 'staff_nav_progress', roles: ['supervisor', 'admin'] },
   { href: '/review-nominations', label: 'staff_nav_nominations', roles: ['supervisor', 'admin'] },
   { href: '/dashboard', label: 'staff_nav_dashboard', roles: ['supervisor', 'admin'] },
+  { href: '/map', label: 'staff_nav_map', roles: ['supervisor', 'admin'] },
   { href: '/conflicts', label: 'staff_nav_conflicts', roles: ['admin'] },
   { href: '/stranded', label: 'staff_nav_stranded', roles: ['admin'] },
   { href: '/users', label: 'staff_nav_users', roles: ['admin'] },
@@ -205,4 +206,43 @@ export function saveFile(blob, filename) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * The campaign a view is about: the one chosen, else the active one (else the newest).
+ * @param {{campaignList: {id: string, active?: boolean}[]}} lookups
+ * @returns {[string, (id: string) => void]}
+ */
+export function useCampaign(lookups) {
+  const [chosen, setChosen] = useState('');
+  const campaigns = lookups.campaignList;
+  return [chosen || (campaigns.find((c) => c.active) ?? campaigns[0])?.id || '', setChosen];
+}
+
+/**
+ * The campaign select of the dashboard and the map.
+ * @param {{lookups: {campaignList: {id: string, name: string}[]}, value: string, onChange: (id: string) => void}} props
+ */
+export function CampaignChoice({ lookups, value, onChange }) {
+  return (
+    <label>
+      <span>{t('staff_campaign')}</span>
+      <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        {lookups.campaignList.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/**
+ * Credit for map tiles: OpenStreetMap's own wording for its servers, else the server's host.
+ * @param {string} template
+ */
+export function tileAttribution(template) {
+  const host = new URL(template.replace(/{[^}]*}/g, 'a')).hostname;
+  return host.endsWith('openstreetmap.org') ? '© OpenStreetMap' : host;
 }

@@ -53,6 +53,7 @@ function NotAllowed() {
 }
 
 const AuditLog = onDemand('AuditLog');
+const CampaignMap = onDemand('CampaignMap');
 const ConflictInbox = onDemand('ConflictInbox');
 const Dashboard = onDemand('Dashboard');
 const ImportHouseholds = onDemand('ImportHouseholds');
@@ -69,7 +70,7 @@ const ADMIN = ['admin'];
 
 /** Addresses that belong to the staff views. */
 export const STAFF_PATH =
-  /^\/(review|progress|review-nominations|dashboard|conflicts|stranded|users|reference|audit|import)(\/|$)/;
+  /^\/(review|progress|review-nominations|dashboard|map|conflicts|stranded|users|reference|audit|import)(\/|$)/;
 
 /** @type {import('../App.jsx').Route[]} */
 export const STAFF_ROUTES = [
@@ -100,6 +101,11 @@ export const STAFF_ROUTES = [
     pattern: /^\/dashboard$/,
     roles: STAFF,
     render: (m, { user }) => <Dashboard user={user} path={m[0]} />,
+  },
+  {
+    pattern: /^\/map$/,
+    roles: STAFF,
+    render: (m, { user }) => <CampaignMap user={user} path={m[0]} />,
   },
   {
     pattern: /^\/conflicts$/,

@@ -3,6 +3,7 @@
  * worker's phone never downloads them. The service worker still precaches the chunk.
  */
 export { AuditLog } from './AuditLog.jsx';
+export { CampaignMap } from './CampaignMap.jsx';
 export { ConflictInbox } from './ConflictInbox.jsx';
 export { Dashboard } from './Dashboard.jsx';
 export { ImportHouseholds } from './ImportHouseholds.jsx';
