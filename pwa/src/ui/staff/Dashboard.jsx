@@ -166,7 +166,7 @@ function Report({ report }) {
 
       <h2>{t('staff_by_quarter')}</h2>
       <div class="staff-table-wrap">
-        <table class="staff-table figures cards-on-phone" aria-label={t('staff_by_quarter')}>
+        <table class="staff-table figures" aria-label={t('staff_by_quarter')}>
           <thead>
             <tr>
               {COLUMNS.map((c, i) => (
@@ -299,11 +299,7 @@ const COLUMNS = [
   'staff_col_nominations',
 ];
 
-/**
- * One neighbourhood's (or the total's) row. Each cell carries its column's title, shown beside
- * the figure when the table becomes cards on a phone.
- * @param {{name: string, f: any}} props
- */
+/** One neighbourhood's (or the total's) row. @param {{name: string, f: any}} props */
 function FigureRow({ name, f }) {
   const reg = (/** @type {string} */ kind) => f.registrations[kind].registered.households;
   const cat = f.support.households_by_category;
@@ -324,7 +320,7 @@ function FigureRow({ name, f }) {
     <tr>
       <th scope="row">{name}</th>
       {cells.map((value, i) => (
-        <td key={COLUMNS[i + 1]} class="num" data-label={t(COLUMNS[i + 1])}>
+        <td key={COLUMNS[i + 1]} class="num">
           {value}
         </td>
       ))}

@@ -2,7 +2,7 @@
  * What the supervisor and admin views share: the staff calls, loading from the server with a
  * plain "needs a connection" when offline, the names of reference data, the views' tab bar.
  */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, db } from '../../app.js';
 import { t } from '../../i18n.js';
 import { createStaffApi } from '../../staff-api.js';
@@ -32,8 +32,13 @@ export const STAFF_VIEWS = [
 
 /** The tabs across the top of every staff view. @param {{role: string, path: string}} props */
 export function StaffNav({ role, path }) {
+  const nav = useRef(/** @type {HTMLElement|null} */ (null));
+  // On a phone the tabs scroll sideways: bring the current one into view.
+  useEffect(() => {
+    nav.current?.querySelector('a.active')?.scrollIntoView({ block: 'nearest', inline: 'center' });
+  }, [path]);
   return (
-    <nav class="staff-tabs" aria-label={t('staff_nav')}>
+    <nav ref={nav} class="staff-tabs" aria-label={t('staff_nav')}>
       {STAFF_VIEWS.filter((v) => v.roles.includes(role)).map((v) => (
         <Link
           key={v.href}
@@ -47,13 +52,41 @@ export function StaffNav({ role, path }) {
   );
 }
 
+/**
+ * Give every cell of the staff tables under `root` its column's title (`data-label`): on a phone
+ * the tables become cards, and each value is shown beside its title (staff.css).
+ * @param {HTMLElement} root
+ */
+export function labelCells(root) {
+  for (const table of root.querySelectorAll('table.staff-table')) {
+    const titles = [...(table.tHead?.rows[0]?.cells ?? [])].map((c) => c.textContent?.trim() ?? '');
+    if (!titles.length) continue;
+    for (const section of [...table.tBodies, table.tFoot])
+      for (const row of section?.rows ?? [])
+        [...row.cells].forEach((cell, i) => {
+          if (cell.tagName === 'TD' && titles[i] && cell.dataset.label !== titles[i])
+            cell.dataset.label = titles[i];
+        });
+  }
+}
+
 /** A page of the staff views: tabs, title, and the content only when online. */
 export function StaffPage(
   /** @type {{user: any, path: string, title: string, actions?: any, children?: any}} */ props,
 ) {
   const online = useOnline();
+  const main = useRef(/** @type {HTMLElement|null} */ (null));
+  // Whatever a view renders into its tables, and whenever, the cells get their column's title.
+  useEffect(() => {
+    const root = main.current;
+    if (!root) return undefined;
+    labelCells(root);
+    const watch = new MutationObserver(() => labelCells(root));
+    watch.observe(root, { childList: true, subtree: true, characterData: true });
+    return () => watch.disconnect();
+  }, []);
   return (
-    <main class="screen staff">
+    <main ref={main} class="screen staff">
       <StaffNav role={props.user.role} path={props.path} />
       <div class="title-row">
         <h1>{props.title}</h1>
