@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, g
 from sqlalchemy import func, select, update
+from ua_parser import parse as parse_user_agent
 
 from sync.models import Record, Token, User
 from sync.state import iso
@@ -25,7 +26,7 @@ from .schemas import (
     UserPath,
     UserSchema,
 )
-from .users import add_user
+from .users import NEEDS_A_QUARTER, add_user, lacks_quarters
 
 bp = Blueprint("admin", __name__)
 
@@ -74,6 +75,12 @@ def _check_unit(unit_id: str | None) -> str | None:
     return unit_id
 
 
+def _require_quarters(role: str, quarters: list[str]) -> None:
+    """A field or supervisor user needs a neighbourhood (422 naming `quarters`)."""
+    if lacks_quarters(role, quarters):
+        raise ApiError(422, "validation", NEEDS_A_QUARTER, {"quarters": [NEEDS_A_QUARTER]})
+
+
 def _active_admins() -> int:
     return db.session.execute(
         select(func.count()).where(User.role == "admin", User.active.is_(True))
@@ -90,6 +97,33 @@ def revoke_all(user: User, *, keep: Token | None = None, device_id: str | None =
         which.append(Token.device_id == device_id)
     result = db.session.execute(update(Token).where(*which).values(revoked_at=utcnow()))
     return result.rowcount or 0
+
+
+def _browser(family: str) -> str:
+    """`Chrome Mobile` → `Chrome`, `Mobile Safari` → `Safari`: the phone is implied."""
+    return family.removesuffix(" Mobile").removeprefix("Mobile ").strip()
+
+
+def device_label(device_name: str | None, device_id: str | None) -> str:
+    """What to call a device in the admin's list: `Chrome 131 · Android 14`.
+
+    The app sends that itself where the browser tells it (client hints); other browsers send
+    their user agent, read here. Anything else is shown as it came, else the device's id.
+    """
+    name = (device_name or "").strip()
+    if name.startswith("Mozilla/"):
+        found = parse_user_agent(name)
+        if found.user_agent is not None:
+            browser = " ".join(
+                filter(None, [_browser(found.user_agent.family), found.user_agent.major])
+            )
+            system = (
+                " ".join(filter(None, [found.os.family, found.os.major]))
+                if found.os is not None and found.os.family != "Other"
+                else ""
+            )
+            return " · ".join(filter(None, [browser, system]))
+    return name or device_id or "?"
 
 
 @bp.get("/users")
@@ -109,13 +143,15 @@ def create_user(body: dict[str, Any]):
         raise ApiError(
             409, "username_taken", "That username is taken.", {"username": ["Already taken."]}
         )
+    quarters = _check_quarters(body["quarters"])
+    _require_quarters(body["role"], quarters)
     user = add_user(
         db.session,
         username,
         body["password"],
         role=body["role"],
         display_name=body["display_name"],
-        quarters=_check_quarters(body["quarters"]),
+        quarters=quarters,
         unit_id=_check_unit(body["unit_id"]),
     )
     db.session.commit()
@@ -141,6 +177,8 @@ def update_user(user_id: str, body: dict[str, Any]):
     if "unit_id" in body:
         # Records the user made before keep the unit they were made for (meta.unit_id).
         user.unit_id = _check_unit(body["unit_id"])
+    if "role" in body or "quarters" in body:
+        _require_quarters(user.role, user.quarters)
     if "password" in body:
         user.password_hash = hash_password(body["password"])
         # Every other sign-in of that user ends (§9): whoever knew the old one is out.
@@ -196,6 +234,7 @@ def user_devices(user_id: str):
         {
             "device_id": t.device_id,
             "device_name": t.device_name,
+            "device_label": device_label(t.device_name, t.device_id),
             "signed_in_at": iso(t.created_at),
             "last_used_at": iso(t.last_used_at),
             "last_sync_at": iso(t.last_sync_at),

@@ -68,8 +68,10 @@ def create_user(
     password: str | None,
 ) -> None:
     """Create a user (the first admin, for instance)."""
-    from .users import add_user
+    from .users import NEEDS_A_QUARTER, add_user, lacks_quarters
 
+    if lacks_quarters(role, quarters):
+        raise click.ClickException(f"{NEEDS_A_QUARTER} Give one with --quarter KP1.")
     if password is None:
         password = (
             click.prompt("Password", hide_input=True)

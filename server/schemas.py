@@ -907,6 +907,13 @@ class RevokedResponse(Schema):
 class DeviceSchema(Schema):
     device_id = fields.String(required=True, allow_none=True)
     device_name = fields.String(required=True, allow_none=True)
+    device_label = fields.String(
+        required=True,
+        metadata={
+            "description": "A readable name: `Chrome 131 · Android 14`, read from the "
+            "name the device gave (its user agent, or what its browser's client hints say)."
+        },
+    )
     signed_in_at = moment(required=True)
     last_used_at = moment(required=True)
     last_sync_at = moment(required=True, allow_none=True)

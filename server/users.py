@@ -11,6 +11,16 @@ from sync.models import User
 
 from .auth import hash_password, utcnow
 
+# Field staff and supervisors see only their neighbourhoods (domain.md "Who uses it"): without
+# one they could do nothing at all, so they need at least one.
+SCOPED_ROLES = frozenset({"field", "supervisor"})
+NEEDS_A_QUARTER = "A field or supervisor user needs at least one neighbourhood."
+
+
+def lacks_quarters(role: str, quarters: Iterable[str]) -> bool:
+    """True for a field or supervisor user with no neighbourhood."""
+    return role in SCOPED_ROLES and not list(quarters)
+
 
 def add_user(
     session: Session,

@@ -210,3 +210,43 @@ def test_patch_short_password_is_rejected(admin, field):
 def test_patch_of_unknown_user_is_not_found(admin, user_id):
     response = admin.patch(f"/users/{user_id}", {"display_name": "X"})
     assert response.status_code == 404 and error_code(response) == "not_found"
+
+
+@pytest.mark.parametrize("role", ["field", "supervisor"])
+def test_field_and_supervisor_users_need_a_neighbourhood(admin, role):
+    body = {
+        "username": "canbo9",
+        "password": "long-enough",
+        "display_name": "Lê Văn Chín",
+        "role": role,
+    }
+    for quarters in ({}, {"quarters": []}):
+        response = admin.post("/users", {**body, **quarters})
+        assert response.status_code == 422
+        assert error_code(response) == "validation"
+        assert "neighbourhood" in response.get_json()["error"]["details"]["quarters"][0]
+    assert "canbo9" not in {u["username"] for u in admin.get("/users").get_json()["users"]}
+
+
+def test_an_admin_needs_no_neighbourhood(admin):
+    body = {"username": "quantri2", "password": "long-enough", "display_name": "Văn phòng 2"}
+    assert admin.post("/users", {**body, "role": "admin"}).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"quarters": []}, {"role": "supervisor", "quarters": []}],
+    ids=["quarters-emptied", "role-changed-without-quarters"],
+)
+def test_a_change_may_not_leave_a_field_user_without_a_neighbourhood(admin, field, change):
+    response = admin.patch(f"/users/{field.id}", change)
+    assert response.status_code == 422
+    assert "quarters" in response.get_json()["error"]["details"]
+    assert field.get("/me").get_json()["quarters"] == field.user["quarters"]
+
+
+def test_an_admin_made_field_staff_needs_a_neighbourhood(admin, make_user, quarters):
+    other = make_user("admin")
+    assert admin.patch(f"/users/{other.id}", {"role": "field"}).status_code == 422
+    changed = admin.patch(f"/users/{other.id}", {"role": "field", "quarters": [quarters["KP1"]]})
+    assert changed.status_code == 200 and changed.get_json()["role"] == "field"

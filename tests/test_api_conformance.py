@@ -69,8 +69,10 @@ def test_the_last_admin_cannot_lock_everyone_out(admin, change):
     assert admin.get("/me").get_json()["role"] == "admin"
 
 
-def test_an_admin_can_step_down_once_there_is_another(admin, make_user):
+def test_an_admin_can_step_down_once_there_is_another(admin, make_user, quarters):
     make_user("admin")
-    response = admin.patch(f"/users/{admin.id}", {"role": "supervisor"})
+    response = admin.patch(
+        f"/users/{admin.id}", {"role": "supervisor", "quarters": [quarters["KP1"]]}
+    )
     assert response.status_code == 200
     assert response.get_json()["role"] == "supervisor"

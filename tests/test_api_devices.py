@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import ADMIN_PASSWORD, PASSWORD, login
 
 
@@ -94,3 +95,53 @@ def test_a_sign_in_that_ended_says_why(admin, field, make_user, sql):
 def test_an_unknown_token_gives_no_reason_to_wipe_the_phone(anonymous):
     anonymous.token = "not-a-token-this-server-made"
     assert reason(anonymous.get("/me")) is None
+
+
+ANDROID_CHROME = (
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36"
+)
+
+
+@pytest.mark.parametrize(
+    ("device_name", "label"),
+    [
+        # What the app sends where the browser has client hints.
+        ("Chrome 131 · Android 14", "Chrome 131 · Android 14"),
+        # Other browsers' user agents, read by the server.
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+            "Safari 17 · iOS 17",
+        ),
+        (
+            "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0",
+            "Firefox 133 · Android 14",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.0.0 Safari/537.36",
+            "Chrome 131 · Windows 10",
+        ),
+        # No name given: the request's own user agent.
+        (None, "Chrome 131 · Android 10"),
+    ],
+)
+def test_devices_have_readable_names(admin, field, client, device_name, label):
+    response = client.post(
+        "/api/v1/auth/login",
+        json={
+            "username": "canbo1",
+            "password": PASSWORD,
+            "device_id": "tablet-canbo1",
+            "device_name": device_name,
+        },
+        headers={"User-Agent": ANDROID_CHROME},
+    )
+    assert response.status_code == 200, response.get_json()
+    assert devices(admin, field)["tablet-canbo1"]["device_label"] == label
+
+
+def test_a_device_without_a_name_is_called_by_its_id(admin, field, sql):
+    sql("UPDATE tokens SET device_name = NULL WHERE user_id = :user", user=field.id)
+    assert devices(admin, field)["phone-canbo1"]["device_label"] == "phone-canbo1"

@@ -112,3 +112,12 @@ def test_create_user_refuses_an_unknown_neighbourhood(app):
     )
     assert result.exit_code != 0
     assert "KP9" in result.output
+
+
+def test_create_user_refuses_field_staff_without_a_neighbourhood(app):
+    run(app, "init-db")
+    result = run(app, "create-user", "lan", "--role", "field", "--password", "12345678")
+    assert result.exit_code == 1
+    assert "at least one neighbourhood" in result.output
+    with app.app_context():
+        assert db.session.execute(select(User.id).where(User.username == "lan")).first() is None

@@ -217,6 +217,25 @@ def test_concurrent_readers_on_several_processes_miss_no_change(servers: list[st
 
 def test_the_sign_in_throttle_holds_across_processes(servers: list[str]) -> None:
     headers = _login(servers[0], "throttle-setup")
+    # Field staff need a neighbourhood of their own.
+    quarter = str(uuid.uuid4())
+    pushed = requests.post(
+        f"{servers[0]}/sync/push",
+        headers=headers,
+        timeout=30,
+        json={
+            "ops": [
+                {
+                    "op_id": str(uuid.uuid4()),
+                    "collection": "quarters",
+                    "id": quarter,
+                    "base_rev": None,
+                    "fields": {"code": "KP-TT", "name": "Khu phố thử"},
+                }
+            ]
+        },
+    )
+    assert pushed.json()["results"][0]["status"] == "applied", pushed.text
     made = requests.post(
         f"{servers[0]}/users",
         headers=headers,
@@ -226,6 +245,7 @@ def test_the_sign_in_throttle_holds_across_processes(servers: list[str]) -> None
             "password": "the-right-password",
             "display_name": "Cán bộ",
             "role": "field",
+            "quarters": [quarter],
         },
     )
     assert made.status_code == 201, made.text

@@ -114,7 +114,8 @@ class Town:
     def assign(self, codes: frozenset[str]) -> None:
         wanted = [self.quarters[c] for c in sorted(codes)]
         answer = self.admin.patch(f"/users/{self.field.id}", {"quarters": wanted})
-        assert answer.status_code in (200, 422), answer.get_json()  # 422: a deleted one
+        # 422: a deleted neighbourhood, or none at all (field staff need one)
+        assert answer.status_code in (200, 422), answer.get_json()
 
     def drop_quarter(self, code: str) -> None:
         quarter = self.quarters[code]

@@ -477,6 +477,7 @@ const vi = {
   staff_new_password: 'Mật khẩu mới (ít nhất 8 ký tự)',
   staff_reset_password: 'Đặt lại mật khẩu',
   staff_password_short: 'Mật khẩu phải có ít nhất 8 ký tự.',
+  staff_needs_quarter: 'Cán bộ và giám sát phải phụ trách ít nhất một khu phố.',
   staff_sign_out_all: 'Đăng xuất mọi thiết bị',
   staff_confirm_sign_out_all:
     'Đăng xuất {name} khỏi mọi thiết bị? Dữ liệu chưa gửi trên các máy vẫn được giữ.',
@@ -1152,6 +1153,7 @@ const en = {
   staff_new_password: 'New password (at least 8 characters)',
   staff_reset_password: 'Reset password',
   staff_password_short: 'At least 8 characters.',
+  staff_needs_quarter: 'A field or supervisor user needs at least one neighbourhood.',
   staff_sign_out_all: 'Sign out all devices',
   staff_confirm_sign_out_all: 'Sign {name} out of every device? Unsent data on the phones is kept.',
   staff_signed_out_n: 'Signed out {n} sessions.',

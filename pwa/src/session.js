@@ -32,6 +32,36 @@ export async function loadSession(db) {
 export class OtherUserDataError extends Error {}
 
 /**
+ * What an admin sees this phone called: `Chrome 131 · Android 14` where the browser tells it
+ * (client hints: a user agent string no longer names the Android version), else the user agent
+ * for the server to read.
+ * @param {{userAgent: string, userAgentData?: any}} nav
+ */
+export async function deviceName(nav) {
+  try {
+    const hints = await nav.userAgentData?.getHighEntropyValues([
+      'fullVersionList',
+      'platformVersion',
+    ]);
+    const brands = /** @type {{brand: string, version: string}[]} */ (hints?.fullVersionList ?? []);
+    const real = brands.filter((b) => !/not.?a.?brand/i.test(b.brand));
+    // The browser itself rather than its engine (Chromium), when it says so.
+    const browser = real.find((b) => b.brand !== 'Chromium') ?? real[0];
+    if (browser && hints?.platform) {
+      const major = (/** @type {string} */ v) => v.split('.')[0];
+      let version = major(hints.platformVersion ?? '');
+      // Windows reports 13 and above for 11, below for 10.
+      if (hints.platform === 'Windows' && version) version = Number(version) >= 13 ? '11' : '10';
+      const system = version && version !== '0' ? `${hints.platform} ${version}` : hints.platform;
+      return `${browser.brand.replace(/^Google /, '')} ${major(browser.version)} · ${system}`;
+    }
+  } catch {
+    // No client hints to be had: the user agent below.
+  }
+  return nav.userAgent.slice(0, 200);
+}
+
+/**
  * Sign in. When another user's data is on the phone, it is cleared first, unless some of it was
  * never sent (then signing in is refused: that user must sync first).
  * @param {import('./db.js').DoorstepDb} db
@@ -44,7 +74,7 @@ export async function signIn(db, api, username, password) {
     username,
     password,
     device_id: await deviceId(db),
-    device_name: typeof navigator !== 'undefined' ? navigator.userAgent.slice(0, 100) : 'test',
+    device_name: typeof navigator !== 'undefined' ? await deviceName(navigator) : 'test',
   });
   const owner = await getMeta(db, 'data_owner');
   if (owner && owner !== session.user.id) {

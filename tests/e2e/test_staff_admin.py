@@ -156,7 +156,8 @@ def test_sign_out_every_device_wipes_the_phone_but_keeps_the_outbox(server, make
     admin = make_worker(server, "admin")
     page = admin.page
     page.goto(f"{server.url}/users")
-    row = page.get_by_role("row", name=re.compile(r"^canbo3"))
+    # On a phone the row is a card, read as "Username canbo3 …".
+    row = page.get_by_role("row", name=re.compile(r"^(Username )?canbo3 "))
     row.get_by_role("button", name="Edit canbo3").click()
     devices = page.get_by_role("table", name="Devices")
     expect(devices.get_by_text("Signed in", exact=True).first).to_be_visible()
@@ -200,3 +201,64 @@ def test_the_audit_log_says_who_looked_at_which_household(server, make_worker):
     expect(log.get_by_role("row").filter(has_text="Listed records").first).to_contain_text(
         "Records shown: 1"
     )
+
+
+def test_a_field_user_needs_a_neighbourhood_and_the_editor_closes_by_name(
+    server, make_worker, town
+):
+    quarter = town.quarter()
+    admin = make_worker(server, "admin", viewport={"width": 1366, "height": 900})
+    page = admin.page
+    page.goto(f"{server.url}/users")
+    page.get_by_role("button", name="New user").click()
+    form = page.get_by_role("form", name="New user")
+    username = f"cb{uuid.uuid4().hex[:8]}"
+    form.get_by_label("Username").fill(username)
+    form.get_by_label("Full name").fill(town.full_name())
+    form.get_by_label("Password").fill("doorstep2024")
+    form.get_by_role("button", name="Create").click()  # field staff, no neighbourhood ticked
+    expect(form.get_by_role("alert")).to_have_text(
+        "A field or supervisor user needs at least one neighbourhood."
+    )
+    checker = server.login("admin")
+    assert username not in {u["username"] for u in checker.get("/users")["users"]}
+    form.get_by_label(quarter["name"]).check()
+    form.get_by_role("button", name="Create").click()
+    row = page.get_by_role("row", name=re.compile(f"^{username}"))
+    expect(row).to_be_visible()
+
+    # The editor's button says what it does, to a screen reader too.
+    row.get_by_role("button", name=f"Edit {username}").click()
+    close = row.get_by_role("button", name="Close", exact=True)
+    expect(close).to_have_attribute("aria-expanded", "true")
+    editor = page.locator(".user-panel")
+    editor.get_by_label(quarter["name"]).uncheck()
+    editor.get_by_role("button", name="Save").click()
+    expect(editor.get_by_role("alert")).to_have_text(
+        "A field or supervisor user needs at least one neighbourhood."
+    )
+    (user,) = [u for u in checker.get("/users")["users"] if u["username"] == username]
+    assert user["quarters"] == [quarter["id"]]
+    close.click()
+    expect(editor).to_have_count(0)
+    expect(row.get_by_role("button", name=f"Edit {username}")).to_have_attribute(
+        "aria-expanded", "false"
+    )
+
+
+def test_devices_are_named_readably_with_their_last_use(server, make_worker, town):
+    quarter = town.quarter()
+    person = town.person("field", [quarter])
+    make_worker(server, person["username"])  # signs in on this Chromium
+    admin = make_worker(server, "admin", viewport={"width": 1366, "height": 900})
+    page = admin.page
+    page.goto(f"{server.url}/users")
+    row = page.get_by_role("row", name=re.compile(f"^{person['username']}"))
+    row.get_by_role("button", name=f"Edit {person['username']}").click()
+    devices = page.get_by_role("table", name="Devices")
+    phone = devices.get_by_role("row").filter(has_text=re.compile(r"Chromium \d+ · Linux"))
+    expect(phone).to_have_count(1)
+    expect(phone.get_by_role("cell").nth(2)).to_have_text(
+        re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
+    )
+    expect(phone.get_by_role("button", name="Sign out this device")).to_be_visible()

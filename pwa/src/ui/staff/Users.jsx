@@ -66,7 +66,7 @@ export function Users({ user, path }) {
                       type="button"
                       class="secondary"
                       aria-expanded={open === u.id}
-                      aria-label={`${t('staff_edit')} ${u.username}`}
+                      aria-label={open === u.id ? undefined : `${t('staff_edit')} ${u.username}`}
                       onClick={() => setOpen(open === u.id ? null : u.id)}
                     >
                       {open === u.id ? t('staff_close') : t('staff_edit')}
@@ -87,6 +87,15 @@ export function Users({ user, path }) {
       </div>
     </StaffPage>
   );
+}
+
+/**
+ * A field or supervisor user without a neighbourhood could see nothing: the server refuses it
+ * (422), and so does the form, before sending.
+ * @param {{role: string, quarters: string[]}} form
+ */
+function needsQuarter(form) {
+  return form.role !== 'admin' && form.quarters.length === 0;
 }
 
 /** Neighbourhood checkboxes. @param {{value: string[], onInput: (v: string[]) => void}} props */
@@ -153,6 +162,7 @@ function UserForm({ onDone }) {
   async function submit(/** @type {Event} */ e) {
     e.preventDefault();
     if (form.password.length < 8) return setError({ message: t('staff_password_short') });
+    if (needsQuarter(form)) return setError({ message: t('staff_needs_quarter') });
     try {
       await staff.createUser(form);
       onDone();
@@ -278,13 +288,15 @@ function UserPanel({ subject, onChanged }) {
           type="button"
           class="primary"
           onClick={() =>
-            run(async () => {
-              // The unit goes only when changed: a unit closed since stays the user's until then.
-              const { unit_id, ...rest } = form;
-              const changed = unit_id !== (subject.unit_id ?? null);
-              await staff.updateUser(subject.id, changed ? form : rest);
-              return t('staff_saved');
-            })
+            needsQuarter(form)
+              ? setError({ message: t('staff_needs_quarter') })
+              : run(async () => {
+                  // The unit goes only when changed: a unit closed since stays the user's until then.
+                  const { unit_id, ...rest } = form;
+                  const changed = unit_id !== (subject.unit_id ?? null);
+                  await staff.updateUser(subject.id, changed ? form : rest);
+                  return t('staff_saved');
+                })
           }
         >
           {t('save')}
@@ -372,8 +384,10 @@ function UserPanel({ subject, onChanged }) {
               {devices.data.devices.map((/** @type {any} */ d, /** @type {number} */ i) => (
                 <tr key={`${d.device_id}-${i}`}>
                   <td>
-                    {d.device_name || d.device_id}
-                    {d.device_name && <div class="muted">{d.device_id}</div>}
+                    {d.device_label}
+                    {d.device_id && d.device_id !== d.device_label && (
+                      <div class="muted">{d.device_id}</div>
+                    )}
                   </td>
                   <td>{formatDateTime(d.signed_in_at)}</td>
                   <td>{formatDateTime(d.last_used_at)}</td>
@@ -385,7 +399,7 @@ function UserPanel({ subject, onChanged }) {
                         type="button"
                         class="danger"
                         onClick={() => {
-                          const device = d.device_name || d.device_id;
+                          const device = d.device_label;
                           const ask = { name: subject.display_name, device };
                           if (!confirm(t('staff_confirm_sign_out_device', ask))) return;
                           run(async () => {
