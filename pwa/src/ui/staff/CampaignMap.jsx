@@ -21,7 +21,7 @@ import {
 } from './common.jsx';
 
 /** The states a household can be in, in the legend's order. */
-export const POINT_STATES = /** @type {const} */ (['visited', 'not_visited', 'flagged']);
+const POINT_STATES = /** @type {const} */ (['visited', 'not_visited', 'flagged']);
 
 /**
  * @typedef {{id: string, quarter_id: string|null, head_name: string, address: string,

@@ -57,7 +57,7 @@ export function StaffNav({ role, path }) {
  * the tables become cards, and each value is shown beside its title (staff.css).
  * @param {HTMLElement} root
  */
-export function labelCells(root) {
+function labelCells(root) {
   for (const table of root.querySelectorAll('table.staff-table')) {
     const titles = [...(table.tHead?.rows[0]?.cells ?? [])].map((c) => c.textContent?.trim() ?? '');
     if (!titles.length) continue;

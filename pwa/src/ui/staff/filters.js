@@ -12,7 +12,7 @@ export const FILTER_KEYS = [
 ];
 
 /** The queue opens on what waits for a supervisor; `review=all` in the address shows every status. */
-export const DEFAULT_REVIEW = 'pending';
+const DEFAULT_REVIEW = 'pending';
 
 /** Filters from the address bar, so that Back from a record returns to the same list. */
 export function filtersFromSearch(/** @type {string} */ search) {
