@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
@@ -135,7 +136,14 @@ def test_stale_conflict_says_reload_and_choose_again(server, make_worker):
     a.page.get_by_role("button", name="Edit").click()
     a.page.get_by_label("Phone", exact=True).fill("0955555555")
     a.page.get_by_role("button", name="Save").click()
-    a.wait_synced()
+    # "0 waiting" can show before the save reaches the outbox: wait for the server to have it.
+    checker = server.login("admin")
+    deadline = time.monotonic() + 20
+    while checker.get("/records/households", q=head)["records"][0]["fields"]["phone"] != (
+        "0955555555"
+    ):
+        assert time.monotonic() < deadline, "the phone's edit never reached the server"
+        time.sleep(0.2)
     card.get_by_role("button", name="Resolve").click()
     expect(card.get_by_role("alert")).to_have_text(
         "The record changed meanwhile. Reload and choose again."
