@@ -219,6 +219,7 @@ STAFF_PATHS = [
     "/progress",
     "/review-nominations",
     "/dashboard",
+    "/map",
     "/conflicts",
     "/users",
     "/reference",
