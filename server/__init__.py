@@ -41,11 +41,35 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         cors.init_app(app, resources={r"/api/*": {"origins": origins}})
     errors.register(app)
 
-    from . import admin, audit, auth, conflicts, imports, ops, records, reports, service, sync
+    from . import (
+        account,
+        admin,
+        audit,
+        auth,
+        conflicts,
+        imports,
+        ops,
+        records,
+        reports,
+        service,
+        sync,
+    )
     from .service import AppPath
 
     app.url_map.converters["app_path"] = AppPath
-    for module in (auth, sync, records, conflicts, ops, admin, audit, reports, imports, service):
+    for module in (
+        auth,
+        account,
+        sync,
+        records,
+        conflicts,
+        ops,
+        admin,
+        audit,
+        reports,
+        imports,
+        service,
+    ):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(service.web)
 

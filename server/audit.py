@@ -1,4 +1,5 @@
-"""The audit log: every supervisor or admin look at personal data, and every export."""
+"""The audit log: every supervisor or admin look at personal data, every export, and everyone's
+password changes."""
 
 from __future__ import annotations
 
@@ -21,9 +22,17 @@ from .schemas import AuditArgs, AuditList
 bp = Blueprint("audit", __name__)
 
 
-def audit(action: str, target: str | None, details: dict[str, Any] | None = None) -> None:
-    """Note that the current supervisor or admin did `action` on `target` (field staff: no)."""
-    if g.user.role not in ("supervisor", "admin"):
+def audit(
+    action: str,
+    target: str | None,
+    details: dict[str, Any] | None = None,
+    *,
+    everyone: bool = False,
+) -> None:
+    """Note that the current supervisor or admin did `action` on `target`; field staff only for
+    what is noted of `everyone` (their own account), since they read nothing outside their
+    scope."""
+    if not everyone and g.user.role not in ("supervisor", "admin"):
         return
     db.session.add(
         AuditEntry(

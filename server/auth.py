@@ -141,6 +141,36 @@ def login(body: dict[str, Any]):
     username = body["username"].strip().lower()
     if len(username) > 64:  # lower-casing can lengthen ("İ"); no such user can exist
         raise ApiError(401, "invalid_credentials", "Wrong username or password.")
+    user = password_attempt(username, body["password"])
+    if user is None:
+        raise ApiError(401, "invalid_credentials", "Wrong username or password.")
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(days=current_app.config["TOKEN_DAYS"])
+    db.session.add(
+        Token(
+            id=str(uuid.uuid4()),
+            user_id=user.id,
+            token_hash=token_digest(token),
+            device_id=body["device_id"],
+            device_name=body["device_name"] or request.user_agent.string[:200],
+            created_at=now,
+            last_used_at=now,
+            expires_at=expires,
+        )
+    )
+    db.session.commit()
+    return {
+        "token": token,
+        "expires_at": expires.isoformat(timespec="seconds"),
+        "user": user_to_wire(user),
+    }
+
+
+def password_attempt(username: str, password: str) -> User | None:
+    """One try at a user's password, throttled per username (§3): the user if it is right and
+    they are active, else None (the failure counted and committed); 429 after
+    `THROTTLE_FAILURES` failures within `THROTTLE_WINDOW`."""
+    now = utcnow()
     # The attempt is written (as a failure) before it is judged, under a per-username lock,
     # so concurrent attempts on several processes are counted one after another (§3).
     hold_attempts(username)
@@ -162,33 +192,12 @@ def login(body: dict[str, Any]):
         )
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     # Hash even for an unknown user, so the answer takes as long either way.
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, body["password"])
-    ok = ok and user is not None and user.active
-    attempt.succeeded = ok
-    if not ok:
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if not (ok and user is not None and user.active):
         db.session.commit()
-        raise ApiError(401, "invalid_credentials", "Wrong username or password.")
-    assert user is not None
-    token = secrets.token_urlsafe(32)
-    expires = now + timedelta(days=current_app.config["TOKEN_DAYS"])
-    db.session.add(
-        Token(
-            id=str(uuid.uuid4()),
-            user_id=user.id,
-            token_hash=token_digest(token),
-            device_id=body["device_id"],
-            device_name=body["device_name"] or request.user_agent.string[:200],
-            created_at=now,
-            last_used_at=now,
-            expires_at=expires,
-        )
-    )
-    db.session.commit()
-    return {
-        "token": token,
-        "expires_at": expires.isoformat(timespec="seconds"),
-        "user": user_to_wire(user),
-    }
+        return None
+    attempt.succeeded = True
+    return user
 
 
 def hold_attempts(username: str) -> None:

@@ -581,6 +581,11 @@ class DeclineSchema(Schema):
 ROLES = ("field", "supervisor", "admin")
 
 
+def chosen_password(**kwargs: Any) -> fields.String:
+    """A password someone sets, for themselves or for another user (§9): 8 to 200 characters."""
+    return fields.String(validate=validate.Length(min=8, max=200), **kwargs)
+
+
 class UserCreateSchema(Schema):
     username = fields.String(
         required=True,
@@ -589,7 +594,7 @@ class UserCreateSchema(Schema):
             FullMatch(r"^[a-zA-Z0-9._-]+$", error="Letters, digits, dot, dash, underscore."),
         ],
     )
-    password = fields.String(required=True, validate=validate.Length(min=8, max=200))
+    password = chosen_password(required=True)
     display_name = Text(min_len=1, max_len=100, required=True)
     role = fields.String(required=True, validate=one_of(*ROLES))
     quarters = fields.List(Uuid(), load_default=list)
@@ -601,8 +606,15 @@ class UserPatchSchema(Schema):
     role = fields.String(validate=one_of(*ROLES))
     quarters = fields.List(Uuid())
     unit_id = Uuid(allow_none=True)
-    password = fields.String(validate=validate.Length(min=8, max=200))
+    password = chosen_password()
     active = StrictBool()
+
+
+class PasswordChangeSchema(Schema):
+    """The signed-in user's own new password; the current one proves it is still them."""
+
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = chosen_password(required=True)
 
 
 # -- query parameters (a bad one is 400; an empty one means "not given") --------------------
@@ -655,6 +667,7 @@ AUDIT_ACTIONS = (
     "apply_op",
     "decline_op",
     "import",
+    "change_password",
 )
 
 

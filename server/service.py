@@ -217,7 +217,7 @@ def app_shell(path: str = "index.html"):
         raise ApiError(404, "not_found", "No such page.")
     if _is_file_in(dist, path):
         response = send_from_directory(dist, path)
-        if path in ("sw.js", "index.html", "manifest.webmanifest", "registerSW.js"):
+        if path in ("sw.js", "index.html", "manifest.webmanifest"):
             response.headers["Cache-Control"] = "no-cache"
         elif path.startswith("assets/"):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"

@@ -108,6 +108,14 @@ export function createApi(options = {}) {
     logout: () => request('POST', '/auth/logout', {}),
     me: () => request('GET', '/me'),
     /**
+     * Change one's own password (§9); the server signs out every other device of the user.
+     * @param {string} current
+     * @param {string} next
+     * @returns {Promise<{revoked: number}>} how many other sign-ins ended
+     */
+    changePassword: (current, next) =>
+      request('POST', '/me/password', { current_password: current, new_password: next }),
+    /**
      * Hand a change the server refused to an admin (§6a).
      * @param {string} opId
      * @returns {Promise<{op_id: string, state: string}>}

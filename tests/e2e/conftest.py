@@ -293,6 +293,13 @@ def make_worker(browser):
     assert not [r for w in made for r in w.refused], "the content security policy refused something"
 
 
+def vietnamese_name(fake: Any) -> str:
+    """A full name that reads Vietnamese, family name first, from a vi_VN Faker (whose
+    `first_name` can be "John" and whose `name` puts the given name first)."""
+    given = fake.first_name_female() if fake.boolean() else fake.first_name_male()
+    return f"{fake.last_name()} {fake.middle_name()} {given}"
+
+
 class Town:
     """The admin's side, to give one test a neighbourhood and people of its own on the shared
     server, so that what other tests do elsewhere never shows in its counts."""
@@ -347,7 +354,7 @@ class Town:
 
     def full_name(self) -> str:
         """A Vietnamese full name, family name first."""
-        return f"{self.fake.last_name()} {self.fake.middle_name()} {self.fake.first_name()}"
+        return vietnamese_name(self.fake)
 
     def move(self, person: dict, quarters: list[dict]) -> None:
         """Give a user other neighbourhoods (§9 PATCH /users)."""

@@ -20,7 +20,7 @@ from faker import Faker
 from playwright.sync_api import expect
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, ROOT, wait_until
-from .conftest import PHONE, TIMEOUT_MS, DoorstepServer, Worker
+from .conftest import PHONE, TIMEOUT_MS, DoorstepServer, Worker, vietnamese_name
 
 pytestmark = pytest.mark.e2e
 
@@ -111,7 +111,7 @@ def open_phone(browser, update_server, deployment, tmp_path):
 
 
 def household_name() -> str:
-    return f"{fake.name()} {uuid.uuid4().hex[:4]}"
+    return f"{vietnamese_name(fake)} {uuid.uuid4().hex[:4]}"
 
 
 def hold_pushes(phone: Worker) -> None:

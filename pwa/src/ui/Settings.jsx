@@ -1,6 +1,6 @@
 /**
  * Settings: language, who is signed in, sign out (never deleting unsent changes without asking),
- * whether the browser keeps the app's storage, the version.
+ * change one's password, whether the browser keeps the app's storage, the version.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, db } from '../app.js';
@@ -9,6 +9,7 @@ import { language, t } from '../i18n.js';
 import { countWaiting } from '../outbox.js';
 import { exportUnsent, signOut } from '../session.js';
 import { navigate, useLive } from './hooks.js';
+import { PasswordForm } from './PasswordForm.jsx';
 
 /** @param {{user: any, onLanguage: (lang: 'vi'|'en') => void}} props */
 export function Settings({ user, onLanguage }) {
@@ -80,6 +81,7 @@ export function Settings({ user, onLanguage }) {
           </button>
         )}
       </section>
+      <PasswordForm />
       {persisted !== null && (
         <section class="panel" aria-label={t('storage')}>
           <h2>{t('storage')}</h2>

@@ -38,7 +38,8 @@ function Label({ id, text, required }) {
 /**
  * @param {{label: string, name: string, value: any, onInput: (v: any) => void,
  *   problem?: import('../validate.js').Problem|null, type?: string, multiline?: boolean,
- *   required?: boolean, inputMode?: string, hint?: string, autoComplete?: string, min?: number, max?: number}} props
+ *   required?: boolean, inputMode?: string, hint?: string, autoComplete?: string, min?: number, max?: number,
+ *   maxLength?: number}} props
  */
 export function TextField(props) {
   const id = uid(props.name);
@@ -65,6 +66,7 @@ export function TextField(props) {
           autoComplete={props.autoComplete ?? 'off'}
           min={props.min}
           max={props.max}
+          maxLength={props.maxLength}
           {...common}
         />
       )}

@@ -23,6 +23,7 @@ const ACTIONS = [
   'apply_op',
   'decline_op',
   'import',
+  'change_password',
 ];
 
 /** @param {{user: any, path: string}} props */
@@ -117,7 +118,8 @@ export function AuditLog({ user, path }) {
 
 /**
  * What was looked at: the record's kind and its household (or nominee), a whole collection, the
- * campaign of a report, or an exported file. A pull and the conflict inbox name nothing more.
+ * campaign of a report, or an exported file. A pull, the conflict inbox and one's own password
+ * change name nothing more.
  * @param {{entry: any, lookups: import('./present.js').Lookups}} props
  */
 function AuditTarget({ entry, lookups }) {
@@ -134,7 +136,7 @@ function AuditTarget({ entry, lookups }) {
     );
   }
   const target = String(entry.target ?? '');
-  if (['pull', 'conflicts', 'stranded'].includes(entry.action)) return null;
+  if (['pull', 'conflicts', 'stranded', 'change_password'].includes(entry.action)) return null;
   const report = /^reports\/campaign\/([^/.]+)(\.\w+)?$/.exec(target);
   if (report) return <>{(lookups.campaigns?.get(report[1]) ?? report[1]) + (report[2] ?? '')}</>;
   return <>{target.includes('/') ? target.split('/').pop() : kind(target)}</>;
