@@ -41,7 +41,8 @@ from server.imports.preview import COLUMNS
 from server.schemas import catalogue
 from server.testing import ADMIN_URL, temporary_postgres
 from server.users import add_user
-from sync.push import Actor, push
+from sync.actor import Actor
+from sync.push import push
 
 PASSWORD = "bench-password"
 TITLES = [column.title for column in COLUMNS]

@@ -33,7 +33,8 @@ from server.extensions import db
 from server.schemas import catalogue
 from server.testing import ADMIN_URL, temporary_postgres
 from server.users import add_user
-from sync.push import Actor, push
+from sync.actor import Actor
+from sync.push import push
 
 PASSWORD = "bench-password"
 BATCH = 500

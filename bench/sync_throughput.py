@@ -34,8 +34,9 @@ from server.extensions import db
 from server.schemas import catalogue
 from server.testing import ADMIN_URL, temporary_postgres
 from server.users import add_user
+from sync.actor import Actor
 from sync.models import Record
-from sync.push import Actor, push
+from sync.push import push
 from sync.text import fold
 
 PASSWORD = "bench-password"

@@ -9,12 +9,13 @@ from flask import Blueprint, g
 from sqlalchemy import func, select, update
 from ua_parser import parse as parse_user_agent
 
-from sync.models import Record, Token, User
+from sync.models import Record
 from sync.state import iso
 
 from .auth import aware, hash_password, require, user_to_wire, utcnow
 from .errors import ApiError
 from .extensions import db
+from .models import Token, User
 from .requests import endpoint
 from .schemas import (
     DeviceList,

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from sync.catalogue import CHILDREN, SCOPES
 from sync.ids import canonical_uuid
-from sync.models import AuditEntry
 from sync.state import iso, load_states, user_names
 
 from .auth import require, utcnow
 from .dates import local_midnight
 from .extensions import db
+from .models import AuditEntry
 from .requests import endpoint
 from .schemas import AuditArgs, AuditList
 

@@ -18,12 +18,12 @@ from flask import Blueprint, current_app, g, request
 from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from sync.models import LoginAttempt, Token, User
-from sync.push import Actor
+from sync.actor import Actor
 from sync.records import live_quarters
 
 from .errors import ApiError
 from .extensions import db
+from .models import LoginAttempt, Token, User
 from .requests import endpoint
 from .schemas import (
     ROLES,

@@ -17,9 +17,10 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import Connection, func, inspect, select, update
 from sqlalchemy.engine import URL
 
-from sync.models import FeedState, Record, User
+from sync.models import FeedState, Record
 
 from .extensions import db
+from .models import User
 
 
 def register_commands(app: Flask) -> None:

@@ -17,11 +17,12 @@ from faker import Faker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync.models import User
-from sync.push import Actor, push
+from sync.actor import Actor
+from sync.push import push
 
 from .auth import utcnow
 from .dates import VN
+from .models import User
 from .schemas import catalogue
 from .users import add_user
 

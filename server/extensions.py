@@ -6,7 +6,7 @@ from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from sync.models import Base
+from .models import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -7,9 +7,8 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from sync.models import User
-
 from .auth import hash_password, utcnow
+from .models import User
 
 # Field staff and supervisors see only their neighbourhoods (domain.md "Who uses it"): without
 # one they could do nothing at all, so they need at least one.

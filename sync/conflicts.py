@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .actor import Actor
 from .catalogue import Catalogue
 from .errors import Invalid, NotFound, Stale
-from .feed import SequenceLock
 from .models import Conflict
-from .push import Actor, Push, Rejected
-from .state import iso, load_states, person, to_wire, user_names, wire_names_for
+from .state import iso, person, to_wire, user_names, wire_names_for
+from .unit_of_work import UnitOfWork
 
 
 def conflict_to_wire(conflict: Conflict, names: dict[str, str]) -> dict[str, Any]:
@@ -65,15 +65,14 @@ def resolve(
     now: datetime,
 ) -> dict[str, Any]:
     """Apply an admin's choices as a new rev and close the conflict (§6)."""
-    work = Push(session, catalogue, actor, now)
-    work.lock = SequenceLock(session)
+    work = UnitOfWork(session, catalogue, actor, now)
     conflict = session.get(Conflict, conflict_id)
     if conflict is None:
         raise NotFound("No such conflict.")
     key = (conflict.collection, conflict.record_id)
-    work.batch.records.update(load_states(session, [key]))
+    work.load([key])
     work.load_references()
-    state = work.batch.records[key]
+    state = work.records[key]
     names = user_names(session, wire_names_for([state]))
     if conflict.status != "open":
         raise Stale("This conflict is already resolved.", {"record": to_wire(state, names)})
@@ -114,12 +113,11 @@ def resolve(
     keep_deleted = state.deleted if deleted is None else deleted
     if conflict.kind == "fields":
         keep_deleted = state.deleted
-    try:
-        work.validate(rule, {**state.fields, **patch}, state.id)
-    except Rejected as rejection:
-        raise Invalid("The chosen values are not valid.", rejection.errors) from rejection
+    _, errors = work.validate(rule, {**state.fields, **patch}, state.id)
+    if errors:
+        raise Invalid("The chosen values are not valid.", errors)
 
-    state.open_conflicts = max(0, state.open_conflicts - 1)
+    work.close_conflict(state)
     patch = {k: v for k, v in patch.items() if state.fields.get(k) != v}
     if keep_deleted and not state.deleted:
         if patch:
@@ -133,5 +131,5 @@ def resolve(
     conflict.resolved_by = actor.user_id
     conflict.resolved_at = now
     conflict.resolution = {"choices": choices, "deleted": keep_deleted, "rev": state.rev}
-    work.write()
+    work.flush()
     return to_wire(state, user_names(session, wire_names_for([state]) | {actor.user_id}))

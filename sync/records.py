@@ -10,14 +10,14 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from .actor import Actor
 from .catalogue import CHILDREN, Catalogue
 from .errors import AlreadyDone, Forbidden, NotFound
-from .feed import SequenceLock
 from .models import Record, ReviewBatch, Revision
-from .push import Actor, Push
 from .state import RecordState, iso, load_states, person, to_wire, user_names, wire_names_for
 from .stranded import authors
 from .text import fold
+from .unit_of_work import UnitOfWork
 
 
 def visible_to(actor: Actor, quarter_id: str | None) -> bool:
@@ -170,13 +170,12 @@ def _reviewing(
     actor: Actor,
     now: datetime,
     keys: list[tuple[str, str]],
-) -> Push:
-    """A unit of work that reviews these records: the feed lock first, then their states."""
+) -> UnitOfWork:
+    """A unit of work that reviews these records (the feed lock first, then their states)."""
     if actor.role not in ("supervisor", "admin"):
         raise Forbidden("Only supervisors and admins review records.")
-    work = Push(session, catalogue, actor, now)
-    work.lock = SequenceLock(session)
-    work.batch.records.update(load_states(session, keys))
+    work = UnitOfWork(session, catalogue, actor, now)
+    work.load(keys)
     return work
 
 
@@ -185,27 +184,6 @@ def _may_review(actor: Actor, state: RecordState) -> bool:
     return visible_to(actor, state.quarter_id) and not (
         actor.quarters is not None and state.quarter_id is None
     )
-
-
-def _set_review(
-    work: Push,
-    state: RecordState,
-    status: str,
-    comment: str | None,
-    by: str | None,
-    at: datetime | None,
-) -> None:
-    """Give a record a review: a new rev with a `review` revision that field staff pull (§6)."""
-    changes = {}
-    if state.review_status != status:
-        changes["review.status"] = {"from": state.review_status, "to": status}
-    if state.review_comment != comment:
-        changes["review.comment"] = {"from": state.review_comment, "to": comment}
-    state.review_status, state.review_comment = status, comment
-    state.review_by, state.review_at = by, at
-    state.rev += 1
-    work.touch(state)
-    work.add_revision(state, "review", changes, None)
 
 
 def review(
@@ -225,8 +203,8 @@ def review(
         raise NotFound("No such record.")
     if not _may_review(actor, state):
         raise Forbidden("This record is outside your neighbourhoods.")
-    _set_review(work, state, status, comment, actor.user_id, now)
-    work.write()
+    work.review(state, status, comment, actor.user_id, now)
+    work.flush()
     return to_wire(state, user_names(session, wire_names_for([state])))
 
 
@@ -261,10 +239,10 @@ def review_many(
             "by": state.review_by,
             "at": iso(state.review_at),
         }
-        _set_review(work, state, status, comment, actor.user_id, now)
+        work.review(state, status, comment, actor.user_id, now)
         items.append({"id": record_id, "rev": state.rev, "before": before})
         results.append({"id": record_id, "status": "reviewed", "record": state})
-    work.write()
+    work.flush()
     batch_id = str(uuid.uuid4())
     session.execute(
         insert(ReviewBatch.__table__).values(
@@ -302,7 +280,7 @@ def undo_reviews(
         raise AlreadyDone("This bulk review was already undone.")
     collection = batch["collection"]
     items = {item["id"]: item for item in batch["items"]}
-    work.batch.records.update(load_states(session, [(collection, i) for i in items]))
+    work.load([(collection, i) for i in items])
     reviewed_since = _reviewed_since(session, collection, items)
     results = []
     for record_id, item in items.items():
@@ -316,9 +294,9 @@ def undo_reviews(
         else:
             before = item["before"]
             at = datetime.fromisoformat(before["at"]) if before["at"] else None
-            _set_review(work, state, before["status"], before["comment"], before["by"], at)
+            work.review(state, before["status"], before["comment"], before["by"], at)
             results.append({"id": record_id, "status": "undone", "record": state})
-    work.write()
+    work.flush()
     session.execute(
         update(ReviewBatch.__table__).where(ReviewBatch.id == batch_id).values(undone_at=now)
     )

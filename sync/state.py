@@ -6,14 +6,18 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
 from .catalogue import CollectionRule
-from .models import Record, User
+from .models import Record
 from .text import fold
 
 COLUMNS = tuple(c.name for c in Record.__table__.columns)
+
+# The server's table of people (its model lives in the server): the engine reads their names for
+# the wire format, and a user's unit for the work done on their behalf (§6a).
+USERS = table("users", column("id"), column("display_name"), column("unit_id"))
 
 
 class RecordState:
@@ -138,7 +142,7 @@ def user_names(session: Session, user_ids: Iterable[str | None]) -> dict[str, st
     ids = sorted({u for u in user_ids if u})
     if not ids:
         return {}
-    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    rows = session.execute(select(USERS.c.id, USERS.c.display_name).where(USERS.c.id.in_(ids)))
     return {user_id: name for user_id, name in rows}
 
 

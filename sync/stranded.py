@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .actor import Actor
 from .catalogue import Catalogue
 from .errors import Forbidden, NotFound, SyncError
-from .feed import SequenceLock
-from .models import Op, User
-from .push import Actor, Push, Rejected
-from .state import iso, load_states, person, to_wire, user_names, wire_names_for
+from .models import Op
+from .push import Push
+from .state import USERS, iso, load_states, person, to_wire, user_names, wire_names_for
+from .unit_of_work import UnitOfWork
 
 STATES = ("escalated", "applied", "declined")
 
@@ -141,16 +142,14 @@ def apply(
     its push result (§4); a rejected result leaves the op waiting for another decision."""
     op = _undecided(session, op_id)
     # The work is the author's: a record it creates counts for the author's unit (meta.unit_id).
-    author = session.get(User, op.user_id)
-    work = Push(session, catalogue, replace(actor, unit_id=author and author.unit_id), now)
-    work.lock = SequenceLock(session)
-    payload = op.payload
-    work.preload([payload])
-    try:
-        result = work.decide(work.parse(payload))
-    except Rejected as rejection:
-        result = work.rejection(op.op_id, payload, rejection)
-    work.write()
+    unit_id = session.execute(
+        select(USERS.c.unit_id).where(USERS.c.id == op.user_id)
+    ).scalar_one_or_none()
+    work = UnitOfWork(session, catalogue, replace(actor, unit_id=unit_id), now)
+    rules = Push(work)
+    rules.preload([op.payload])
+    result = rules.decide(op.payload, op.op_id)
+    work.flush()
     if result["status"] != "rejected":
         op.escalation = "applied"
         op.decided_by = actor.user_id

@@ -77,12 +77,13 @@ def app(database_url: str):
 def empty_database(app) -> None:
     """Delete every row (the schema and the feed's epoch stay); the feed starts again at zero."""
     from server.extensions import db
-    from sync.models import Base
+    from server.models import METADATAS
 
     with app.app_context():
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name != "feed_state":
-                db.session.execute(table.delete())
+        for metadata in METADATAS:
+            for table in reversed(metadata.sorted_tables):
+                if table.name != "feed_state":
+                    db.session.execute(table.delete())
         db.session.execute(text("UPDATE feed_state SET seq = 0, purged_seq = 0"))
         db.session.commit()
 

@@ -7,8 +7,9 @@ from sqlalchemy import func, select, text
 
 from server import create_app
 from server.extensions import db
+from server.models import User
 from server.service import setup_problem
-from sync.models import Record, User
+from sync.models import Record
 
 
 @pytest.fixture

@@ -443,8 +443,8 @@ def test_the_same_preview_applied_twice_at_once_adds_each_household_once(app, ad
     from server.extensions import db
     from server.imports.apply import apply_preview
     from server.imports.register import preview_file
+    from server.models import User
     from server.schemas import catalogue
-    from sync.models import User
 
     data = xlsx_file(register_rows(12))
     with app.app_context():

@@ -373,7 +373,7 @@ def _fresh_token(api: Api) -> str:
     meet the throttle the fuzzer may have set off for that username)."""
     from server.auth import token_digest, utcnow
     from server.extensions import db
-    from sync.models import Token
+    from server.models import Token
 
     token, now = secrets.token_urlsafe(32), utcnow()
     with api.client.application.app_context():

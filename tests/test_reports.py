@@ -41,9 +41,9 @@ from sqlalchemy import select
 from server import create_app
 from server.cli import apply_migrations
 from server.extensions import db
+from server.models import AuditEntry
 from server.testing import PostgresUnavailable, temporary_postgres
 from server.users import add_user
-from sync.models import AuditEntry
 
 PASSWORD = "report-tests-2024"
 

@@ -27,8 +27,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from server.extensions import db
+from server.models import User
 from server.users import add_user
-from sync.models import Record, User
+from sync.models import Record
 
 CODES = ("KP1", "KP2", "KP3")
 PICK = st.integers(0, 1000)  # which household, modulo how many there are

@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sync.actor import Actor
 from sync.catalogue import Catalogue
-from sync.push import Actor, push
+from sync.push import push
 
 from .preview import Preview, RowPlan
 

@@ -25,9 +25,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from sync.catalogue import FIELD_DATA
-from sync.models import Record, User
+from sync.models import Record
 
 from ..dates import VN
+from ..models import User
 from .cells import (
     BOM,
     DATE_FORMAT,

@@ -1,0 +1,423 @@
+"""The engine's unit of work: one writing transaction over the synced records.
+
+Every change to records goes through one `UnitOfWork`: a push (§4), a review (§6), a conflict
+resolution (§6) and a stranded change an admin applies (§6a). It
+
+- takes the feed lock first, in its constructor and nowhere else (see `sync.feed`: every writing
+  transaction locks the feed before it takes sequence numbers), so units of work from several
+  processes apply one after another and each sees the others' results;
+- loads the rows it needs in a handful of queries on primary keys, and answers from memory after
+  that (so a later change of the unit sees what an earlier one did);
+- applies changes in memory: a create, a patch, a tombstone, a review, a move to another
+  neighbourhood (with a household's children), a revision for each, a conflict;
+- flushes them at the end in one INSERT or UPDATE per table, and publishes its sequence numbers.
+
+It decides nothing: the rules (who may write what, the order of §4) belong to its callers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from .actor import Actor
+from .catalogue import CHILDREN, Catalogue, CollectionRule
+from .feed import SequenceLock
+from .ids import canonical_uuid
+from .merge import FieldConflict, changed_fields
+from .models import Conflict, Move, Op, Record, Revision
+from .state import COLUMNS, RecordState, load_states, user_names, wire_names_for
+from .text import fold
+
+FLAGGED = frozenset({"has_issues", "rejected"})
+
+
+class UnitOfWork:
+    """One writing transaction: the feed lock, the records it works on, and what it changes."""
+
+    def __init__(self, session: Session, catalogue: Catalogue, actor: Actor, now: datetime) -> None:
+        self.session = session
+        self.catalogue = catalogue
+        self.actor = actor
+        self.now = now
+        self.lock = SequenceLock(session)
+        self.records: dict[tuple[str, str], RecordState] = {}
+        # Ops already in the log, by op_id: (author, content hash, result).
+        self.logged: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        self.names: dict[str, str] = {}
+        self.revisions: list[dict[str, Any]] = []
+        self.ops: list[dict[str, Any]] = []
+        self.conflicts: list[dict[str, Any]] = []
+        self.moves: list[dict[str, Any]] = []
+        self.children_loaded: set[str] = set()
+
+    # -- loading -------------------------------------------------------------------------
+
+    def load(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Load the records with these (collection, id) keys that are not loaded yet."""
+        missing = [key for key in keys if key not in self.records]
+        if missing:
+            self.records.update(load_states(self.session, missing))
+
+    def load_references(self) -> None:
+        """Load what the loaded records point at: a patch is validated on the whole record (§4),
+        stored references included, and a child record's household gives its neighbourhood."""
+        self.load(
+            {
+                (target, ref)
+                for s in list(self.records.values())
+                for name, target in self.catalogue[s.collection].references.items()
+                if (ref := canonical_uuid(s.fields.get(name)))
+            }
+        )
+
+    def load_ops(self, op_ids: Iterable[str]) -> None:
+        """Read these ops from the log, if they are there (a replay, §4 rule 1)."""
+        wanted = sorted(set(op_ids))
+        for start in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(Op.op_id, Op.user_id, Op.payload_hash, Op.result).where(
+                    Op.op_id.in_(wanted[start : start + 500])
+                )
+            )
+            for op_id, user_id, digest, result in rows:
+                self.logged[op_id] = (user_id, digest, result)
+
+    def load_names(self) -> None:
+        """The display names of everyone the loaded records (and the actor) mention."""
+        self.names = user_names(
+            self.session, wire_names_for(self.records.values()) | {self.actor.user_id}
+        )
+
+    def state(self, collection: str, record_id: str | None) -> RecordState | None:
+        """A loaded record (deleted or not), or None."""
+        if record_id is None:
+            return None
+        return self.records.get((collection, record_id))
+
+    def live(self, collection: str, record_id: str | None) -> RecordState | None:
+        """A loaded record that is not deleted, or None."""
+        state = self.state(collection, record_id)
+        return None if state is None or state.deleted else state
+
+    def quarter_of(
+        self, rule: CollectionRule, record_id: str, fields: Mapping[str, Any]
+    ) -> str | None:
+        """The neighbourhood a record with these fields belongs to."""
+        if rule.scope == "household":
+            household = self.state("households", canonical_uuid(fields.get("household_id")))
+            return household.quarter_id if household is not None else None
+        return rule.quarter_of(record_id, fields)
+
+    def validate(
+        self, rule: CollectionRule, fields: Mapping[str, Any], record_id: str
+    ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """The fields as a record would have them, cleaned, and what is wrong with them: their
+        values, the records they point at (live, the group in the same neighbourhood), and the
+        values that must be unique."""
+        clean, errors = rule.validate(fields, self.now)
+        for name in rule.unique:
+            if name not in errors and self.taken(rule.name, name, clean.get(name), record_id):
+                errors[name] = ["Already used by another record."]
+        group = self.live("groups", canonical_uuid(clean.get("group_id")))
+        if group is not None and group.fields.get("quarter_id") != clean.get("quarter_id"):
+            errors["group_id"] = ["This group belongs to another neighbourhood."]
+        for name, target in rule.references.items():
+            if name in errors or clean.get(name) is None:
+                continue
+            ref = canonical_uuid(clean[name])
+            if ref is None or self.live(target, ref) is None:
+                errors[name] = ["No such record."]
+            else:
+                clean[name] = ref
+        return clean, errors
+
+    def taken(self, collection: str, name: str, value: Any, record_id: str) -> bool:
+        """True when another live record of the collection has this value (folded)."""
+        if value is None:
+            return False
+        wanted = fold(str(value))
+        keys = self.session.execute(
+            select(Record.collection, Record.id).where(
+                Record.collection == collection, Record.deleted.is_(False)
+            )
+        ).all()
+        self.load(tuple(k) for k in keys)
+        return any(
+            s.collection == collection
+            and not s.deleted
+            and s.id != record_id
+            and fold(str(s.fields.get(name))) == wanted
+            for s in self.records.values()
+        )
+
+    def children_of(self, household_id: str) -> list[RecordState]:
+        """A household's child records (visits, enrolments…), loaded once."""
+        if household_id not in self.children_loaded:
+            self.children_loaded.add(household_id)
+            keys = self.session.execute(
+                select(Record.collection, Record.id).where(
+                    Record.household_id == household_id, Record.collection.in_(sorted(CHILDREN))
+                )
+            )
+            self.load(tuple(k) for k in keys)
+        return [
+            s
+            for s in self.records.values()
+            if s.collection in CHILDREN and s.household_id == household_id
+        ]
+
+    def revision_fields(self, state: RecordState, rev: int) -> dict[str, Any]:
+        """The record's fields at revision `rev` (the base of a three-way merge)."""
+        for row in reversed(self.revisions):
+            if (row["collection"], row["record_id"], row["rev"]) == (
+                state.collection,
+                state.id,
+                rev,
+            ):
+                return row["fields"]
+        found = self.session.execute(
+            select(Revision.fields).where(
+                Revision.collection == state.collection,
+                Revision.record_id == state.id,
+                Revision.rev == rev,
+            )
+        ).scalar_one_or_none()
+        return found if found is not None else {}
+
+    # -- applying changes -----------------------------------------------------------------
+
+    def create(
+        self, rule: CollectionRule, record_id: str, fields: dict[str, Any], op_id: str | None
+    ) -> RecordState:
+        """A new record at rev 1, with its `create` revision."""
+        state = RecordState.created(
+            rule.name,
+            record_id,
+            fields,
+            quarter_id=self.quarter_of(rule, record_id, fields),
+            unit_id=self.actor.unit_id if rule.credits_unit else None,
+            user_id=self.actor.user_id,
+            now=self.now,
+            seq=self.lock.next(),
+            rule=rule,
+        )
+        self.records[state.key] = state
+        self.add_revision(state, "create", changed_fields({}, fields), op_id)
+        return state
+
+    def change(
+        self,
+        rule: CollectionRule,
+        state: RecordState,
+        patch: Mapping[str, Any],
+        kind: str,
+        op_id: str | None,
+        *,
+        force: bool = False,
+    ) -> None:
+        """Apply a patch to a record: new rev, history, review status, scope moves.
+
+        An empty patch changes nothing unless `force` (a conflict resolution is always a rev).
+        """
+        if not patch and not force:
+            return
+        before = state.fields
+        state.fields = {**before, **patch}
+        state.rev += 1
+        state.updated_at = self.now
+        state.updated_by = self.actor.user_id
+        if self.actor.role == "field" and state.review_status in FLAGGED:
+            state.review_status = "edited"
+        state.refresh_derived(rule)
+        self.touch(state)
+        self.add_revision(state, kind, changed_fields(before, state.fields), op_id)
+        if state.collection in CHILDREN:
+            state.household_id = state.fields.get("household_id")
+        self.relocate(state, self.quarter_of(rule, state.id, state.fields))
+
+    def tombstone(self, state: RecordState, op_id: str | None, kind: str = "delete") -> None:
+        """Delete a record, keeping its last fields (§2 tombstone)."""
+        state.deleted = True
+        state.rev += 1
+        state.updated_at = self.now
+        state.updated_by = self.actor.user_id
+        self.touch(state)
+        self.add_revision(state, kind, {"deleted": {"from": False, "to": True}}, op_id)
+
+    def review(
+        self,
+        state: RecordState,
+        status: str,
+        comment: str | None,
+        by: str | None,
+        at: datetime | None,
+    ) -> None:
+        """Give a record a review: a new rev with a `review` revision that field staff pull (§6)."""
+        changes = {}
+        if state.review_status != status:
+            changes["review.status"] = {"from": state.review_status, "to": status}
+        if state.review_comment != comment:
+            changes["review.comment"] = {"from": state.review_comment, "to": comment}
+        state.review_status, state.review_comment = status, comment
+        state.review_by, state.review_at = by, at
+        state.rev += 1
+        self.touch(state)
+        self.add_revision(state, "review", changes, None)
+
+    def open_conflict(
+        self,
+        state: RecordState,
+        conflicts: Mapping[str, FieldConflict],
+        kind: str,
+        base_rev: int | None,
+        op_id: str,
+        client_time: str | None,
+    ) -> str:
+        """Open a conflict on a record for an admin to resolve (§6); returns its id."""
+        conflict_id = str(uuid.uuid4())
+        self.conflicts.append(
+            {
+                "id": conflict_id,
+                "collection": state.collection,
+                "record_id": state.id,
+                "quarter_id": state.quarter_id,
+                "kind": kind,
+                "fields": {
+                    n: {"base": c.base, "server": c.server, "client": c.client}
+                    for n, c in conflicts.items()
+                },
+                "base_rev": base_rev,
+                "server_rev": state.rev,
+                "server_deleted": state.deleted,
+                "op_id": op_id,
+                "user_id": self.actor.user_id,
+                "device_id": self.actor.device_id,
+                "client_time": client_time,
+                "received_at": self.now,
+                "status": "open",
+                "created_at": self.now,
+                "resolved_by": None,
+                "resolved_at": None,
+                "resolution": None,
+            }
+        )
+        state.open_conflicts += 1
+        self.touch(state)
+        return conflict_id
+
+    def close_conflict(self, state: RecordState) -> None:
+        """One conflict of the record is resolved (its resolution is the next change)."""
+        state.open_conflicts = max(0, state.open_conflicts - 1)
+
+    def log(self, op_id: str | None, payload: dict[str, Any], digest: str, result: dict) -> None:
+        """Keep an op in the log with its payload and result, whatever became of it (§1.1)."""
+        client_time = payload.get("client_time")
+        self.ops.append(
+            {
+                "op_id": op_id,
+                "user_id": self.actor.user_id,
+                "device_id": self.actor.device_id,
+                "received_at": self.now,
+                "client_time": short_text(client_time, 64)
+                if isinstance(client_time, str)
+                else None,
+                "collection": short_text(payload.get("collection"), 40),
+                "record_id": short_text(payload.get("id"), 100),
+                "payload": payload,
+                "payload_hash": digest,
+                "status": result["status"],
+                "result": result,
+            }
+        )
+        if op_id:
+            self.logged[op_id] = (self.actor.user_id, digest, result)
+
+    def touch(self, state: RecordState) -> None:
+        """The record changed: it takes the next sequence number and will be written."""
+        state.seq = self.lock.next()
+        state.dirty = True
+
+    def relocate(self, state: RecordState, quarter: str | None) -> None:
+        """Move a record (and a household's children) to another neighbourhood (domain.md)."""
+        if quarter == state.quarter_id:
+            return
+        self.moves.append(
+            {
+                "seq": state.seq,
+                "collection": state.collection,
+                "record_id": state.id,
+                "from_quarter": state.quarter_id,
+                "to_quarter": quarter,
+            }
+        )
+        state.quarter_id = quarter
+        if state.collection == "households":
+            for child in self.children_of(state.id):
+                self.touch(child)
+                self.relocate(child, quarter)
+
+    def add_revision(
+        self, state: RecordState, kind: str, changes: dict[str, Any], op_id: str | None
+    ) -> None:
+        self.revisions.append(
+            {
+                "collection": state.collection,
+                "record_id": state.id,
+                "rev": state.rev,
+                "at": self.now,
+                "user_id": self.actor.user_id,
+                "device_id": self.actor.device_id,
+                "kind": kind,
+                "changes": changes,
+                "fields": state.fields,
+                "deleted": state.deleted,
+                "op_id": op_id,
+            }
+        )
+
+    # -- flushing -------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write every change: one executemany per table, then the sequence numbers taken.
+        The caller commits."""
+        execute = self.session.connection().execute
+        new = [s.row() for s in self.records.values() if s.is_new]
+        changed = [s.row() for s in self.records.values() if s.dirty and not s.is_new]
+        records = Record.__table__
+        if new:
+            execute(insert(records), new)
+        if changed:
+            execute(
+                update(records)
+                .where(
+                    records.c.collection == bindparam("k_collection"),
+                    records.c.id == bindparam("k_id"),
+                )
+                .values(
+                    {name: bindparam(name) for name in COLUMNS if name not in ("collection", "id")}
+                ),
+                [{**row, "k_collection": row["collection"], "k_id": row["id"]} for row in changed],
+            )
+        for model, rows in (
+            (Revision, self.revisions),
+            (Conflict, self.conflicts),
+            (Move, self.moves),
+            (Op, self.ops),
+        ):
+            if rows:
+                execute(insert(model.__table__), rows)
+        self.lock.close()
+
+
+def short_text(value: Any, length: int) -> str | None:
+    """A value for one of the op log's short text columns, which must take anything a device
+    sends (PostgreSQL refuses NUL and overlong text); the payload keeps it exactly as sent."""
+    if value is None:
+        return None
+    return str(value).replace("\x00", "")[:length]
