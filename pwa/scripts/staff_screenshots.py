@@ -1,6 +1,6 @@
 """Screenshots of the supervisor and admin views for the README (docs/screenshots/staff-*.png):
-the review queue, the conflict inbox, the report dashboard (its figures, and its charts) and the
-households map, at desktop and phone size, in Vietnamese.
+the review queue, the conflict inbox, the report dashboard (its figures, its charts, and the work
+and deeds of each unit) and the households map, at desktop and phone size, in Vietnamese.
 
 Needs a running server with demo data (see scripts/screenshots.py). Makes one open conflict (two
 field workers change the same household) and a few reviews first, through the API.
@@ -81,6 +81,14 @@ def charts_in_view(page):
     page.wait_for_timeout(300)
 
 
+def units_in_view(page):
+    heading = page.get_by_role("heading", name="Kết quả theo đơn vị")
+    expect(page.get_by_role("figure", name="Công việc của từng đơn vị").locator("canvas")).to_be_visible()
+    heading.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, [...document.querySelectorAll('h2')].find((h) => h.textContent === 'Kết quả theo đơn vị').getBoundingClientRect().top - 70)")
+    page.wait_for_timeout(300)
+
+
 def map_drawn(page):
     # No tile server is reachable from here: the households are drawn on a blank map.
     expect(page.locator(".campaign-map .leaflet-marker-icon").first).to_be_visible()
@@ -99,5 +107,6 @@ with sync_playwright() as p:
     shoot(browser, "admin", "/dashboard", "dashboard",
           lambda page: expect(page.get_by_text("Hạn báo cáo: 25/10/2024")).to_be_visible())
     shoot(browser, "admin", "/dashboard", "dashboard-charts", charts_in_view)
+    shoot(browser, "admin", "/dashboard", "dashboard-units", units_in_view)
     shoot(browser, "giamsat1", "/map", "map", map_drawn)
     browser.close()

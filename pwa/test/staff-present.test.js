@@ -12,11 +12,14 @@ import {
   fieldSpec,
   formatBytes,
   formatPercent,
+  millions,
   parseTyped,
   progressTable,
   recordTitle,
   resolveBody,
   reviewBody,
+  unitsByWork,
+  wrapLabel,
 } from '../src/ui/staff/present.js';
 
 beforeEach(() => setLanguage('vi'));
@@ -199,6 +202,39 @@ describe('dashboard', () => {
   });
 
   it('names a day on a chart axis', () => expect(dayLabel('2024-10-12')).toBe('12/10'));
+
+  it.each([
+    ['Khu phố 1', 'Khu phố 1'],
+    ['Đoàn Thanh niên thị trấn', 'Đoàn Thanh\nniên thị trấn'],
+    ['Hội Liên hiệp Phụ nữ thị trấn', 'Hội Liên hiệp\nPhụ nữ thị trấn'],
+    [
+      'Ủy ban MTTQ Việt Nam thị trấn Gia Ray tỉnh Đồng Nai',
+      'Ủy ban MTTQ Việt\nNam thị trấn Gia\nRay tỉnh Đồng Nai',
+    ],
+    ['Trường-Tiểu-học-Gia-Ray-một-từ-dài', 'Trường-Tiểu-học-Gia-Ray-một-từ-dài'],
+  ])('wraps the axis label %j into even lines of at most 22 characters', (label, lines) => {
+    expect(wrapLabel(label, 22)).toBe(lines);
+  });
+
+  it('writes an axis of đồng in millions', () => {
+    setLanguage('vi');
+    expect(millions(2_500_000)).toBe('2,5');
+    setLanguage('en');
+    expect(millions(25_000_000)).toBe('25');
+  });
+
+  it('draws the units with work and names the others', () => {
+    const unit = (id, visits, insured, support) => ({
+      id,
+      visits: { households: visits, visits },
+      health_insurance: { households: insured, persons: 2 * insured },
+      support: { count: support, value_vnd: 1000 * support },
+    });
+    const units = [unit('a', 0, 0, 0), unit('b', 2, 0, 0), unit('c', 0, 1, 0), unit('d', 0, 0, 3)];
+    const { worked, idle } = unitsByWork(units);
+    expect(worked.map((u) => u.id)).toEqual(['b', 'c', 'd']);
+    expect(idle.map((u) => u.id)).toEqual(['a']);
+  });
 });
 
 describe('the audit log in words', () => {

@@ -336,8 +336,16 @@ class Town:
         (result,) = self.push(self.admin, {"collection": "quarters", "fields": fields})
         return {"id": result["id"], **fields}
 
-    def person(self, role: str, quarters: list[dict]) -> dict:
-        """A new user of that role in those neighbourhoods: `{"username", "name", "id"}`."""
+    def unit(self) -> dict:
+        """A new unit (ban ngành, đoàn thể): `{"id", "name"}`."""
+        name = f"Chi hội {self.fake.last_name()} {uuid.uuid4().hex[:5].upper()}"
+        fields = {"name": name, "kind": "mass_organisation"}
+        (result,) = self.push(self.admin, {"collection": "units", "fields": fields})
+        return {"id": result["id"], "name": name}
+
+    def person(self, role: str, quarters: list[dict], unit: dict | None = None) -> dict:
+        """A new user of that role in those neighbourhoods (and that unit):
+        `{"username", "name", "id"}`."""
         username = f"u{uuid.uuid4().hex[:10]}"
         name = self.full_name()
         user = self.admin.post(
@@ -348,6 +356,7 @@ class Town:
                 "display_name": name,
                 "role": role,
                 "quarters": [q["id"] for q in quarters],
+                "unit_id": unit["id"] if unit else None,
             },
         )
         return {"username": username, "name": name, "id": user["id"]}

@@ -308,3 +308,151 @@ def test_map_without_a_tile_server_still_shows_the_households(server_without_til
     expect(page.locator(".campaign-map .leaflet-marker-icon").first).to_be_visible()
     expect(page.locator(".campaign-map .leaflet-tile-container")).to_have_count(0)
     assert tiles == []
+
+
+def unit_at_work(town, admin) -> dict:
+    """A unit of the test's own whose field worker, in a neighbourhood of the test's own, visits
+    two households three times in the demo campaign, registers one for health insurance (4
+    people) and gives the other a gift of 500.000 ₫."""
+    quarter = town.quarter()
+    unit = town.unit()
+    person = town.person("field", [quarter], unit)
+    field = town.server.login(person["username"])
+    first, second = (
+        r["id"]
+        for r in town.push(
+            field,
+            *(
+                {
+                    "collection": "households",
+                    "fields": {
+                        "quarter_id": quarter["id"],
+                        "address": f"{n} Hùng Vương",
+                        "head_name": town.head_name(),
+                    },
+                }
+                for n in (2, 4)
+            ),
+        )
+    )
+    campaign = campaign_id(admin)
+    visits = [(first, "2024-10-13"), (first, "2024-10-15"), (second, "2024-10-14")]
+    town.push(
+        field,
+        *(
+            {
+                "collection": "visits",
+                "fields": {
+                    "household_id": household,
+                    "visited_at": f"{day}T09:00:00+07:00",
+                    "purpose": "outreach",
+                    "campaign_id": campaign,
+                },
+            }
+            for household, day in visits
+        ),
+        {
+            "collection": "registrations",
+            "fields": {
+                "household_id": first,
+                "kind": "health_insurance",
+                "status": "registered",
+                "persons": 4,
+                "registered_on": "2024-10-13",
+                "campaign_id": campaign,
+            },
+        },
+        {
+            "collection": "support",
+            "fields": {
+                "household_id": second,
+                "kind": "gift",
+                "value_vnd": 500_000,
+                "given_on": "2024-10-14",
+            },
+        },
+    )
+    return {"quarter": quarter, "unit": unit}
+
+
+def test_dashboard_charts_the_work_of_each_unit(server, make_worker, town):
+    admin = server.login("admin")
+    work = unit_at_work(town, admin)
+    unit = work["unit"]["name"]
+    supervisor = town.person("supervisor", [work["quarter"]])
+    worker = make_worker(server, supervisor["username"], viewport=DESKTOP)
+    open_dashboard(worker)
+    page = worker.page
+    expect(page.get_by_role("heading", name="Results by unit")).to_be_visible()
+
+    # The counts as grouped bars, one colour per measure, named in the legend.
+    chart = page.get_by_role("figure", name="Each unit's work")
+    expect(chart.get_by_role("list", name="Legend").get_by_role("listitem")).to_have_text(
+        [
+            "Households visited",
+            "Visits",
+            "Health insurance registrations",
+            "People insured",
+            "Support given",
+        ]
+    )
+    expect(chart.locator(".chart-axis-title.x")).to_have_text("Number")
+    expect(chart.locator(".chart-axis-title.y")).to_have_text("Unit")
+    # Only this neighbourhood is the supervisor's: only this unit has work in it.
+    expect(chart.locator(".chart-plot")).to_have_attribute(
+        "aria-label",
+        f"Each unit's work. {unit}: Households visited 2, Visits 3, "
+        "Health insurance registrations 1, People insured 4, Support given 1",
+    )
+    assert bars_drawn(chart, lying=True) == 1  # the households visited of the one unit
+
+    # The support's value on an axis of its own, in millions of đồng.
+    value = page.get_by_role("figure", name="Support value by unit")
+    expect(value.locator(".chart-axis-title.x")).to_have_text("Value (million VND)")
+    expect(value.locator(".chart-plot")).to_have_attribute(
+        "aria-label", f"Support value by unit. {unit}: 500.000 ₫"
+    )
+    assert bars_drawn(value, lying=True) == 1
+    # The units with nothing recorded are named rather than drawn.
+    expect(
+        page.get_by_text(re.compile(r"^Nothing recorded yet: .*Hội Nông dân thị trấn"))
+    ).to_be_visible()
+
+
+def test_dashboard_lists_the_units_without_a_deed_until_they_have_one(server, make_worker, town):
+    admin = server.login("admin")
+    unit = town.unit()
+    worker = make_worker(server, "admin", viewport=DESKTOP)
+    open_dashboard(worker)
+    page = worker.page
+    without = page.get_by_role("list", name=re.compile(r"^Units without a deed yet \(\d+\)$"))
+    # A demo unit without a deed, and the test's own; never a demo unit with one.
+    expect(without.get_by_text("Hội Nông dân thị trấn", exact=True)).to_be_visible()
+    expect(without.get_by_text(unit["name"], exact=True)).to_be_visible()
+    expect(without.get_by_text("Hội Liên hiệp Phụ nữ thị trấn", exact=True)).to_have_count(0)
+    deeds = page.get_by_role("table", name="The units' concrete deeds")
+    expect(
+        deeds.get_by_role("row", name=re.compile("Hội Liên hiệp Phụ nữ thị trấn"))
+    ).to_contain_text("Trao quà cho hộ nghèo")
+
+    title = "Tặng 10 suất học bổng cho học sinh nghèo"
+    town.push(
+        admin,
+        {
+            "collection": "deeds",
+            "fields": {
+                "unit_id": unit["id"],
+                "campaign_id": campaign_id(admin),
+                "title": title,
+                "planned_on": "2024-10-18",
+                "status": "in_progress",
+            },
+        },
+    )
+    open_dashboard(worker)
+    row = deeds.get_by_role("row", name=re.compile(re.escape(unit["name"])))
+    expect(row).to_contain_text(title)
+    expect(row).to_contain_text("18/10/2024")
+    expect(row).to_contain_text("In progress")
+    expect(without.get_by_text("Hội Nông dân thị trấn", exact=True)).to_be_visible()
+    expect(without.get_by_text(unit["name"], exact=True)).to_have_count(0)

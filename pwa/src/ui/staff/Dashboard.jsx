@@ -1,8 +1,11 @@
 /**
  * The campaign report for supervisors (their neighbourhoods) and admins: coverage first, the
  * figures as a table and as charts (visits per day, cumulative visits, coverage and registrations
- * per neighbourhood), the due date and days left, and the downloads (CSV, XLSX, PDF, raw exports)
- * with their progress. Every figure is the report's own (`GET /reports/campaign/<id>`).
+ * per neighbourhood), the work of each unit as charts (grouped bars of households visited, visits,
+ * health insurance registrations and people, support; the support's value), the units' concrete
+ * deeds and the units with none yet, the due date and days left, and the downloads (CSV, XLSX,
+ * PDF, raw exports) with their progress. Every figure is the report's own
+ * (`GET /reports/campaign/<id>`).
  */
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
@@ -28,10 +31,14 @@ import {
   dueText,
   formatBytes,
   formatPercent,
+  millions,
+  unitsByWork,
 } from './present.js';
 
 const KINDS = ['health_insurance', 'waste_collection', 'clean_water'];
 const SUPPORT_KINDS = ['gift', 'cash', 'scholarship', 'housing', 'health', 'other'];
+// Tick steps of an axis of đồng: 100.000 to 500 billion.
+const MONEY_STEPS = [1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11].flatMap((n) => [n, 2 * n, 5 * n]);
 const RAW = ['households', 'visits', 'registrations', 'support', 'assessments', 'nominations'];
 
 /** @param {{user: any, path: string}} props */
@@ -256,6 +263,9 @@ function Report({ report }) {
         </table>
       </div>
 
+      <Units units={report.units} />
+      <Deeds deeds={report.deeds} without={report.units_without_deed} />
+
       {report.nominees?.length > 0 && (
         <>
           <h2>{t('staff_nominees')}</h2>
@@ -270,6 +280,125 @@ function Report({ report }) {
         </>
       )}
     </div>
+  );
+}
+
+/**
+ * What each unit did (counted for the unit of whoever recorded it): the units with work as two
+ * charts, the counts as grouped bars and the support's value on its own axis; the others named.
+ * @param {{units: any[]}} props
+ */
+function Units({ units }) {
+  const { worked, idle } = unitsByWork(units);
+  const labels = worked.map((u) => u.name);
+  const column = (/** @type {(u: any) => number} */ f) => worked.map(f);
+  return (
+    <>
+      <h2>{t('staff_by_unit')}</h2>
+      {worked.length === 0 ? (
+        <p class="muted">{t('staff_units_nothing')}</p>
+      ) : (
+        <div class="grid-2">
+          <Chart
+            kind="bar"
+            horizontal
+            title={t('staff_chart_units')}
+            labels={labels}
+            series={[
+              { label: t('staff_series_households'), values: column((u) => u.visits.households) },
+              { label: t('staff_series_visits'), values: column((u) => u.visits.visits) },
+              {
+                label: t('staff_series_hi'),
+                values: column((u) => u.health_insurance.households),
+              },
+              {
+                label: t('staff_series_hi_persons'),
+                values: column((u) => u.health_insurance.persons),
+              },
+              { label: t('staff_series_support'), values: column((u) => u.support.count) },
+            ]}
+            xTitle={t('staff_axis_count')}
+            yTitle={t('unit')}
+          />
+          <Chart
+            kind="bar"
+            horizontal
+            title={t('staff_chart_unit_support')}
+            labels={labels}
+            values={column((u) => u.support.value_vnd)}
+            format={formatMoney}
+            tickFormat={millions}
+            steps={MONEY_STEPS}
+            xTitle={t('staff_axis_million_vnd')}
+            yTitle={t('unit')}
+          />
+        </div>
+      )}
+      {worked.length > 0 && idle.length > 0 && (
+        <p class="muted">{t('staff_units_idle', { names: idle.map((u) => u.name).join(', ') })}</p>
+      )}
+    </>
+  );
+}
+
+/**
+ * The units' concrete deeds in the campaign, with their progress and result, and the active
+ * units that have none yet.
+ * @param {{deeds: any[], without: {id: string, name: string}[]}} props
+ */
+function Deeds({ deeds, without }) {
+  return (
+    <>
+      <h2>{t('staff_deeds')}</h2>
+      {deeds.length === 0 ? (
+        <p class="muted">{t('staff_no_deeds')}</p>
+      ) : (
+        <div class="staff-table-wrap">
+          <table class="staff-table" aria-label={t('staff_deeds')}>
+            <thead>
+              <tr>
+                <th scope="col">{t('unit')}</th>
+                <th scope="col">{t('deed_title')}</th>
+                <th scope="col">{t('staff_deed_where_when')}</th>
+                <th scope="col">{t('deed_status')}</th>
+                <th scope="col">{t('deed_result')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {deeds.map((d) => (
+                <tr key={d.id}>
+                  <th scope="row">{d.unit}</th>
+                  <td>{d.title}</td>
+                  <td>{[d.quarter, formatDate(d.planned_on)].filter(Boolean).join(' · ')}</td>
+                  <td>
+                    <span class={`badge deed-${d.status}`}>{t(`deed_status.${d.status}`)}</span>
+                  </td>
+                  <td>
+                    {[
+                      d.result,
+                      d.beneficiaries > 0 && t('beneficiaries_n', { n: d.beneficiaries }),
+                      d.value_vnd > 0 && formatMoney(d.value_vnd),
+                    ]
+                      .filter(Boolean)
+                      .join(' · ')}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {without.length > 0 && (
+        <>
+          <h3 id="units-without-deed">{t('staff_units_without_deed', { n: without.length })}</h3>
+          <ul class="plain" aria-labelledby="units-without-deed">
+            {without.map((u) => (
+              <li key={u.id}>{u.name}</li>
+            ))}
+          </ul>
+        </>
+      )}
+    </>
   );
 }
 

@@ -366,6 +366,54 @@ export function dayLabel(day) {
   return formatDate(day).slice(0, 5);
 }
 
+/**
+ * A chart's category label in as few lines of at most `width` characters as it needs, broken
+ * between words into lines of about the same length (a longer word keeps a line of its own).
+ * @param {string} label
+ * @param {number} width
+ */
+export function wrapLabel(label, width) {
+  const words = label.split(/\s+/).filter(Boolean);
+  const fill = (/** @type {number} */ w) => {
+    const lines = [];
+    let line = '';
+    for (const word of words) {
+      if (line && line.length + 1 + word.length > w) {
+        lines.push(line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    if (line) lines.push(line);
+    return lines;
+  };
+  const needed = fill(width).length;
+  let w = Math.ceil(words.join(' ').length / needed);
+  while (w < width && fill(w).length > needed) w += 1;
+  return fill(w).join('\n');
+}
+
+/**
+ * The report's rows per unit split: those with work counted (visits, health insurance
+ * registrations or support), which a chart draws, and those with none yet.
+ * @template {{visits: {visits: number}, health_insurance: {households: number}, support: {count: number}}} U
+ * @param {U[]} units
+ * @returns {{worked: U[], idle: U[]}}
+ */
+export function unitsByWork(units) {
+  const any = (/** @type {U} */ u) =>
+    u.visits.visits + u.health_insurance.households + u.support.count > 0;
+  return { worked: units.filter(any), idle: units.filter((u) => !any(u)) };
+}
+
+/**
+ * An amount in millions of đồng, as a value axis shows it: `2,5` (vi) or `2.5` (en).
+ * @param {number} vnd
+ */
+export function millions(vnd) {
+  const locale = language() === 'vi' ? 'vi-VN' : 'en-US';
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }).format(vnd / 1e6);
+}
+
 /** Audit details whose values are neighbourhood ids, review states or dates. */
 const AUDIT_QUARTERS = new Set(['quarter', 'quarters']);
 const AUDIT_DATES = new Set(['date_from', 'date_to']);
