@@ -49,6 +49,8 @@ export default defineConfig({
   define: { __APP_VERSION__: JSON.stringify(process.env.DOORSTEP_APP_VERSION || pkg.version) },
   server: {
     proxy: { '/api': 'http://127.0.0.1:8000' },
+    // The vocabulary is the server's file (src/vocabulary.js imports it), outside this folder.
+    fs: { allow: ['.', '../server/vocabulary.json'] },
   },
   build: { target: 'es2020', sourcemap: false },
   test: {

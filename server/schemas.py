@@ -25,6 +25,8 @@ from marshmallow import (
 from sync.catalogue import FIELD_DATA, Catalogue, Validator, build_catalogue
 from sync.stranded import STATES as ESCALATION_STATES
 
+from .vocabulary import values
+
 
 class FullMatch(validate.Regexp):
     """A regular expression the whole value must match (no trailing newline slips through);
@@ -210,9 +212,7 @@ class QuarterSchema(Schema):
 class GroupSchema(Schema):
     quarter_id = Uuid(required=True)
     name = Text(min_len=1, max_len=100, required=True)
-    model_status = fields.String(
-        load_default="none", validate=one_of("none", "registered", "achieved")
-    )
+    model_status = fields.String(load_default="none", validate=one_of(*values("model_status")))
 
 
 class CampaignSchema(Schema):
@@ -229,9 +229,8 @@ class CampaignSchema(Schema):
             raise ValidationError("Must be on or after the start date.", "ends_on")
 
 
-REVIEW_STATUSES = ("pending", "approved", "has_issues", "rejected", "edited")
+REVIEW_STATUSES = values("review")
 CONFLICT_KINDS = ("fields", "delete_vs_edit", "edit_vs_delete")
-CATEGORIES = ("policy_family", "meritorious", "poor", "near_poor", "hardship")
 
 
 class HouseholdSchema(Schema):
@@ -245,7 +244,7 @@ class HouseholdSchema(Schema):
         validate=FullMatch(PHONE, error="Not a Vietnamese phone number."),
     )
     members_count = StrictInt(load_default=1, validate=validate.Range(1, 50))
-    categories = fields.List(fields.String(validate=one_of(*CATEGORIES)), load_default=list)
+    categories = fields.List(fields.String(validate=one_of(*values("category"))), load_default=list)
     location = geo()
     notes = notes()
 
@@ -255,9 +254,7 @@ class VisitSchema(Schema):
     visited_at = IsoDateTime(required=True)
     purpose = fields.String(
         required=True,
-        validate=one_of(
-            "outreach", "support", "registration", "model_family", "follow_up", "other"
-        ),
+        validate=one_of(*values("purpose")),
     )
     campaign_id = optional_uuid()
     follow_up_needed = StrictBool(load_default=False)
@@ -267,12 +264,8 @@ class VisitSchema(Schema):
 
 class RegistrationSchema(Schema):
     household_id = Uuid(required=True)
-    kind = fields.String(
-        required=True, validate=one_of("health_insurance", "waste_collection", "clean_water")
-    )
-    status = fields.String(
-        required=True, validate=one_of("registered", "already_enrolled", "considering", "declined")
-    )
+    kind = fields.String(required=True, validate=one_of(*values("registration_kind")))
+    status = fields.String(required=True, validate=one_of(*values("registration_status")))
     persons = StrictInt(load_default=0, validate=validate.Range(0, 50))
     registered_on = IsoDate(required=True)
     campaign_id = optional_uuid()
@@ -289,9 +282,7 @@ class RegistrationSchema(Schema):
 
 class SupportSchema(Schema):
     household_id = Uuid(required=True)
-    kind = fields.String(
-        required=True, validate=one_of("gift", "cash", "scholarship", "housing", "health", "other")
-    )
+    kind = fields.String(required=True, validate=one_of(*values("support_kind")))
     value_vnd = money(required=True)
     sponsor = Text(max_len=200, allow_none=True, load_default=None)
     given_on = IsoDate(required=True)
@@ -303,17 +294,17 @@ class AssessmentSchema(Schema):
     household_id = Uuid(required=True)
     year = StrictInt(required=True, validate=validate.Range(2000, 2100))
     criteria_met = fields.List(Text(min_len=1, max_len=200), load_default=list)
-    result = fields.String(required=True, validate=one_of("model", "not_yet"))
+    result = fields.String(required=True, validate=one_of(*values("assessment_result")))
     notes = notes()
 
 
 class NominationSchema(Schema):
     quarter_id = Uuid(required=True)
     nominee = Text(min_len=1, max_len=200, required=True)
-    nominee_kind = fields.String(required=True, validate=one_of("individual", "collective"))
+    nominee_kind = fields.String(required=True, validate=one_of(*values("nominee_kind")))
     domain = fields.String(
         required=True,
-        validate=one_of("economy", "culture_society", "security_defence", "party_government"),
+        validate=one_of(*values("domain")),
     )
     achievement = Text(min_len=1, max_len=4000, required=True)
     campaign_id = optional_uuid()
@@ -326,20 +317,9 @@ class NominationSchema(Schema):
             raise ValidationError("Only a collective nominee can be a unit.", "unit_id")
 
 
-UNIT_KINDS = (
-    "department",
-    "mass_organisation",
-    "school",
-    "health_station",
-    "police_military",
-    "other",
-)
-DEED_STATUSES = ("planned", "in_progress", "done")
-
-
 class UnitSchema(Schema):
     name = Text(min_len=1, max_len=200, required=True)
-    kind = fields.String(required=True, validate=one_of(*UNIT_KINDS))
+    kind = fields.String(required=True, validate=one_of(*values("unit_kind")))
     active = StrictBool(load_default=True)
 
 
@@ -350,7 +330,7 @@ class DeedSchema(Schema):
     description = Text(max_len=4000, allow_none=True, load_default=None)
     quarter_id = optional_uuid()
     planned_on = IsoDate(required=True)
-    status = fields.String(load_default="planned", validate=one_of(*DEED_STATUSES))
+    status = fields.String(load_default="planned", validate=one_of(*values("deed_status")))
     result = Text(max_len=4000, allow_none=True, load_default=None)
     beneficiaries = StrictInt(load_default=0, validate=validate.Range(0, 100_000))
     value_vnd = money(load_default=0)
@@ -578,7 +558,7 @@ class DeclineSchema(Schema):
     reason = Text(min_len=1, max_len=2000, required=True)
 
 
-ROLES = ("field", "supervisor", "admin")
+ROLES = values("role")
 
 
 def chosen_password(**kwargs: Any) -> fields.String:

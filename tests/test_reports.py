@@ -3,7 +3,8 @@ scope, filters, and the CSV/XLSX/PDF files read back. Runs on SQLite and on Post
 
 The data set (campaign C = 12/10/2024..24/10/2024, D = another campaign):
 
-    KP1: H1 (policy family, poor), H2 (near poor)    KP2: H3 (meritorious), H4, H5 (never visited)
+    KP1: H1 (policy family, poor), H2 (near poor)
+    KP2: H3 (meritorious, hardship), H4, H5 (never visited)
     KP3: H6 (never visited), H7 (rejected: not on the register)
     visits  V1 H1 12/10 C follow-up (approved)   V2 H1 13/10 untagged   V3 H2 20/10 C
             V4 H3 15/10 C follow-up (approved)   V5 H3 25/10 00:30 local, untagged: outside
@@ -183,7 +184,7 @@ class Town:
         self.push(
             ("H1", "households", household("KP1", "Nguyễn Văn Ấn", ["policy_family", "poor"])),
             ("H2", "households", household("KP1", "Trần Thị Bích", ["near_poor"])),
-            ("H3", "households", household("KP2", "Lê Văn Cường", ["meritorious"])),
+            ("H3", "households", household("KP2", "Lê Văn Cường", ["meritorious", "hardship"])),
             ("H4", "households", household("KP2", "Phạm Thị Dung", [])),
             ("H5", "households", household("KP2", "Hoàng Văn Em", [])),
             ("H6", "households", household("KP3", "Vũ Thị Phương", [])),
@@ -405,9 +406,12 @@ def test_support_sums_vnd_by_kind_and_counts_households_by_category(town: Town) 
         "meritorious": 0,
         "poor": 1,
         "near_poor": 1,
+        "hardship": 0,
     }
     assert (kp2["count"], kp2["value_vnd"], kp2["households"]) == (1, 300_000, 1)
+    # Every category of the vocabulary is counted, "hoàn cảnh khó khăn" as well (the town's plan).
     assert kp2["households_by_category"]["meritorious"] == 1
+    assert kp2["households_by_category"]["hardship"] == 1
     total = report["total"]["support"]
     assert total["value_vnd"] == 3_300_000
     assert total["by_kind"]["gift"] == {"count": 2, "value_vnd": 800_000}
@@ -525,7 +529,9 @@ def test_report_csv_has_a_bom_and_reads_back(town: Town) -> None:
     assert by_title[(coverage, "Số hộ trong danh sách")] == ["2", "3", "1", "6"]
     assert by_title[(coverage, "Tỷ lệ hộ được thăm (%)")] == ["100.0", "66.7", "0.0", "66.7"]
     assert by_title[("2. Thăm hộ gia đình", "Số lượt thăm")] == ["3", "2", "0", "5"]
-    support = "6. Chăm lo gia đình chính sách, người có công, hộ nghèo, hộ cận nghèo"
+    support = (
+        "6. Chăm lo gia đình chính sách, người có công, hộ nghèo, hộ cận nghèo, hoàn cảnh khó khăn"
+    )
     assert by_title[(support, "Tổng giá trị (đồng)")] == ["3000000", "300000", "0", "3300000"]
     # The lists follow the grid, each under its title; the nominees come last.
     title = ["13. Danh sách đề xuất biểu dương, khen thưởng “Dân vận khéo”"]

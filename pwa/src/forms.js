@@ -1,7 +1,6 @@
 /**
  * What each form asks for, and how form values (strings from inputs) become record fields and back.
  */
-import { ENUMS } from './validate.js';
 import { isoWithOffset, todayIso } from './text.js';
 
 /**
@@ -9,8 +8,9 @@ import { isoWithOffset, todayIso } from './text.js';
  *   label: string, options?: string, enumPrefix?: string, max?: number, required?: boolean,
  *   when?: (form: Record<string, any>) => boolean, placeholder?: string}} FieldSpec
  * `options` names a dynamic option list (quarters, groups, campaigns, units); `enumPrefix` a
- * catalogue prefix; `when` shows the field only while the form's values call for it;
- * `placeholder` the catalogue key of a select's empty choice.
+ * vocabulary kind (vocabulary.js: its values, labelled `kind.value` in the catalogue); `when`
+ * shows the field only while the form's values call for it; `placeholder` the catalogue key of a
+ * select's empty choice.
  */
 
 /** @type {Record<string, FieldSpec[]>} */
@@ -35,8 +35,20 @@ export const FORMS = {
     { name: 'notes', kind: 'multiline', label: 'notes' },
   ],
   registrations: [
-    { name: 'kind', kind: 'select', label: 'kind', enumPrefix: 'reg_kind', required: true },
-    { name: 'status', kind: 'select', label: 'status', enumPrefix: 'reg_status', required: true },
+    {
+      name: 'kind',
+      kind: 'select',
+      label: 'kind',
+      enumPrefix: 'registration_kind',
+      required: true,
+    },
+    {
+      name: 'status',
+      kind: 'select',
+      label: 'status',
+      enumPrefix: 'registration_status',
+      required: true,
+    },
     { name: 'persons', kind: 'int', label: 'persons', required: true },
     { name: 'registered_on', kind: 'date', label: 'registered_on', required: true },
     { name: 'campaign_id', kind: 'select', label: 'campaign', options: 'campaigns' },
@@ -52,7 +64,13 @@ export const FORMS = {
   ],
   assessments: [
     { name: 'year', kind: 'int', label: 'year', required: true },
-    { name: 'result', kind: 'select', label: 'result', enumPrefix: 'result', required: true },
+    {
+      name: 'result',
+      kind: 'select',
+      label: 'result',
+      enumPrefix: 'assessment_result',
+      required: true,
+    },
     { name: 'criteria_met', kind: 'lines', label: 'criteria_met' },
     { name: 'notes', kind: 'multiline', label: 'notes' },
   ],
@@ -109,21 +127,6 @@ export const FORMS = {
     { name: 'beneficiaries', kind: 'int', label: 'beneficiaries' },
     { name: 'value_vnd', kind: 'money', label: 'value_vnd' },
   ],
-};
-
-/** Enum values for a catalogue prefix. */
-export const ENUM_BY_PREFIX = {
-  category: ENUMS.categories,
-  purpose: ENUMS.purpose,
-  reg_kind: ENUMS.reg_kind,
-  reg_status: ENUMS.reg_status,
-  support_kind: ENUMS.support_kind,
-  result: ENUMS.result,
-  nominee_kind: ENUMS.nominee_kind,
-  domain: ENUMS.domain,
-  unit_kind: ENUMS.unit_kind,
-  deed_status: ENUMS.deed_status,
-  model_status: ENUMS.model_status,
 };
 
 /**

@@ -4,6 +4,7 @@
  * so every call goes straight to the server and an error comes back as the api's ApiError.
  */
 import { uuidv7 } from './text.js';
+import { values } from './vocabulary.js';
 
 /** Collections a supervisor reviews, in the order the queue offers them. */
 export const REVIEW_COLLECTIONS = /** @type {const} */ ([
@@ -15,14 +16,8 @@ export const REVIEW_COLLECTIONS = /** @type {const} */ ([
   'nominations',
 ]);
 
-/** Review statuses a record can have (§2). */
-export const REVIEW_STATUSES = /** @type {const} */ ([
-  'pending',
-  'edited',
-  'has_issues',
-  'approved',
-  'rejected',
-]);
+/** Review statuses a record can have (§2), those awaiting a reviewer first. */
+export const REVIEW_STATUSES = values('review');
 
 /**
  * `{a: 1, b: '', c: null}` → `?a=1` (empty values left out).

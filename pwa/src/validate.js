@@ -2,27 +2,7 @@
  * Client-side validation mirroring domain.md, so the form says what to fix before anything is
  * queued. The server remains the judge; its refusals show up as "needs attention".
  */
-
-export const ENUMS = {
-  categories: ['policy_family', 'meritorious', 'poor', 'near_poor', 'hardship'],
-  purpose: ['outreach', 'support', 'registration', 'model_family', 'follow_up', 'other'],
-  reg_kind: ['health_insurance', 'waste_collection', 'clean_water'],
-  reg_status: ['registered', 'already_enrolled', 'considering', 'declined'],
-  support_kind: ['gift', 'cash', 'scholarship', 'housing', 'health', 'other'],
-  result: ['model', 'not_yet'],
-  nominee_kind: ['individual', 'collective'],
-  domain: ['economy', 'culture_society', 'security_defence', 'party_government'],
-  unit_kind: [
-    'department',
-    'mass_organisation',
-    'school',
-    'health_station',
-    'police_military',
-    'other',
-  ],
-  deed_status: ['planned', 'in_progress', 'done'],
-  model_status: ['none', 'registered', 'achieved'],
-};
+import { values } from './vocabulary.js';
 
 export const PHONE_RE = /^(0\d{9}|\+84\d{9})$/;
 
@@ -117,13 +97,13 @@ export function validate(collection, f, now = new Date()) {
       const at = Date.parse(f.visited_at);
       if (!f.visited_at || Number.isNaN(at)) out.visited_at = { key: 'err_required' };
       else if (at > now.getTime() + 24 * 3600 * 1000) out.visited_at = { key: 'err_future' };
-      oneOf(out, 'purpose', f.purpose, ENUMS.purpose);
+      oneOf(out, 'purpose', f.purpose, values('purpose'));
       optionalText(out, 'notes', f.notes, 2000);
       break;
     }
     case 'registrations':
-      oneOf(out, 'kind', f.kind, ENUMS.reg_kind);
-      oneOf(out, 'status', f.status, ENUMS.reg_status);
+      oneOf(out, 'kind', f.kind, values('registration_kind'));
+      oneOf(out, 'status', f.status, values('registration_status'));
       intRange(out, 'persons', f.persons, 0, 50);
       if (
         !out.persons &&
@@ -136,7 +116,7 @@ export function validate(collection, f, now = new Date()) {
       optionalText(out, 'notes', f.notes, 2000);
       break;
     case 'support':
-      oneOf(out, 'kind', f.kind, ENUMS.support_kind);
+      oneOf(out, 'kind', f.kind, values('support_kind'));
       intRange(out, 'value_vnd', f.value_vnd, 0);
       optionalText(out, 'sponsor', f.sponsor, 200);
       date(out, 'given_on', f.given_on);
@@ -144,14 +124,14 @@ export function validate(collection, f, now = new Date()) {
       break;
     case 'assessments':
       intRange(out, 'year', f.year, 2000, 2100);
-      oneOf(out, 'result', f.result, ENUMS.result);
+      oneOf(out, 'result', f.result, values('assessment_result'));
       optionalText(out, 'notes', f.notes, 2000);
       break;
     case 'nominations':
       if (!f.quarter_id) out.quarter_id = { key: 'err_choose' };
       requiredText(out, 'nominee', f.nominee);
-      oneOf(out, 'nominee_kind', f.nominee_kind, ENUMS.nominee_kind);
-      oneOf(out, 'domain', f.domain, ENUMS.domain);
+      oneOf(out, 'nominee_kind', f.nominee_kind, values('nominee_kind'));
+      oneOf(out, 'domain', f.domain, values('domain'));
       requiredText(out, 'achievement', f.achievement, 4000);
       if (f.unit_id && f.nominee_kind !== 'collective')
         out.unit_id = { key: 'err_unit_collective' };
@@ -162,7 +142,7 @@ export function validate(collection, f, now = new Date()) {
       requiredText(out, 'title', f.title, 200);
       optionalText(out, 'description', f.description, 4000);
       date(out, 'planned_on', f.planned_on);
-      oneOf(out, 'status', f.status, ENUMS.deed_status);
+      oneOf(out, 'status', f.status, values('deed_status'));
       optionalText(out, 'result', f.result, 4000);
       intRange(out, 'beneficiaries', f.beneficiaries, 0, 100000);
       intRange(out, 'value_vnd', f.value_vnd, 0);

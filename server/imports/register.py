@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from sync.models import Record
 
-from ..reports.labels import LABELS
 from ..schemas import catalogue
+from ..vocabulary import labels
 from .preview import (
     TITLE_KEYS,
     CellError,
@@ -52,7 +52,7 @@ def reference_data(session: Session) -> Register:
         Group(id, str(f.get("quarter_id") or ""), str(f.get("name") or ""))
         for id, f in _live(session, "groups")
     ]
-    return Register(quarters, groups, (), LABELS["categories"])
+    return Register(quarters, groups, (), labels("category"))
 
 
 def quarters_named(sheet: Sheet, register: Register) -> set[str]:

@@ -45,35 +45,21 @@ from sync.models import Record
 from sync.text import fold
 
 from ..dates import local_midnight, local_today
+from ..vocabulary import values
 
-REGISTRATION_KINDS = ("health_insurance", "waste_collection", "clean_water")
-REGISTRATION_STATUSES = ("registered", "already_enrolled", "considering", "declined")
-SUPPORT_KINDS = ("gift", "cash", "scholarship", "housing", "health", "other")
-CATEGORIES = ("policy_family", "meritorious", "poor", "near_poor")
-ASSESSMENT_RESULTS = ("model", "not_yet")
-NOMINEE_KINDS = ("individual", "collective")
+REGISTRATION_KINDS = values("registration_kind")
+REGISTRATION_STATUSES = values("registration_status")
+SUPPORT_KINDS = values("support_kind")
+CATEGORIES = values("category")
+ASSESSMENT_RESULTS = values("assessment_result")
+NOMINEE_KINDS = values("nominee_kind")
 # The order units are listed in: the town's offices, then the Front and mass organisations, ...
-UNIT_KINDS = (
-    "department",
-    "mass_organisation",
-    "school",
-    "health_station",
-    "police_military",
-    "other",
-)
-DEED_STATUSES = ("planned", "in_progress", "done")
-DOMAINS = ("economy", "culture_society", "security_defence", "party_government")
+UNIT_KINDS = values("unit_kind")
+DOMAINS = values("domain")
 # A household's state on the map: flagged wins over visited.
 POINT_STATES = ("visited", "not_visited", "flagged")
-REVIEW_FILTERS = (
-    "not_rejected",
-    "all",
-    "approved",
-    "pending",
-    "has_issues",
-    "rejected",
-    "edited",
-)
+# What the figures may count: every record but the rejected ones, all, or one review status.
+REVIEW_FILTERS = ("not_rejected", "all", *values("review"))
 
 
 @dataclass(frozen=True)

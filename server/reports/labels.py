@@ -1,80 +1,11 @@
-"""The report's words, in one place: the Vietnamese label of every enum value, how the review
-filter reads in a sentence, and how numbers, money, shares and dates are written
-(domain.md "Language": `dd/mm/yyyy`, `1.500.000 ₫`)."""
+"""The report's words that are not the vocabulary's (enum labels are read from
+`server/vocabulary.json` through `server.vocabulary`): how the review filter reads in a sentence,
+and how numbers, money, shares and dates are written (domain.md "Language": `dd/mm/yyyy`,
+`1.500.000 ₫`)."""
 
 from __future__ import annotations
 
 from datetime import date
-
-LABELS: dict[str, dict[str, str]] = {
-    "purpose": {
-        "outreach": "Tuyên truyền, vận động",
-        "support": "Chăm lo, hỗ trợ",
-        "registration": "Vận động đăng ký",
-        "model_family": "Gia đình kiểu mẫu",
-        "follow_up": "Theo dõi tiếp",
-        "other": "Khác",
-    },
-    "registration_kind": {
-        "health_insurance": "Bảo hiểm y tế",
-        "waste_collection": "Thu gom rác thải sinh hoạt",
-        "clean_water": "Nước sạch",
-    },
-    "status": {
-        "registered": "Đăng ký mới",
-        "already_enrolled": "Đã tham gia trước",
-        "considering": "Đang cân nhắc",
-        "declined": "Không đồng ý",
-    },
-    "support_kind": {
-        "gift": "Quà tặng",
-        "cash": "Tiền mặt",
-        "scholarship": "Học bổng (khuyến học)",
-        "housing": "Hỗ trợ nhà ở",
-        "health": "Chăm sóc sức khỏe",
-        "other": "Khác",
-    },
-    "categories": {
-        "policy_family": "Gia đình chính sách",
-        "meritorious": "Người có công",
-        "poor": "Hộ nghèo",
-        "near_poor": "Hộ cận nghèo",
-        "hardship": "Hoàn cảnh khó khăn",
-    },
-    "result": {"model": "Đạt", "not_yet": "Chưa đạt"},
-    "nominee_kind": {"individual": "Cá nhân", "collective": "Tập thể"},
-    "domain": {
-        "economy": "Kinh tế",
-        "culture_society": "Văn hóa - xã hội",
-        "security_defence": "Quốc phòng - an ninh",
-        "party_government": "Xây dựng Đảng, chính quyền",
-    },
-    "review": {
-        "pending": "Chờ duyệt",
-        "approved": "Đã duyệt",
-        "has_issues": "Cần sửa",
-        "rejected": "Không duyệt",
-        "edited": "Đã sửa",
-    },
-    "unit_kind": {
-        "department": "Ban ngành, bộ phận chuyên môn",
-        "mass_organisation": "Mặt trận, đoàn thể",
-        "school": "Trường học",
-        "health_station": "Trạm y tế",
-        "police_military": "Công an, quân sự",
-        "other": "Khác",
-    },
-    "deed_status": {
-        "planned": "Dự kiến",
-        "in_progress": "Đang thực hiện",
-        "done": "Đã hoàn thành",
-    },
-    "model_status": {
-        "none": "Chưa đăng ký",
-        "registered": "Đã đăng ký",
-        "achieved": "Đạt kiểu mẫu",
-    },
-}
 
 # How the review filter reads after "Số liệu gồm" (the basis of the figures).
 REVIEW_FILTER_WORDS = {

@@ -29,6 +29,7 @@ from sync.models import Record
 
 from ..dates import VN
 from ..models import User
+from ..vocabulary import Kind, label, labels
 from .cells import (
     BOM,
     DATE_FORMAT,
@@ -40,7 +41,6 @@ from .cells import (
     csv_cell,
     xlsx_cell,
 )
-from .labels import LABELS
 
 CHUNK = 1000
 
@@ -118,18 +118,19 @@ FIELD_TITLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("value_vnd", "Giá trị (đồng)"),
     ),
 }
-ENUM_OF = {
+# The vocabulary's kind of each enum field (`server/vocabulary.json`).
+ENUM_OF: dict[str, Kind] = {
     "purpose": "purpose",
-    "status": "status",
-    "categories": "categories",
-    "result": "result",
+    "categories": "category",
     "nominee_kind": "nominee_kind",
     "domain": "domain",
     "model_status": "model_status",
 }
-# Fields whose labels depend on the collection: (collection, field) → labels.
-ENUM_IN = {
+# Fields whose kind depends on the collection: (collection, field) → kind.
+ENUM_IN: dict[tuple[str, str], Kind] = {
     ("registrations", "kind"): "registration_kind",
+    ("registrations", "status"): "registration_status",
+    ("assessments", "result"): "assessment_result",
     ("support", "kind"): "support_kind",
     ("units", "kind"): "unit_kind",
     ("deeds", "status"): "deed_status",
@@ -203,7 +204,8 @@ class RawExport:
 
     def _field(self, name: str) -> RawColumn:
         title = dict(FIELD_TITLES[self.collection])[name]
-        labels = LABELS.get(ENUM_IN.get((self.collection, name), ENUM_OF.get(name, "")))
+        kind = ENUM_IN.get((self.collection, name), ENUM_OF.get(name))
+        words = labels(kind) if kind else None
 
         def value(row: Any) -> Any:
             v = row.fields.get(name)
@@ -220,9 +222,9 @@ class RawExport:
             if name == "location" and isinstance(v, dict):
                 return f"{v.get('lat')}, {v.get('lon')}"
             if isinstance(v, list):
-                return "; ".join(str((labels or {}).get(x, x)) for x in v)
-            if labels:
-                return labels.get(v, v)
+                return "; ".join(str((words or {}).get(x, x)) for x in v)
+            if words:
+                return words.get(v, v)
             return v
 
         fmt = None
@@ -250,7 +252,7 @@ class RawExport:
             # Whose work it is: the unit its author belonged to when they recorded it.
             cols.append(RawColumn("Đơn vị nhập", lambda r: self.names.get(r.unit_id, ""), width=26))
         cols += [
-            RawColumn("Trạng thái duyệt", lambda r: LABELS["review"].get(r.review_status)),
+            RawColumn("Trạng thái duyệt", lambda r: label("review", r.review_status)),
             RawColumn("Ý kiến duyệt", lambda r: r.review_comment, width=30),
             RawColumn("Người nhập", lambda r: self.users.get(r.created_by, ""), width=22),
             RawColumn("Ngày nhập", lambda r: _local(r.created_at), DATETIME_FORMAT),

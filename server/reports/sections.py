@@ -15,9 +15,10 @@ from functools import reduce
 from operator import getitem
 from typing import Any, Literal
 
+from ..vocabulary import label, labels, values
 from .cells import as_date, plain
 from .figures import coverage_share
-from .labels import LABELS, REVIEW_FILTER_WORDS, dated_at, ddmmyyyy, money, number, share
+from .labels import REVIEW_FILTER_WORDS, dated_at, ddmmyyyy, money, number, share
 
 Kind = Literal["text", "count", "money", "share"]
 QUARTER = "Khu phố"
@@ -130,14 +131,11 @@ def _registrations(
     report: dict[str, Any], kind: str, title: str, sheet: str, persons: bool = False
 ) -> Table:
     base = f"registrations.{kind}"
-    figures: list[Figure] = [(Column("Đăng ký mới (hộ)"), at(f"{base}.registered.households"))]
-    if persons:
-        figures.append((Column("Số người đăng ký mới"), at(f"{base}.registered.persons")))
-    figures += [
-        (Column("Đã tham gia trước (hộ)"), at(f"{base}.already_enrolled.households")),
-        (Column("Đang cân nhắc (hộ)"), at(f"{base}.considering.households")),
-        (Column("Không đồng ý (hộ)"), at(f"{base}.declined.households")),
-    ]
+    figures: list[Figure] = []
+    for status, word in labels("registration_status").items():
+        figures.append((Column(f"{word} (hộ)"), at(f"{base}.{status}.households")))
+        if persons and status == "registered":
+            figures.append((Column("Số người đăng ký mới"), at(f"{base}.registered.persons")))
     return by_quarter(report, title, sheet, *figures)
 
 
@@ -172,14 +170,14 @@ def support_table(report: dict[str, Any]) -> Table:
     category = "support.households_by_category"
     return by_quarter(
         report,
-        "Chăm lo gia đình chính sách, người có công, hộ nghèo, hộ cận nghèo",
+        "Chăm lo gia đình chính sách, người có công, hộ nghèo, hộ cận nghèo, hoàn cảnh khó khăn",
         "Chăm lo",
         (Column("Số lượt chăm lo"), at("support.count")),
         (Column("Tổng giá trị", "money", 1.5), at("support.value_vnd")),
         (Column("Số hộ được chăm lo"), at("support.households")),
         *(
-            (Column(LABELS["categories"][name]), at(f"{category}.{name}"))
-            for name in ("policy_family", "meritorious", "poor", "near_poor")
+            (Column(label("category", name)), at(f"{category}.{name}"))
+            for name in values("category")
         ),
     )
 
@@ -191,8 +189,8 @@ def support_count_table(report: dict[str, Any]) -> Table:
         "Chăm lo theo hình thức: số lượt",
         "Chăm lo - số lượt",
         *(
-            (Column(label), at(f"support.by_kind.{kind}.count"))
-            for kind, label in LABELS["support_kind"].items()
+            (Column(word), at(f"support.by_kind.{kind}.count"))
+            for kind, word in labels("support_kind").items()
         ),
     )
 
@@ -204,8 +202,8 @@ def support_value_table(report: dict[str, Any]) -> Table:
         "Chăm lo theo hình thức: giá trị",
         "Chăm lo - giá trị",
         *(
-            (Column(label, "money"), at(f"support.by_kind.{kind}.value_vnd"))
-            for kind, label in LABELS["support_kind"].items()
+            (Column(word, "money"), at(f"support.by_kind.{kind}.value_vnd"))
+            for kind, word in labels("support_kind").items()
         ),
     )
 
@@ -229,11 +227,11 @@ def nominations_table(report: dict[str, Any]) -> Table:
         report,
         "Đề xuất điển hình “Dân vận khéo”",
         "Dân vận khéo",
-        (Column(LABELS["nominee_kind"]["individual"]), at("nominations.individual")),
-        (Column(LABELS["nominee_kind"]["collective"]), at("nominations.collective")),
+        (Column(label("nominee_kind", "individual")), at("nominations.individual")),
+        (Column(label("nominee_kind", "collective")), at("nominations.collective")),
         *(
-            (Column(label), at(f"nominations.by_domain.{key}"))
-            for key, label in LABELS["domain"].items()
+            (Column(word), at(f"nominations.by_domain.{key}"))
+            for key, word in labels("domain").items()
         ),
         (Column("Tổng số"), at("nominations.count")),
     )
@@ -249,8 +247,8 @@ def nominees_table(report: dict[str, Any]) -> Table:
             n,
             person["quarter"] or "",
             person["nominee"] or "",
-            LABELS["nominee_kind"].get(person["nominee_kind"], ""),
-            LABELS["domain"].get(person["domain"], ""),
+            label("nominee_kind", person["nominee_kind"]),
+            label("domain", person["domain"]),
             person["achievement"] or "",
         )
         for n, person in enumerate(report["nominees"], start=1)
@@ -312,7 +310,7 @@ def deeds_table(report: dict[str, Any]) -> Table:
             deed["title"] or "",
             deed["quarter"] or "",
             ddmmyyyy(deed["planned_on"]) if isinstance(deed["planned_on"], str) else "",
-            LABELS["deed_status"].get(deed["status"], ""),
+            label("deed_status", deed["status"]),
             deed["result"] or "",
             deed["beneficiaries"],
             deed["value_vnd"],

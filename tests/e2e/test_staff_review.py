@@ -81,7 +81,7 @@ def test_flag_edit_and_approve_round_trip(server, make_worker):
     # Back to the supervisor as "edited"; approved there.
     open_in_queue(sp, server.url, head, review="edited")
     review = sp.get_by_role("region", name="Review")
-    expect(review.get_by_text("Edited, to be reviewed again", exact=True)).to_be_visible()
+    expect(review.get_by_text("Edited", exact=True)).to_be_visible()
     expect(
         sp.get_by_role("cell", name="0987654321")
     ).to_be_visible()  # what changed, in the history

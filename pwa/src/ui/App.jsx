@@ -18,8 +18,9 @@ import { SignIn } from './SignIn.jsx';
 import { SyncScreen } from './SyncScreen.jsx';
 import { ToFix } from './ToFix.jsx';
 import { STAFF_ROUTES } from './staff/routes.jsx';
+import { values } from '../vocabulary.js';
 
-const ALL = ['field', 'supervisor', 'admin'];
+const ALL = values('role');
 const STAFF = ['supervisor', 'admin'];
 const CHILD = '(visits|registrations|support|assessments|nominations)';
 

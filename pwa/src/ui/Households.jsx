@@ -11,7 +11,6 @@ import {
   quartersInScope,
 } from '../queries.js';
 import { formatDate, formatDateTime, formatMoney } from '../text.js';
-import { ENUMS } from '../validate.js';
 import { enumOptions } from './fields.jsx';
 import { navigate, useEngineStatus, useLive, useLookups } from './hooks.js';
 import { Link } from './Link.jsx';
@@ -72,7 +71,7 @@ export function HouseholdList() {
           <option value="">
             {t('filter_category')}: {t('filter_all')}
           </option>
-          {enumOptions('category', ENUMS.categories).map((o) => (
+          {enumOptions('category').map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}
             </option>
@@ -346,7 +345,7 @@ function ChildSummary({ collection, fields: f, campaignName }) {
       return (
         <>
           <strong>
-            {t(`reg_kind.${f.kind}`)} · {t(`reg_status.${f.status}`)}
+            {t(`registration_kind.${f.kind}`)} · {t(`registration_status.${f.status}`)}
           </strong>
           <span class="muted">
             {formatDate(f.registered_on)}
@@ -372,7 +371,7 @@ function ChildSummary({ collection, fields: f, campaignName }) {
       return (
         <>
           <strong>
-            {f.year} · {t(`result.${f.result}`)}
+            {f.year} · {t(`assessment_result.${f.result}`)}
           </strong>
           {f.criteria_met?.length > 0 && <span class="muted">{f.criteria_met.join(', ')}</span>}
           {f.notes && <span class="notes">{f.notes}</span>}

@@ -3,15 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { afterSave, db } from '../app.js';
 import { isQuotaError } from '../db.js';
 import { deleteDraft, draftKey, loadDraft, restoreDraft, saveDraft } from '../drafts.js';
-import {
-  ENUM_BY_PREFIX,
-  FORMS,
-  currentCampaign,
-  defaults,
-  fromForm,
-  settle,
-  toForm,
-} from '../forms.js';
+import { FORMS, currentCampaign, defaults, fromForm, settle, toForm } from '../forms.js';
 import { t } from '../i18n.js';
 import { deleteRecord, saveChange } from '../outbox.js';
 import { possibleDuplicates, quartersInScope, referenceRecords } from '../queries.js';
@@ -187,7 +179,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
 
   /** @param {import('../forms.js').FieldSpec} s */
   const options = (s) => {
-    if (s.enumPrefix) return enumOptions(s.enumPrefix, ENUM_BY_PREFIX[s.enumPrefix]);
+    if (s.enumPrefix) return enumOptions(s.enumPrefix);
     if (s.options === 'quarters') return quarters.map((q) => ({ value: q.id, label: q.name }));
     if (s.options === 'groups')
       return groups
@@ -329,10 +321,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
                   name={s.name}
                   legend={label}
                   value={form[s.name]}
-                  options={enumOptions(
-                    /** @type {string} */ (s.enumPrefix),
-                    ENUM_BY_PREFIX[s.enumPrefix],
-                  )}
+                  options={enumOptions(/** @type {string} */ (s.enumPrefix))}
                   onInput={set(s.name)}
                 />
               );
@@ -393,8 +382,8 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
         {sameKind && sameKind.length > 0 && (
           <p class="notice warn" role="alert">
             {t('registration_exists', {
-              kind: t(`reg_kind.${sameKind[0].fields.kind}`),
-              status: t(`reg_status.${sameKind[0].fields.status}`),
+              kind: t(`registration_kind.${sameKind[0].fields.kind}`),
+              status: t(`registration_status.${sameKind[0].fields.status}`),
               date: formatDate(sameKind[0].fields.registered_on),
             })}{' '}
             <Link href={`/records/registrations/${sameKind[0].id}/edit`}>

@@ -57,7 +57,7 @@ export function Settings({ user, onLanguage }) {
         <p>
           {t('signed_in_as', {
             name: user.display_name || user.username,
-            role: t(`role_${user.role}`),
+            role: t(`role.${user.role}`),
           })}
         </p>
         {confirming && waiting > 0 ? (

@@ -33,7 +33,7 @@ export function recordKind(collection, f) {
         purpose: t(`purpose.${f.purpose}`),
       });
     case 'registrations':
-      return t('what_registration', { kind: t(`reg_kind.${f.kind}`) });
+      return t('what_registration', { kind: t(`registration_kind.${f.kind}`) });
     case 'support':
       return t('what_support', {
         kind: t(`support_kind.${f.kind}`),

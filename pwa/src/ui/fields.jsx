@@ -1,5 +1,6 @@
 /** Labelled form controls that show what to fix. */
 import { t } from '../i18n.js';
+import { values } from '../vocabulary.js';
 
 let counter = 0;
 /** @param {string} name */
@@ -192,10 +193,12 @@ export function LocationField({ value, onInput }) {
 }
 
 /**
- * Options for an enum, labelled from the catalogue.
- * @param {string} prefix catalogue prefix, e.g. `purpose`
- * @param {readonly string[]} values
+ * Options for an enum: the vocabulary's values, labelled in the current language.
+ * @param {string} kind a vocabulary kind, e.g. `purpose`
  */
-export function enumOptions(prefix, values) {
-  return values.map((v) => ({ value: v, label: t(`${prefix}.${v}`) }));
+export function enumOptions(kind) {
+  return values(/** @type {import('../vocabulary.js').Kind} */ (kind)).map((v) => ({
+    value: v,
+    label: t(`${kind}.${v}`),
+  }));
 }

@@ -5,7 +5,6 @@
  * listed with who resolved them and how.
  */
 import { useState } from 'preact/hooks';
-import { ENUM_BY_PREFIX } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { formatDateTime } from '../../text.js';
 import { enumOptions } from '../fields.jsx';
@@ -302,7 +301,7 @@ function TypedInput({ spec, label, value, onInput }) {
             { value: 'true', label: t('staff_yes') },
             { value: 'false', label: t('staff_no') },
           ]
-        : enumOptions(spec.enumPrefix, enumValues(spec.enumPrefix));
+        : enumOptions(spec.enumPrefix);
     return (
       <select aria-label={label} value={value} onChange={(e) => onInput(e.currentTarget.value)}>
         <option value="">{t('choose')}</option>
@@ -322,11 +321,6 @@ function TypedInput({ spec, label, value, onInput }) {
       onInput={(e) => onInput(e.currentTarget.value)}
     />
   );
-}
-
-/** @param {string} prefix */
-function enumValues(prefix) {
-  return /** @type {Record<string, readonly string[]>} */ (ENUM_BY_PREFIX)[prefix] ?? [];
 }
 
 /** A resolved conflict: who, when, and the choice made for each field. @param {{conflict: any}} props */

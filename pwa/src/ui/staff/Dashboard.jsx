@@ -11,6 +11,7 @@ import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { queryString, reportParams } from '../../staff-api.js';
 import { formatDate, formatMoney } from '../../text.js';
+import { values } from '../../vocabulary.js';
 import {
   CampaignChoice,
   ErrorNotice,
@@ -35,8 +36,6 @@ import {
   unitsByWork,
 } from './present.js';
 
-const KINDS = ['health_insurance', 'waste_collection', 'clean_water'];
-const SUPPORT_KINDS = ['gift', 'cash', 'scholarship', 'housing', 'health', 'other'];
 // Tick steps of an axis of đồng: 100.000 to 500 billion.
 const MONEY_STEPS = [1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11].flatMap((n) => [n, 2 * n, 5 * n]);
 const RAW = ['households', 'visits', 'registrations', 'support', 'assessments', 'nominations'];
@@ -225,12 +224,12 @@ function Report({ report }) {
           high={100}
           format={(v) => formatPercent(v)}
         />
-        {KINDS.map((kind) => (
+        {values('registration_kind').map((kind) => (
           <Chart
             key={kind}
             kind="bar"
             horizontal
-            title={t('staff_registrations_chart', { kind: t(`reg_kind.${kind}`) })}
+            title={t('staff_registrations_chart', { kind: t(`registration_kind.${kind}`) })}
             labels={names}
             values={report.quarters.map(
               (/** @type {any} */ q) => q.registrations[kind].registered.households,
@@ -252,7 +251,7 @@ function Report({ report }) {
             </tr>
           </thead>
           <tbody>
-            {SUPPORT_KINDS.map((k) => (
+            {values('support_kind').map((k) => (
               <tr key={k}>
                 <td>{t(`support_kind.${k}`)}</td>
                 <td class="num">{total.support.by_kind[k]?.count ?? 0}</td>
@@ -440,7 +439,9 @@ function FigureRow({ name, f }) {
     reg('waste_collection'),
     reg('clean_water'),
     `${f.support.count} / ${formatMoney(f.support.value_vnd)}`,
-    `${cat.policy_family} / ${cat.meritorious} / ${cat.poor} / ${cat.near_poor}`,
+    values('category')
+      .map((c) => cat[c] ?? 0)
+      .join(' / '),
     `${f.assessments.model} / ${f.assessments.count}`,
     f.visits.follow_up,
     f.nominations.count,

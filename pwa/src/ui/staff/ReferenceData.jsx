@@ -5,9 +5,9 @@
  */
 import { useState } from 'preact/hooks';
 import { db, sync } from '../../app.js';
-import { ENUM_BY_PREFIX } from '../../forms.js';
 import { t } from '../../i18n.js';
 import { deviceId } from '../../session.js';
+import { enumOptions } from '../fields.jsx';
 import { ErrorNotice, StaffPage, errorText, staff, useLookups, useRemote } from './common.jsx';
 import { displayValue, fieldSpecs } from './present.js';
 
@@ -192,9 +192,9 @@ function RefForm({ collection, record, onDone }) {
               onChange={(e) => setForm({ ...form, [s.name]: e.currentTarget.value })}
             >
               {form[s.name] === '' && <option value="">{t('choose')}</option>}
-              {ENUM_BY_PREFIX[s.enumPrefix].map((/** @type {string} */ v) => (
-                <option key={v} value={v}>
-                  {t(`${s.enumPrefix}.${v}`)}
+              {enumOptions(s.enumPrefix).map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
                 </option>
               ))}
             </select>

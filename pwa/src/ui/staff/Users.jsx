@@ -5,9 +5,10 @@
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { formatDateTime } from '../../text.js';
+import { values } from '../../vocabulary.js';
 import { ErrorNotice, StaffPage, errorText, staff, useLookups, useRemote } from './common.jsx';
 
-const ROLES = ['field', 'supervisor', 'admin'];
+const ROLES = values('role');
 
 /** @param {{user: any, path: string}} props */
 export function Users({ user, path }) {
@@ -57,7 +58,7 @@ export function Users({ user, path }) {
                 <tr key={u.id}>
                   <td>{u.username}</td>
                   <td>{u.display_name}</td>
-                  <td>{t(`role_${u.role}`)}</td>
+                  <td>{t(`role.${u.role}`)}</td>
                   <td>{u.role === 'admin' ? t('staff_all_quarters') : codes(u.quarters)}</td>
                   <td>{u.unit_id ? (lookups.units.get(u.unit_id) ?? '') : ''}</td>
                   <td>{u.active ? t('staff_active') : t('staff_inactive')}</td>
@@ -203,7 +204,7 @@ function UserForm({ onDone }) {
           <select value={form.role} onChange={(e) => set('role', e.currentTarget.value)}>
             {ROLES.map((r) => (
               <option key={r} value={r}>
-                {t(`role_${r}`)}
+                {t(`role.${r}`)}
               </option>
             ))}
           </select>
@@ -273,7 +274,7 @@ function UserPanel({ subject, onChanged }) {
           >
             {ROLES.map((r) => (
               <option key={r} value={r}>
-                {t(`role_${r}`)}
+                {t(`role.${r}`)}
               </option>
             ))}
           </select>

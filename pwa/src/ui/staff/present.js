@@ -164,11 +164,11 @@ export function recordTitle(record, lookups = {}) {
     case 'visits':
       return `${t(`purpose.${f.purpose}`)} · ${formatDateTime(f.visited_at)}`;
     case 'registrations':
-      return `${t(`reg_kind.${f.kind}`)} · ${t(`reg_status.${f.status}`)} · ${formatDate(f.registered_on)}`;
+      return `${t(`registration_kind.${f.kind}`)} · ${t(`registration_status.${f.status}`)} · ${formatDate(f.registered_on)}`;
     case 'support':
       return `${t(`support_kind.${f.kind}`)} · ${formatMoney(f.value_vnd)} · ${formatDate(f.given_on)}`;
     case 'assessments':
-      return `${t(`result.${f.result}`)} · ${f.year}`;
+      return `${t(`assessment_result.${f.result}`)} · ${f.year}`;
     case 'nominations':
       return `${f.nominee} · ${t(`nominee_kind.${f.nominee_kind}`)} · ${t(`domain.${f.domain}`)}`;
     case 'quarters':
