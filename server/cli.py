@@ -21,6 +21,7 @@ from sync.models import FeedState, Record
 
 from .extensions import db
 from .models import User
+from .vocabulary import values
 
 
 def register_commands(app: Flask) -> None:
@@ -54,7 +55,7 @@ def init_db() -> None:
 
 @click.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["field", "supervisor", "admin"]), required=True)
+@click.option("--role", type=click.Choice(values("role")), required=True)
 @click.option(
     "--quarter", "quarters", multiple=True, help="Neighbourhood code, e.g. KP1 (repeatable)."
 )

@@ -25,6 +25,7 @@ from .dates import VN
 from .models import User
 from .schemas import catalogue
 from .users import add_user
+from .vocabulary import values
 
 DEMO_PASSWORD = "doorstep2024"
 # username, role, neighbourhood codes, display name (None: a Faker name)
@@ -344,10 +345,7 @@ def _households(
     for _ in range(count):
         quarter = rng.choice(quarters)
         centre = seeder.centres[quarter]
-        categories = rng.sample(
-            ["policy_family", "meritorious", "poor", "near_poor", "hardship"],
-            k=rng.choice([0, 0, 0, 1, 1, 2]),
-        )
+        categories = rng.sample(values("category"), k=rng.choice([0, 0, 0, 1, 1, 2]))
         household = seeder.op(
             "households",
             {
@@ -394,7 +392,7 @@ def _households(
                     },
                 )
             )
-        for kind in ("health_insurance", "waste_collection", "clean_water"):
+        for kind in values("registration_kind"):
             if rng.random() < 0.45:
                 status = rng.choice(
                     ["registered", "registered", "already_enrolled", "considering", "declined"]
