@@ -1,5 +1,5 @@
 """Users (§9, admin only): create, change role, neighbourhoods and unit, deactivate, sign out
-devices."""
+devices. Creating a user, changing what they may reach and setting their password are audited."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ua_parser import parse as parse_user_agent
 from sync.models import Record
 from sync.state import iso
 
+from .audit import audit
 from .auth import aware, hash_password, require, user_to_wire, utcnow
 from .errors import ApiError
 from .extensions import db
@@ -30,6 +31,9 @@ from .schemas import (
 from .users import NEEDS_A_QUARTER, add_user, lacks_quarters
 
 bp = Blueprint("admin", __name__)
+
+#: What decides what a user may reach; an admin's change of any of them is audited.
+ACCESS = ("role", "quarters", "unit_id", "active")
 
 
 def _user(user_id: str) -> User:
@@ -155,6 +159,7 @@ def create_user(body: dict[str, Any]):
         quarters=quarters,
         unit_id=_check_unit(body["unit_id"]),
     )
+    audit("create_user", f"users/{user.id}", {name: getattr(user, name) for name in ACCESS})
     db.session.commit()
     return user_to_wire(user), 201
 
@@ -164,6 +169,7 @@ def create_user(body: dict[str, Any]):
 @endpoint("Change a user (§9)", path=UserPath, body=UserPatchSchema, answer=UserSchema)
 def update_user(user_id: str, body: dict[str, Any]):
     user = _user(user_id)
+    before = {name: getattr(user, name) for name in ACCESS}
     if "display_name" in body:
         user.display_name = body["display_name"]
     demoted = body.get("role", "admin") != "admin" or body.get("active") is False
@@ -183,11 +189,15 @@ def update_user(user_id: str, body: dict[str, Any]):
     if "password" in body:
         user.password_hash = hash_password(body["password"])
         # Every other sign-in of that user ends (§9): whoever knew the old one is out.
-        revoke_all(user, keep=g.token)
+        signed_out = revoke_all(user, keep=g.token)
+        audit("reset_password", f"users/{user.id}", {"signed_out": signed_out})
     if "active" in body:
         user.active = body["active"]
         if not user.active:
             revoke_all(user)
+    changed = {name: getattr(user, name) for name in ACCESS if getattr(user, name) != before[name]}
+    if changed:
+        audit("change_user", f"users/{user.id}", changed)
     user.updated_at = utcnow()
     db.session.commit()
     return user_to_wire(user)

@@ -1,5 +1,5 @@
-"""The audit log: every supervisor or admin look at personal data, every export, and everyone's
-password changes."""
+"""The audit log: every supervisor or admin look at personal data, every export, everyone's
+password changes and an admin's changes to users."""
 
 from __future__ import annotations
 
@@ -75,8 +75,16 @@ def audit_log(query: dict[str, Any]):
         .all()
     )
     total = db.session.execute(select(func.count(AuditEntry.id)).where(*where)).scalar_one()
-    names = user_names(db.session, {e.user_id for e in entries})
+    # A password or account change names the person by name, not by id.
+    people = {
+        e.target: e.target.removeprefix("users/")
+        for e in entries
+        if e.target and e.target.startswith("users/")
+    }
+    names = user_names(db.session, {e.user_id for e in entries} | set(people.values()))
     subjects = _subjects([e.target for e in entries])
+    for target, user_id in people.items():
+        subjects[target] = {"collection": "users", "id": user_id, "label": names.get(user_id)}
     return {
         "entries": [
             {

@@ -103,8 +103,14 @@ def openapi_path(rule: Rule) -> str:
     return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(PREFIX))
 
 
-def operation(declared: Declaration, roles: tuple[str, ...] | None) -> dict[str, Any]:
-    """One operation of the document, from a view's declaration and its roles."""
+def writes(method: str, roles: tuple[str, ...] | None) -> bool:
+    """Whether the operation may write to the database, so may meet a full disk (507, §7): every
+    change, and every signed-in read (the token's last use, the audit log)."""
+    return method != "get" or roles is not None
+
+
+def operation(declared: Declaration, roles: tuple[str, ...] | None, method: str) -> dict[str, Any]:
+    """One operation of the document, from a view's declaration, its roles and its method."""
     content: dict[str, Any] = {}
     if declared.answer is not None:
         content["application/json"] = {"schema": declared.answer}
@@ -120,6 +126,16 @@ def operation(declared: Declaration, roles: tuple[str, ...] | None) -> dict[str,
             },
         },
     }
+    for code, description, schema in declared.also:
+        op["responses"][str(code)] = {
+            "description": description,
+            "content": {"application/json": {"schema": schema}},
+        }
+    if writes(method, roles):
+        op["responses"]["507"] = {
+            "description": "insufficient_storage: the server's disk is full; nothing was applied",
+            "content": {"application/json": {"schema": ERROR}},
+        }
     parameters: list[dict[str, Any]] = []
     if declared.path is not None:
         parameters.append({"in": "path", "schema": declared.path})
@@ -189,7 +205,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
         spec.path(
             path=openapi_path(rule),
-            operations={m.lower(): operation(declared, roles) for m in methods},
+            operations={m.lower(): operation(declared, roles, m.lower()) for m in methods},
         )
     document = spec.to_dict()
     for operations in document["paths"].values():

@@ -43,6 +43,7 @@ class Declaration:
     files: tuple[str, ...]
     versioned: bool
     upload: tuple[str, ...] = ()
+    also: tuple[tuple[int, str, Schema], ...] = ()
 
 
 def endpoint(
@@ -57,13 +58,16 @@ def endpoint(
     files: tuple[str, ...] = (),
     versioned: bool = False,
     upload: tuple[str, ...] = (),
+    also: dict[int, tuple[str, SchemaLike]] | None = None,
 ) -> Callable[[F], F]:
     """Declare a view's schemas; the view then receives its path values parsed (a bad one: 404),
     `query=` (400 `bad_request`) and `body=` (415, 400, 422 `validation`).
 
     `upload` (media types) makes the body a file instead, up to `MAX_UPLOAD` bytes, which the
     view receives as `upload=` bytes (another media type: 415; larger: 413). `answer` (the
-    success body, status `status`) and `files` (media types of a download) only document;
+    success body, status `status`), `also` (another status answered with a body of its own, not
+    the error envelope: {status: (description, schema)}) and `files` (media types of a
+    download) only document;
     `versioned` checks `X-Doorstep-Schema` first (§5a). Put it under `require`, so a caller is
     authenticated before anything they sent is read.
     """
@@ -78,6 +82,10 @@ def endpoint(
         files,
         versioned,
         upload,
+        tuple(
+            (code, description, _instance(schema))
+            for code, (description, schema) in (also or {}).items()
+        ),
     )
 
     def wrap(view: F) -> F:

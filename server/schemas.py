@@ -648,6 +648,9 @@ AUDIT_ACTIONS = (
     "decline_op",
     "import",
     "change_password",
+    "create_user",
+    "change_user",
+    "reset_password",
 )
 
 

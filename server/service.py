@@ -79,7 +79,9 @@ def app_version() -> str:
 
 @bp.get("/health")
 @endpoint(
-    "Service health (§8): 200 ok, or 503 degraded with the reasons in `details`", answer=Health
+    "Service health (§8): 200 ok, or 503 degraded with the reasons in `details`",
+    answer=Health,
+    also={503: ("Degraded: the reason for each failing check in `details`", Health)},
 )
 def health():
     """§8: ok, or 503 `degraded` with every reason in `details`."""

@@ -152,3 +152,91 @@ def test_bad_audit_parameters_are_bad_requests(admin, params):
     response = admin.get("/audit", query_string=params)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_request"
+
+
+def test_an_admin_setting_someones_password_is_audited_without_it(admin, field):
+    secret = "mat-khau-do-van-phong-dat"
+    assert admin.patch(f"/users/{field.id}", {"password": secret}).status_code == 200
+    [entry] = entries(admin, action="reset_password")
+    assert entry["user"]["id"] == admin.id
+    assert entry["target"] == f"users/{field.id}"
+    assert entry["subject"] == {"collection": "users", "id": field.id, "label": "Cán bộ canbo1"}
+    assert entry["details"] == {"signed_out": 1}
+    assert secret not in str(entry)
+    assert entries(admin, action="change_user") == []
+
+
+@pytest.fixture
+def unit(admin, build) -> str:
+    """A unit a user can be put in."""
+    unit_id = build.id()
+    admin.push_one(
+        build.op("units", unit_id, {"name": "Đoàn Thanh niên", "kind": "mass_organisation"})
+    )
+    return unit_id
+
+
+@pytest.mark.parametrize(
+    ("change", "noted"),
+    [
+        ({"role": "supervisor"}, {"role": "supervisor"}),
+        ({"quarters": ["KP1", "KP2"]}, {"quarters": ["KP1", "KP2"]}),
+        ({"unit_id": "unit"}, {"unit_id": "unit"}),
+        ({"active": False}, {"active": False}),
+        ({"role": "admin", "quarters": []}, {"role": "admin", "quarters": []}),
+    ],
+    ids=["role", "neighbourhoods", "unit", "deactivated", "made-admin"],
+)
+def test_an_admin_changing_what_a_user_may_reach_is_audited(
+    admin, field, quarters, unit, change, noted
+):
+    def wire(name: str, value: Any) -> Any:
+        if name == "quarters":
+            return sorted(quarters[code] for code in value)
+        return unit if value == "unit" else value
+
+    body = {name: wire(name, value) for name, value in change.items()}
+    assert admin.patch(f"/users/{field.id}", body).status_code == 200, body
+    [entry] = entries(admin, action="change_user")
+    assert entry["user"]["id"] == admin.id
+    assert entry["subject"]["label"] == "Cán bộ canbo1"
+    assert entry["details"] == {name: wire(name, value) for name, value in noted.items()}
+
+
+def test_a_unit_taken_away_is_audited(admin, field, unit):
+    assert admin.patch(f"/users/{field.id}", {"unit_id": unit}).status_code == 200
+    assert admin.patch(f"/users/{field.id}", {"unit_id": None}).status_code == 200
+    assert [e["details"] for e in entries(admin, action="change_user")] == [
+        {"unit_id": None},
+        {"unit_id": unit},
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"display_name": "Nguyễn Thị Lan"}, {"role": "field"}, {"active": True}],
+    ids=["renamed", "same-role", "still-active"],
+)
+def test_a_change_that_leaves_access_as_it_was_is_not_audited(admin, field, body):
+    assert admin.patch(f"/users/{field.id}", body).status_code == 200
+    assert entries(admin, action="change_user") == []
+
+
+def test_a_refused_change_is_not_audited(admin, field):
+    response = admin.patch(f"/users/{field.id}", {"quarters": [], "password": "mat-khau-moi-2024"})
+    assert response.status_code == 422
+    assert entries(admin, action="change_user") == []
+    assert entries(admin, action="reset_password") == []
+
+
+def test_a_new_user_is_audited_with_what_they_may_reach(admin, field, quarters):
+    [entry] = entries(admin, action="create_user")
+    assert entry["user"]["id"] == admin.id
+    assert entry["target"] == f"users/{field.id}"
+    assert entry["details"] == {
+        "role": "field",
+        "quarters": [quarters["KP1"]],
+        "unit_id": None,
+        "active": True,
+    }
+    assert "password" not in str(entry)

@@ -89,3 +89,47 @@ def test_every_api_route_is_in_the_document(app, anonymous):
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert method.lower() in paths.get(openapi_path(rule), {}), (method, rule.rule)
+
+
+def documented_body(document: dict[str, Any], path: str, method: str, status: str) -> Any:
+    """A JSON Schema validator for the body the document gives that status."""
+    answer = document["paths"][path][method]["responses"][status]
+    schema = {
+        **answer["content"]["application/json"]["schema"],
+        "components": document["components"],
+    }
+    return jsonschema_rs.validator_for(as_json_schema(schema))
+
+
+def test_a_degraded_health_answer_is_the_503_the_document_describes(tmp_path):
+    from conftest import TEST_CONFIG
+
+    from server import create_app
+
+    unset = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}", **TEST_CONFIG})
+    client = unset.test_client()
+    response = client.get("/api/v1/health")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "degraded"
+    document = client.get("/api/v1/openapi.json").get_json()
+    documented_body(document, "/health", "get", "503").validate(response.get_json())
+
+
+def test_every_change_and_every_signed_in_call_may_answer_a_full_disk(anonymous):
+    from server.openapi import ERROR
+
+    document = anonymous.get("/openapi.json").get_json()
+    may_write = [
+        (path, method, op)
+        for path, operations in document["paths"].items()
+        for method, op in operations.items()
+        if method != "get" or "security" in op
+    ]
+    assert ("/sync/push", "post") in {(path, method) for path, method, _ in may_write}
+    assert ("/records/{collection}", "get") in {(path, method) for path, method, _ in may_write}
+    for path, method, op in may_write:
+        full = op["responses"].get("507")
+        assert full is not None, (method, path)
+        assert full["content"]["application/json"]["schema"] == ERROR
+        assert "insufficient_storage" in full["description"]
+    assert "507" not in document["paths"]["/health"]["get"]["responses"]

@@ -238,7 +238,10 @@ describe('dashboard', () => {
 });
 
 describe('the audit log in words', () => {
-  const lookups = { quarters: new Map([['q1', 'Khu phố 1']]) };
+  const lookups = {
+    quarters: new Map([['q1', 'Khu phố 1']]),
+    units: new Map([['u1', 'Chi đoàn khu phố 1']]),
+  };
   it.each([
     [
       { count: 12, total: 40, q: 'hoa', quarter: 'q1', review: 'pending', offset: 0 },
@@ -249,6 +252,12 @@ describe('the audit log in words', () => {
       'Từ ngày: 12/10/2024 · Khu phố: Khu phố 1, q9',
     ],
     [{ records: 250 }, 'Số bản ghi: 250'],
+    [
+      { role: 'supervisor', quarters: ['q1'], unit_id: 'u1', active: true },
+      'Vai trò: giám sát · Khu phố: Khu phố 1 · Đơn vị: Chi đoàn khu phố 1 · Tài khoản: Đang hoạt động',
+    ],
+    [{ unit_id: null, active: false }, 'Đơn vị: — · Tài khoản: Đã khoá'],
+    [{ signed_out: 2 }, 'Số phiên bị đăng xuất: 2'],
     [{}, ''],
   ])('%o reads "%s"', (details, words) => {
     expect(auditDetails(details, lookups)).toBe(words);

@@ -24,6 +24,9 @@ const ACTIONS = [
   'decline_op',
   'import',
   'change_password',
+  'create_user',
+  'change_user',
+  'reset_password',
 ];
 
 /** @param {{user: any, path: string}} props */
@@ -118,11 +121,12 @@ export function AuditLog({ user, path }) {
 
 /**
  * What was looked at: the record's kind and its household (or nominee), a whole collection, the
- * campaign of a report, or an exported file. A pull, the conflict inbox and one's own password
+ * campaign of a report, an exported file, or the person whose account an admin changed. A pull, the conflict inbox and one's own password
  * change name nothing more.
  * @param {{entry: any, lookups: import('./present.js').Lookups}} props
  */
 function AuditTarget({ entry, lookups }) {
+  if (['pull', 'conflicts', 'stranded', 'change_password'].includes(entry.action)) return null;
   const subject = entry.subject;
   const kind = (/** @type {string} */ c) => {
     const label = t(`staff_collection.${c}`);
@@ -136,7 +140,6 @@ function AuditTarget({ entry, lookups }) {
     );
   }
   const target = String(entry.target ?? '');
-  if (['pull', 'conflicts', 'stranded', 'change_password'].includes(entry.action)) return null;
   const report = /^reports\/campaign\/([^/.]+)(\.\w+)?$/.exec(target);
   if (report) return <>{(lookups.campaigns?.get(report[1]) ?? report[1]) + (report[2] ?? '')}</>;
   return <>{target.includes('/') ? target.split('/').pop() : kind(target)}</>;

@@ -429,6 +429,10 @@ export function auditDetails(details, lookups) {
   /** @type {string[]} */
   const parts = [];
   for (const [key, value] of Object.entries(details ?? {})) {
+    if (key === 'unit_id' && value === null) {
+      parts.push(`${t('audit_detail.unit_id')}: ${t('staff_empty')}`);
+      continue;
+    }
     if (value === null || value === undefined || value === '') continue;
     if (typeof value === 'object' && !Array.isArray(value)) {
       const inner = auditDetails(value, lookups);
@@ -439,6 +443,9 @@ export function auditDetails(details, lookups) {
     if (AUDIT_QUARTERS.has(key)) shown = shown.map((q) => lookups.quarters?.get(q) ?? q);
     else if (key === 'review') shown = shown.map((s) => t(`review.${s}`));
     else if (key === 'status') shown = shown.map((s) => t(`staff_${s}`));
+    else if (key === 'role') shown = shown.map((r) => t(`role_${r}`));
+    else if (key === 'unit_id') shown = shown.map((u) => lookups.units?.get(u) ?? u);
+    else if (key === 'active') shown = shown.map((a) => t(a ? 'staff_active' : 'staff_inactive'));
     else if (key === 'step') shown = shown.map((s) => t(`import_step.${s}`));
     else if (AUDIT_DATES.has(key)) shown = shown.map((d) => formatDate(d));
     else if (key === 'updated_since') shown = shown.map((d) => formatDateTime(d));
