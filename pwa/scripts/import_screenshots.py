@@ -2,7 +2,8 @@
 the preview of a register made here with Faker's vi_VN names, with a household already on the
 register, and two rows with errors.
 
-Needs a running server with demo data (see scripts/screenshots.py):
+Needs a running server with demo data (see scripts/screenshots.py); staff_screenshots.py shoots
+the same register in the console's set:
     ../.venv/bin/python scripts/import_screenshots.py http://127.0.0.1:8000
 """
 
@@ -60,23 +61,24 @@ def register() -> bytes:
     return out.getvalue()
 
 
-OUT.mkdir(parents=True, exist_ok=True)
-with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1400}, locale="vi-VN")
-    page = ctx.new_page()
-    page.goto(f"{URL}/?lang=vi")
-    page.get_by_label("Tên đăng nhập").fill("admin")
-    page.get_by_label("Mật khẩu").fill("doorstep2024")
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_role("status", name="Trạng thái đồng bộ")).to_have_text(
-        "0 đang chờ", timeout=60_000
-    )
-    page.goto(f"{URL}/import")
-    page.get_by_label("Chọn tệp để xem trước").set_input_files(
-        {"name": "so-ho-khu-pho.xlsx", "mimeType": XLSX, "buffer": register()}
-    )
-    expect(page.get_by_role("status", name="Tóm tắt")).to_contain_text("40 hộ mới")
-    page.get_by_role("tab", name="Tất cả (43)").click()
-    page.screenshot(path=str(OUT / "staff-import-desktop.png"))
-    browser.close()
+if __name__ == "__main__":
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        ctx = browser.new_context(viewport={"width": 1280, "height": 1400}, locale="vi-VN")
+        page = ctx.new_page()
+        page.goto(f"{URL}/?lang=vi")
+        page.get_by_label("Tên đăng nhập").fill("admin")
+        page.get_by_label("Mật khẩu").fill("doorstep2024")
+        page.get_by_role("button", name="Đăng nhập").click()
+        expect(page.get_by_role("status", name="Trạng thái đồng bộ")).to_have_text(
+            "0 đang chờ", timeout=60_000
+        )
+        page.goto(f"{URL}/import")
+        page.get_by_label("Chọn tệp để xem trước").set_input_files(
+            {"name": "so-ho-khu-pho.xlsx", "mimeType": XLSX, "buffer": register()}
+        )
+        expect(page.get_by_role("status", name="Tóm tắt")).to_contain_text("40 hộ mới")
+        page.get_by_role("tab", name="Tất cả (43)").click()
+        page.screenshot(path=str(OUT / "staff-import-desktop.png"))
+        browser.close()

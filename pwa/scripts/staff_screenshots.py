@@ -1,9 +1,11 @@
 """Screenshots of the supervisor and admin views for the README (docs/screenshots/staff-*.png):
 the review queue, the conflict inbox, the report dashboard (its figures, its charts, and the work
-and deeds of each unit) and the households map, at desktop and phone size, in Vietnamese.
+and deeds of each unit), the households map, the stranded changes and the household import, at
+desktop and phone size, in Vietnamese.
 
 Needs a running server with demo data (see scripts/screenshots.py). Makes one open conflict (two
-field workers change the same household) and a few reviews first, through the API.
+field workers change the same household), a few reviews and one stranded change first, through
+the API.
     ../.venv/bin/python scripts/staff_screenshots.py http://127.0.0.1:8000
 """
 
@@ -13,6 +15,7 @@ import uuid
 from pathlib import Path
 
 import requests
+from import_screenshots import XLSX, register
 from playwright.sync_api import expect, sync_playwright
 
 URL = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
@@ -56,6 +59,36 @@ def prepare():
                       json={"status": status, "comment": comment}).raise_for_status()
 
 
+def strand_a_change():
+    """A stranded change (§6a), as it happens: a worker now of Khu phố 4 only edits, from the
+    copy on their phone, a household of Khu phố 5 they used to visit; the server refuses it as
+    forbidden, and the worker hands it to the admins with a note."""
+    admin, worker = login("admin"), login("canbo3")
+    if requests.get(f"{API}/ops?state=escalated", headers=admin).json()["ops"]:
+        return
+    kp5 = next(
+        q["id"]
+        for q in requests.get(f"{API}/records/quarters", headers=admin).json()["records"]
+        if q["fields"]["code"] == "KP5"
+    )
+    household = requests.get(
+        f"{API}/records/households?quarter={kp5}&limit=1", headers=admin
+    ).json()["records"][0]
+    op = {"op_id": str(uuid.uuid4()), "collection": "households", "id": household["id"],
+          "base_rev": household["rev"],
+          "fields": {"phone": "0903456789",
+                     "members_count": household["fields"]["members_count"] + 1}}
+    pushed = requests.post(f"{API}/sync/push", headers=worker,
+                           json={"device_id": "phone-canbo3", "ops": [op]})
+    pushed.raise_for_status()
+    [result] = pushed.json()["results"]
+    assert (result["status"], result["code"]) == ("rejected", "forbidden"), result
+    requests.post(f"{API}/ops/{op['op_id']}/escalate", headers=worker,
+                  json={"note": "Hộ này tôi thăm trước khi chuyển sang Khu phố 4; "
+                                "chủ hộ vừa đổi số điện thoại và có thêm cháu mới sinh."}
+                  ).raise_for_status()
+
+
 def shoot(browser, username, path, name, ready):
     for size, viewport in SIZES.items():
         ctx = browser.new_context(viewport=viewport, locale="vi-VN", device_scale_factor=1)
@@ -89,6 +122,13 @@ def units_in_view(page):
     page.wait_for_timeout(300)
 
 
+def import_previewed(page):
+    page.get_by_label("Chọn tệp để xem trước").set_input_files(
+        {"name": "so-ho-khu-pho.xlsx", "mimeType": XLSX, "buffer": register()}
+    )
+    expect(page.get_by_role("status", name="Tóm tắt")).to_contain_text("40 hộ mới")
+
+
 def map_drawn(page):
     # No tile server is reachable from here: the households are drawn on a blank map.
     expect(page.locator(".campaign-map .leaflet-marker-icon").first).to_be_visible()
@@ -96,6 +136,7 @@ def map_drawn(page):
 
 
 prepare()
+strand_a_change()
 OUT.mkdir(parents=True, exist_ok=True)
 with sync_playwright() as p:
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
@@ -109,4 +150,7 @@ with sync_playwright() as p:
     shoot(browser, "admin", "/dashboard", "dashboard-charts", charts_in_view)
     shoot(browser, "admin", "/dashboard", "dashboard-units", units_in_view)
     shoot(browser, "giamsat1", "/map", "map", map_drawn)
+    shoot(browser, "admin", "/stranded", "stranded",
+          lambda page: expect(page.locator("section.conflict-card h2").first).to_be_visible())
+    shoot(browser, "admin", "/import", "import-preview", import_previewed)
     browser.close()
