@@ -443,7 +443,7 @@ export function auditDetails(details, lookups) {
     if (AUDIT_QUARTERS.has(key)) shown = shown.map((q) => lookups.quarters?.get(q) ?? q);
     else if (key === 'review') shown = shown.map((s) => t(`review.${s}`));
     else if (key === 'status') shown = shown.map((s) => t(`staff_${s}`));
-    else if (key === 'role') shown = shown.map((r) => t(`role_${r}`));
+    else if (key === 'role') shown = shown.map((r) => t(`role.${r}`));
     else if (key === 'unit_id') shown = shown.map((u) => lookups.units?.get(u) ?? u);
     else if (key === 'active') shown = shown.map((a) => t(a ? 'staff_active' : 'staff_inactive'));
     else if (key === 'step') shown = shown.map((s) => t(`import_step.${s}`));
