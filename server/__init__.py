@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(url)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.config["MEDIA_DIR"] = app.config["MEDIA_DIR"] or str(Path(app.instance_path) / "media")
     logging.getLogger("server").setLevel(app.config["LOG_LEVEL"])
 
     db.init_app(app)
@@ -49,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         conflicts,
         imports,
         ops,
+        photos,
         records,
         reports,
         service,
@@ -68,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         audit,
         reports,
         imports,
+        photos,
         service,
     ):
         app.register_blueprint(module.bp, url_prefix="/api/v1")

@@ -42,6 +42,7 @@ EMPTY_IS_A_VALUE = frozenset({"MAP_TILES"})
 # name → (default, parser, description); the README's configuration table lists these.
 SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "DATABASE_URL": (None, str, "SQLAlchemy URL; default a SQLite file in the instance folder"),
+    "MEDIA_DIR": (None, str, "Folder of uploaded photos; default `media` in the instance folder"),
     "CORS_ORIGINS": ("", str, "Comma-separated origins allowed to call the API from a browser"),
     "SECRET_KEY": (
         None,

@@ -141,6 +141,8 @@ def operation(declared: Declaration, roles: tuple[str, ...] | None, method: str)
         parameters.append({"in": "path", "schema": declared.path})
     if declared.query is not None:
         parameters.append({"in": "query", "schema": declared.query})
+    if declared.headers is not None:
+        parameters.append({"in": "header", "schema": declared.headers})
     if declared.versioned:
         parameters.append(
             {

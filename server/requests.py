@@ -36,6 +36,7 @@ class Declaration:
     summary: str
     path: Schema | None
     query: Schema | None
+    headers: Schema | None
     body: Schema | None
     body_optional: bool
     answer: Schema | None
@@ -44,6 +45,7 @@ class Declaration:
     versioned: bool
     upload: tuple[str, ...] = ()
     also: tuple[tuple[int, str, Schema], ...] = ()
+    upload_limit: int = MAX_UPLOAD
 
 
 def endpoint(
@@ -51,6 +53,7 @@ def endpoint(
     *,
     path: SchemaLike | None = None,
     query: SchemaLike | None = None,
+    headers: SchemaLike | None = None,
     body: SchemaLike | None = None,
     body_optional: bool = False,
     answer: SchemaLike | None = None,
@@ -59,11 +62,13 @@ def endpoint(
     versioned: bool = False,
     upload: tuple[str, ...] = (),
     also: dict[int, tuple[str, SchemaLike]] | None = None,
+    upload_limit: int = MAX_UPLOAD,
 ) -> Callable[[F], F]:
     """Declare a view's schemas; the view then receives its path values parsed (a bad one: 404),
-    `query=` (400 `bad_request`) and `body=` (415, 400, 422 `validation`).
+    `query=`, `headers=` (each field's `data_key` a header's name; 400 `bad_request`) and `body=`
+    (415, 400, 422 `validation`).
 
-    `upload` (media types) makes the body a file instead, up to `MAX_UPLOAD` bytes, which the
+    `upload` (media types) makes the body a file instead, up to `upload_limit` bytes, which the
     view receives as `upload=` bytes (another media type: 415; larger: 413). `answer` (the
     success body, status `status`), `also` (another status answered with a body of its own, not
     the error envelope: {status: (description, schema)}) and `files` (media types of a
@@ -75,6 +80,7 @@ def endpoint(
         summary,
         _instance(path),
         _instance(query),
+        _instance(headers),
         _instance(body),
         body_optional,
         _instance(answer),
@@ -86,6 +92,7 @@ def endpoint(
             (code, description, _instance(schema))
             for code, (description, schema) in (also or {}).items()
         ),
+        upload_limit,
     )
 
     def wrap(view: F) -> F:
@@ -97,10 +104,12 @@ def endpoint(
                 values = path_values(declared.path, values)
             if declared.query is not None:
                 values["query"] = query_args(declared.query)
+            if declared.headers is not None:
+                values["headers"] = header_values(declared.headers)
             if declared.body is not None:
                 values["body"] = declared.body.load(json_body(optional=declared.body_optional))
             if declared.upload:
-                values["upload"] = file_body(declared.upload)
+                values["upload"] = file_body(declared.upload, declared.upload_limit)
             return view(**values)
 
         parsed.declaration = declared  # type: ignore[attr-defined]
@@ -134,16 +143,15 @@ def json_body(*, optional: bool = False) -> dict[str, Any]:
     return data
 
 
-def file_body(media_types: tuple[str, ...]) -> bytes:
-    """The bytes of an uploaded file: 415 for a media type not declared, 413 beyond
-    `MAX_UPLOAD`."""
+def file_body(media_types: tuple[str, ...], limit: int = MAX_UPLOAD) -> bytes:
+    """The bytes of an uploaded file: 415 for a media type not declared, 413 beyond `limit`."""
     if request.mimetype not in media_types:
         raise ApiError(
             415,
             "unsupported_media_type",
             "Send the file as the body, as one of: " + ", ".join(media_types) + ".",
         )
-    request.max_content_length = MAX_UPLOAD
+    request.max_content_length = limit
     return request.get_data(cache=True)
 
 
@@ -183,4 +191,19 @@ def query_args(schema: Schema) -> dict[str, Any]:
     except ValidationError as err:
         raise ApiError(
             400, "bad_request", "A query parameter is not valid.", flatten(err.messages)
+        ) from err
+
+
+def header_values(schema: Schema) -> dict[str, Any]:
+    """Parse the request headers a schema names (by `data_key`); a bad one is a 400."""
+    given = {
+        key: request.headers[key]
+        for key in (f.data_key or name for name, f in schema.fields.items())
+        if key in request.headers
+    }
+    try:
+        return schema.load(given)
+    except ValidationError as err:
+        raise ApiError(
+            400, "bad_request", "A request header is not valid.", flatten(err.messages)
         ) from err

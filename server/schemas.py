@@ -651,6 +651,7 @@ AUDIT_ACTIONS = (
     "create_user",
     "change_user",
     "reset_password",
+    "photo",
 )
 
 

@@ -59,13 +59,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str):
-    """The app on that database, migrated once."""
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
+    """The app on that database (and a media folder of its own), migrated once."""
     from server import create_app
     from server.cli import apply_migrations
     from server.extensions import db
 
-    application = create_app({"DATABASE_URL": database_url, **TEST_CONFIG})
+    media = tmp_path_factory.mktemp("media")
+    application = create_app({"DATABASE_URL": database_url, "MEDIA_DIR": str(media), **TEST_CONFIG})
     with application.app_context():
         apply_migrations()
     yield application

@@ -33,6 +33,7 @@ from conftest import (
 )
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from photo_files import jpeg, png, webp
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
@@ -140,6 +141,12 @@ schemathesis.openapi.media_type(
     aliases=["application/vnd.ms-excel"],
 )
 schemathesis.openapi.media_type("text/csv", st.one_of(register_rows().map(_csv), st.binary()))
+# A chunk of a photo: the start of a real one, or any bytes.
+schemathesis.openapi.media_type(
+    "image/jpeg",
+    st.one_of(st.sampled_from([jpeg(64, 48), png(64, 48), webp(64, 48)]), st.binary()),
+    aliases=["image/png", "image/webp"],
+)
 
 # What exists, filled by the `town` fixture: ids by collection, and the users the fuzzer may
 # change (never the ones it signs in as).

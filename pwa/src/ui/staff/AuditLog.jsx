@@ -27,6 +27,7 @@ const ACTIONS = [
   'create_user',
   'change_user',
   'reset_password',
+  'photo',
 ];
 
 /** @param {{user: any, path: string}} props */

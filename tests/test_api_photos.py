@@ -1,0 +1,306 @@
+"""Photos of visits, support and assessments: the resumable upload in chunks, duplicates, files
+that are not photos, and scope (§3: a photo is read under its record's rules)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Api, new_id, op
+from photo_files import CHUNK, content_range, jpeg, png, sha256, webp
+from PIL import Image
+
+Upload = dict[str, Any]
+
+
+def put(
+    api: Api,
+    photo_id: str,
+    record: dict[str, Any],
+    data: bytes,
+    first: int | None,
+    size: int,
+    *,
+    digest: str,
+):
+    """One PUT of a chunk (or, with `first=None`, the question where to continue)."""
+    return api.call(
+        "PUT",
+        f"/photos/{photo_id}",
+        query_string={
+            "collection": record["collection"],
+            "record_id": record["id"],
+            "sha256": digest,
+        },
+        headers={"Content-Range": content_range(first, len(data), size)},
+        data=data,
+        content_type="application/octet-stream",
+    )
+
+
+def upload(api: Api, photo_id: str, record: dict[str, Any], data: bytes, start: int = 0):
+    """Send a photo from `start` in 256 KiB chunks, as a device does; the last answer."""
+    offset, response = start, None
+    while offset < len(data):
+        chunk = data[offset : offset + CHUNK]
+        response = put(api, photo_id, record, chunk, offset, len(data), digest=sha256(data))
+        if response.status_code != 200:
+            return response
+        offset = response.get_json()["offset"]
+    return response
+
+
+@pytest.fixture
+def visit(field: Api, household: dict[str, Any], build, media: Path) -> dict[str, Any]:
+    result = field.push_one(op("visits", new_id(), build.visit(household["id"])))
+    assert result["status"] == "applied", result
+    return result["record"]
+
+
+@pytest.fixture
+def media(app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A media folder of this test's own."""
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(tmp_path / "media"))
+    return tmp_path / "media"
+
+
+def stored_photos(media: Path) -> list[str]:
+    folder = media / "photos"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_photo_sent_in_chunks_is_served_whole_with_a_thumbnail(field, visit, media):
+    data = jpeg()
+    assert len(data) > 2 * CHUNK
+    photo_id = new_id()
+    offsets = []
+    offset = 0
+    while offset < len(data):
+        chunk = data[offset : offset + CHUNK]
+        answer = put(field, photo_id, visit, chunk, offset, len(data), digest=sha256(data))
+        assert answer.status_code == 200, answer.get_json()
+        offset = answer.get_json()["offset"]
+        offsets.append(offset)
+    assert offsets == [min(len(data), CHUNK * n) for n in range(1, len(offsets) + 1)]
+    done = answer.get_json()
+    assert done["complete"] is True
+    assert done["photo"]["record_id"] == visit["id"]
+    assert done["photo"]["sha256"] == sha256(data)
+    assert done["photo"]["content_type"] == "image/jpeg"
+    assert (done["photo"]["width"], done["photo"]["height"]) == (1200, 900)
+    assert done["photo"]["uploaded_by"]["id"] == field.id
+
+    whole = field.get(f"/photos/{photo_id}")
+    assert whole.status_code == 200
+    assert whole.mimetype == "image/jpeg"
+    assert whole.get_data() == data
+    thumb = field.get(f"/photos/{photo_id}/thumb")
+    assert thumb.status_code == 200
+    with Image.open(io.BytesIO(thumb.get_data())) as small:
+        assert small.format == "JPEG"
+        assert max(small.size) == 320
+    listed = field.get("/photos", query_string={"collection": "visits", "record_id": visit["id"]})
+    assert [p["id"] for p in listed.get_json()["photos"]] == [photo_id]
+    assert stored_photos(media) == [photo_id]
+    assert list((media / "uploads").iterdir()) == []
+
+
+def test_upload_resumes_from_the_offset_the_server_tells(field, visit):
+    data = jpeg(seed=2)
+    photo_id = new_id()
+    digest = sha256(data)
+    first = put(field, photo_id, visit, data[:CHUNK], 0, len(data), digest=digest)
+    assert first.get_json()["offset"] == CHUNK
+
+    # The device lost the answer, or restarted: it asks where to continue.
+    asked = put(field, photo_id, visit, b"", None, len(data), digest=digest)
+    assert asked.status_code == 200
+    assert asked.get_json() == {
+        "id": photo_id,
+        "complete": False,
+        "offset": CHUNK,
+        "size": len(data),
+        "photo": None,
+    }
+    # A chunk sent again from the start is refused with where to continue; nothing is doubled.
+    again = put(field, photo_id, visit, data[:CHUNK], 0, len(data), digest=digest)
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "wrong_offset"
+    assert again.get_json()["error"]["details"] == {"offset": CHUNK}
+
+    done = upload(field, photo_id, visit, data, start=CHUNK)
+    assert done.get_json()["complete"] is True
+    assert field.get(f"/photos/{photo_id}").get_data() == data
+
+
+def test_complete_photo_sent_again_answers_its_id_and_is_kept_once(field, visit, media, sql):
+    data = webp()
+    photo_id = new_id()
+    assert upload(field, photo_id, visit, data).get_json()["complete"] is True
+    for first in (0, None):
+        again = put(
+            field,
+            photo_id,
+            visit,
+            data if first == 0 else b"",
+            first,
+            len(data),
+            digest=sha256(data),
+        )
+        assert again.status_code == 200
+        assert again.get_json()["complete"] is True
+        assert again.get_json()["photo"]["id"] == photo_id
+    assert stored_photos(media) == [photo_id]
+    assert sql("SELECT count(*) FROM photos") == [(1,)]
+    # Another photo under the same id is refused, not stored over the first.
+    other = png(50, 50)
+    refused = put(field, photo_id, visit, other, 0, len(other), digest=sha256(other))
+    assert refused.status_code == 409
+    assert field.get(f"/photos/{photo_id}").get_data() == data
+
+
+def _truncated() -> bytes:
+    data = jpeg(seed=3)
+    return data[: len(data) * 2 // 3]
+
+
+def _fake_jpeg() -> bytes:
+    return b"%PDF-1.7\n" + b"not a photo, whatever the file is called\n" * 100
+
+
+def _gif() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 40)).save(out, "GIF")
+    return out.getvalue()
+
+
+def _lying_jpeg_header() -> bytes:
+    return b"\xff\xd8\xff\xe0" + b"\x00" * 3000
+
+
+@pytest.mark.parametrize(
+    ("make", "status", "code"),
+    [
+        pytest.param(_fake_jpeg, 415, "unsupported_media_type", id="pdf-called-a-photo"),
+        pytest.param(_gif, 415, "unsupported_media_type", id="gif"),
+        pytest.param(
+            _lying_jpeg_header, 415, "unsupported_media_type", id="jpeg-header-then-zeros"
+        ),
+        pytest.param(_truncated, 422, "validation", id="truncated-jpeg"),
+        pytest.param(lambda: png(8000, 5001), 422, "validation", id="over-40-megapixels"),
+    ],
+)
+def test_a_file_that_is_not_a_photo_we_keep_is_refused_clearly(
+    field, visit, media, sql, make, status, code
+):
+    data = make()
+    photo_id = new_id()
+    answer = upload(field, photo_id, visit, data)
+    assert answer.status_code == status, answer.get_json()
+    error = answer.get_json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert stored_photos(media) == []
+    assert sql("SELECT count(*) FROM photos") == [(0,)]
+    assert field.get(f"/photos/{photo_id}").status_code == 404
+    # Nothing of it is kept to resume from.
+    asked = put(field, photo_id, visit, b"", None, len(data), digest=sha256(data))
+    assert asked.get_json()["offset"] == 0
+
+
+def test_forty_megapixels_exactly_is_accepted(field, visit):
+    answer = upload(field, new_id(), visit, png(8000, 5000))
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["photo"]["content_type"] == "image/png"
+
+
+def test_a_photo_over_10_mb_is_refused_before_any_byte_is_kept(field, visit, media):
+    size = 10 * 1024 * 1024 + 1
+    data = jpeg(seed=4)[:CHUNK]
+    answer = put(field, new_id(), visit, data, 0, size, digest="0" * 64)
+    assert answer.status_code == 413
+    assert answer.get_json()["error"]["code"] == "too_large"
+    assert not (media / "uploads").exists() or list((media / "uploads").iterdir()) == []
+
+
+def test_bytes_other_than_those_announced_are_refused_and_dropped(field, visit, media):
+    data = jpeg(seed=5)
+    photo_id = new_id()
+    answer = None
+    for offset in range(0, len(data), CHUNK):
+        chunk = data[offset : offset + CHUNK]
+        answer = put(field, photo_id, visit, chunk, offset, len(data), digest="a" * 64)
+    assert answer.status_code == 422
+    assert answer.get_json()["error"]["details"] == {
+        "sha256": ["Does not match the bytes received."]
+    }
+    assert stored_photos(media) == []
+
+
+def test_a_record_has_at_most_five_photos(field, visit):
+    for seed in range(5):
+        assert upload(field, new_id(), visit, png(60 + seed, 60)).get_json()["complete"]
+    sixth = upload(field, new_id(), visit, png(99, 60))
+    assert sixth.status_code == 422
+    assert "record_id" in sixth.get_json()["error"]["details"]
+
+
+def test_photos_follow_their_records_scope(make_user, field, visit, supervisor, admin, sql):
+    data = png(120, 80)
+    photo_id = new_id()
+    assert upload(field, photo_id, visit, data).get_json()["complete"] is True
+    elsewhere = make_user("field", ["KP2"])
+    other_supervisor = make_user("supervisor", ["KP2"])
+
+    # Outside one's neighbourhoods: 403, for the upload, the photo, its thumbnail and the list.
+    assert upload(elsewhere, new_id(), visit, data).status_code == 403
+    for api in (elsewhere, other_supervisor):
+        assert api.get(f"/photos/{photo_id}").status_code == 403
+        assert api.get(f"/photos/{photo_id}/thumb").status_code == 403
+        listed = api.get("/photos", query_string={"collection": "visits", "record_id": visit["id"]})
+        assert listed.get_json() == {"photos": []}
+    # Unknown photo or record: 404.
+    assert field.get(f"/photos/{new_id()}").status_code == 404
+    ghost = {"collection": "visits", "id": new_id()}
+    assert upload(field, new_id(), ghost, data).status_code == 404
+    # Supervisors read, never upload; their looks are audited, field staff's are not.
+    assert upload(supervisor, new_id(), visit, data).status_code == 403
+    sql("DELETE FROM audit_log")
+    assert field.get(f"/photos/{photo_id}").status_code == 200
+    assert sql("SELECT count(*) FROM audit_log") == [(0,)]
+    assert supervisor.get(f"/photos/{photo_id}").get_data() == data
+    assert supervisor.get(f"/photos/{photo_id}/thumb").status_code == 200
+    assert admin.get(f"/photos/{photo_id}").status_code == 200
+    log = admin.get("/audit", query_string={"action": "photo"}).get_json()["entries"]
+    assert [(e["user"]["id"], e["target"], e["details"]) for e in reversed(log)] == [
+        (supervisor.id, f"visits/{visit['id']}", {"photo": photo_id}),
+        (supervisor.id, f"visits/{visit['id']}", {"photo": photo_id, "thumb": True}),
+        (admin.id, f"visits/{visit['id']}", {"photo": photo_id}),
+    ]
+
+
+def test_a_lost_thumbnail_is_made_again(field, visit, media):
+    photo_id = new_id()
+    upload(field, photo_id, visit, jpeg(seed=6))
+    (media / "thumbs" / f"{photo_id}.jpg").unlink()
+    assert field.get(f"/photos/{photo_id}/thumb").status_code == 200
+    assert (media / "thumbs" / f"{photo_id}.jpg").exists()
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["bytes 0-9/5", "bytes 10-0/100", "items 0-9/10", "bytes=0-9/10", "bytes 0-99/100"],
+)
+def test_a_content_range_that_does_not_fit_the_body_is_a_bad_request(field, visit, header):
+    answer = field.call(
+        "PUT",
+        f"/photos/{new_id()}",
+        query_string={"collection": "visits", "record_id": visit["id"], "sha256": "b" * 64},
+        headers={"Content-Range": header},
+        data=b"\xff\xd8\xff" + b"0" * 7,
+        content_type="application/octet-stream",
+    )
+    assert answer.status_code == 400, answer.get_json()
+    assert answer.get_json()["error"]["code"] == "bad_request"
