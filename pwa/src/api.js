@@ -42,11 +42,15 @@ export function createApi(options = {}) {
    * @param {string} method
    * @param {string} path
    * @param {any} [body] JSON, or a Blob (a File) sent as it is: an upload
-   * @param {{auth?: boolean, raw?: boolean, timeoutMs?: number}} [opts]
+   * @param {{auth?: boolean, raw?: boolean, timeoutMs?: number, headers?: Record<string, string>}} [opts]
    */
   async function request(method, path, body, opts = {}) {
     /** @type {Record<string, string>} */
-    const headers = { Accept: 'application/json', 'X-Doorstep-Schema': String(SCHEMA_VERSION) };
+    const headers = {
+      Accept: 'application/json',
+      'X-Doorstep-Schema': String(SCHEMA_VERSION),
+      ...opts.headers,
+    };
     const file = typeof Blob !== 'undefined' && body instanceof Blob;
     if (body !== undefined)
       headers['Content-Type'] = file ? 'application/octet-stream' : 'application/json';
@@ -143,6 +147,43 @@ export function createApi(options = {}) {
       const qs = new URLSearchParams({ limit: String(limit) });
       if (cursor) qs.set('cursor', cursor);
       return request('GET', `/sync/pull?${qs}`);
+    },
+    /**
+     * Send one chunk of a photo at `first`, or (`first` null) ask how much the server has.
+     * @param {{id: string, collection: string, record: string, sha256: string, size: number}} photo
+     * @param {number|null} first
+     * @param {Blob|null} chunk
+     * @returns {Promise<{id: string, complete: boolean, offset: number, size: number, photo: any}>}
+     */
+    photoUpload: (photo, first, chunk) => {
+      const qs = new URLSearchParams({
+        collection: photo.collection,
+        record_id: photo.record,
+        sha256: photo.sha256,
+      });
+      const range =
+        first === null || !chunk
+          ? `bytes */${photo.size}`
+          : `bytes ${first}-${first + chunk.size - 1}/${photo.size}`;
+      return request(
+        'PUT',
+        `/photos/${encodeURIComponent(photo.id)}?${qs}`,
+        chunk ?? new Blob([]),
+        {
+          headers: { 'Content-Range': range },
+        },
+      );
+    },
+    /**
+     * A photo the server has, or its thumbnail, as a Blob (shown through an object URL).
+     * @param {string} id
+     * @param {boolean} [thumb]
+     * @returns {Promise<Blob>}
+     */
+    photo: async (id, thumb = false) => {
+      const path = `/photos/${encodeURIComponent(id)}${thumb ? '/thumb' : ''}`;
+      const response = await request('GET', path, undefined, { raw: true });
+      return response.blob();
     },
   };
 }

@@ -12,6 +12,8 @@
  * - meta: key/value (session, device id, pull cursor, last sync, language, the changes handed to an
  *   admin and what became of them: `stranded`).
  * - drafts: what is typed in a form and not saved yet, one row per form (`key`); never pushed.
+ * - photos: photos of visits, support and assessments, reduced, with their record
+ *   (`[collection+record]`) and upload state (see photos.js).
  */
 import Dexie from 'dexie';
 import { reviewFlag } from './records.js';
@@ -34,7 +36,8 @@ import { reviewFlag } from './records.js';
  *   path: string, title: string, form: Record<string, any>, base: Record<string, any>, at: string}} Draft
  * @typedef {Dexie & {records: Dexie.Table<LocalRecord, [string, string]>,
  *   outbox: Dexie.Table<OutboxOp, number>, meta: Dexie.Table<{key: string, value: any}, string>,
- *   drafts: Dexie.Table<Draft, string>}} DoorstepDb
+ *   drafts: Dexie.Table<Draft, string>,
+ *   photos: Dexie.Table<import('./photos.js').Photo, string>}} DoorstepDb
  */
 
 /**
@@ -73,6 +76,8 @@ export function openDb(name = 'doorstep') {
     );
   // Version 4: drafts of forms, kept as the user types.
   db.version(4).stores({ drafts: 'key' });
+  // Version 5: photos, kept with their record until uploaded (and after, until dropped).
+  db.version(5).stores({ photos: 'id, [collection+record], state' });
   return db;
 }
 

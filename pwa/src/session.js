@@ -6,6 +6,7 @@ import { getMeta, keepStorage, setMeta } from './db.js';
 import { countWaiting } from './outbox.js';
 import { buildRecord } from './records.js';
 import { uuidv7 } from './text.js';
+import { evictPhotos } from './photos.js';
 
 /**
  * This phone's id, made once and kept across sign-ins.
@@ -93,10 +94,11 @@ export async function signIn(db, api, username, password) {
  * @param {import('./db.js').DoorstepDb} db
  */
 async function clearData(db) {
-  await db.transaction('rw', db.records, db.outbox, db.meta, db.drafts, async () => {
+  await db.transaction('rw', db.records, db.outbox, db.meta, db.drafts, db.photos, async () => {
     await db.records.clear();
     await db.outbox.clear();
     await db.drafts.clear();
+    await db.photos.clear();
     for (const key of [
       'cursor',
       'last_sync',
@@ -140,6 +142,7 @@ export async function forgetServerData(db, reason) {
       await setMeta(db, key, undefined);
     await setMeta(db, 'signed_out', reason);
   });
+  await evictPhotos(db);
 }
 
 /**

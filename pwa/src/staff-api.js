@@ -55,6 +55,23 @@ export function createStaffApi(api) {
       request('GET', `/records/${enc(collection)}${queryString(params)}`),
     /** @param {string} collection @param {string} id */
     record: (collection, id) => request('GET', `/records/${enc(collection)}/${enc(id)}`),
+    /**
+     * The photos of some records of a collection (those in scope): `{photos}`.
+     * @param {string} collection
+     * @param {string[]} ids
+     */
+    photos: (collection, ids) =>
+      request('GET', `/photos${queryString({ collection, record_id: ids })}`),
+    /**
+     * A photo, or its thumbnail, as a Blob.
+     * @param {string} id
+     * @param {boolean} [thumb]
+     * @returns {Promise<Blob>}
+     */
+    photo: async (id, thumb = false) => {
+      const path = `/photos/${enc(id)}${thumb ? '/thumb' : ''}`;
+      return (await request('GET', path, undefined, { raw: true })).blob();
+    },
     /** `{record, revisions}`, oldest revision first. @param {string} collection @param {string} id */
     history: (collection, id) => request('GET', `/records/${enc(collection)}/${enc(id)}/history`),
     /**

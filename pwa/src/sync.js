@@ -5,6 +5,7 @@
  */
 import { getMeta, isQuotaError, setMeta } from './db.js';
 import { applyPushResults, returnToPending, storeStranded, takeBatch, toWire } from './outbox.js';
+import { evictPhotos, uploadPhotos } from './photos.js';
 import { buildRecord, serverRecordOutcome } from './records.js';
 import { forgetServerData, isRevocation } from './session.js';
 
@@ -206,7 +207,7 @@ export async function refreshAccount(db, api) {
 /**
  * `requests`: api calls in flight; `unreachable`: the last attempt got no answer from the server;
  * `pulled` and `total`: changes applied in this run, and about how many in all (§5 `remaining`).
- * @typedef {{running: boolean, phase: 'idle'|'push'|'pull', requests: number, unreachable: boolean,
+ * @typedef {{running: boolean, phase: 'idle'|'push'|'pull'|'photos', requests: number, unreachable: boolean,
  *   pulled: number, total: number|null,
  *   lastSuccessAt: string|null, lastError: {code: string, message: string}|null,
  *   needsSignIn: boolean, updateRequired: boolean, retryAt: number|null, failures: number}} SyncStatus
@@ -279,6 +280,7 @@ export function createSyncEngine(deps) {
     pull: counted(deps.api.pull),
     me: counted(deps.api.me),
     myOps: counted(deps.api.myOps),
+    photoUpload: counted(deps.api.photoUpload),
   };
 
   async function runOnce() {
@@ -292,7 +294,11 @@ export function createSyncEngine(deps) {
         pageSize: deps.pageSize ?? 1000,
         onProgress: (pulled, total) => set({ pulled, total }),
       });
+      await evictPhotos(db);
       await refreshAccount(db, api);
+      // Photos last, one at a time: the records (and their ops) never wait behind them.
+      set({ phase: 'photos' });
+      await uploadPhotos(db, api);
       const at = new Date(now()).toISOString();
       await setMeta(db, 'last_sync', at);
       await setMeta(db, 'needs_sign_in', undefined);

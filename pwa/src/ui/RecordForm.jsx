@@ -6,6 +6,7 @@ import { deleteDraft, draftKey, loadDraft, restoreDraft, saveDraft } from '../dr
 import { FORMS, currentCampaign, defaults, fromForm, settle, toForm } from '../forms.js';
 import { t } from '../i18n.js';
 import { deleteRecord, saveChange } from '../outbox.js';
+import { PHOTO_COLLECTIONS, commitPhotos, dropDraftPhotos, dropUnsentPhotos } from '../photos.js';
 import { possibleDuplicates, quartersInScope, referenceRecords } from '../queries.js';
 import { formatDate, formatDateTime, formatMoney, todayIso, uuidv7 } from '../text.js';
 import { validate } from '../validate.js';
@@ -20,6 +21,7 @@ import {
 import { navigate, useEditing, useLive } from './hooks.js';
 import { refusal } from './errors.js';
 import { Link } from './Link.jsx';
+import { PhotoField } from './PhotoField.jsx';
 
 const TITLES = {
   households: ['new_household', 'edit_household'],
@@ -102,7 +104,19 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     } else setForm(f);
   }, [existing, quarters, campaigns, household, draft]);
 
-  const dirty = !!form && JSON.stringify(form) !== initial.current;
+  // Photos added and not saved yet are part of the form's draft (kept under the record's id).
+  const draftPhotos =
+    useLive(
+      () =>
+        db.photos
+          .where('[collection+record]')
+          .equals([collection, recordId])
+          .filter((p) => p.state === 'draft')
+          .count(),
+      [collection, recordId],
+      0,
+    ) ?? 0;
+  const dirty = !!form && (JSON.stringify(form) !== initial.current || draftPhotos > 0);
   useEditing(key, dirty);
 
   // Keep what is typed as a draft, as it is typed; none once the form is back to where it started.
@@ -121,7 +135,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
         })
       : deleteDraft(db, key);
     write.catch((err) => setMessage(isQuotaError(err) ? t('storage_full') : String(err)));
-  }, [form]);
+  }, [form, draftPhotos]);
 
   // The server's reasons for refusing this record's last change, shown on the fields.
   useEffect(() => {
@@ -216,6 +230,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     setSaving(true);
     try {
       await saveChange(db, collection, recordId, fields);
+      await commitPhotos(db, collection, recordId);
       await deleteDraft(db, key);
       initial.current = JSON.stringify(form);
       afterSave();
@@ -233,6 +248,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
 
   const discardDraft = async () => {
     await deleteDraft(db, key);
+    await dropDraftPhotos(db, collection, recordId);
     setForm(JSON.parse(initial.current));
     setRestored(false);
     setProblems({});
@@ -245,6 +261,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
   const remove = async () => {
     if (!confirm(t('confirm_delete'))) return;
     await deleteRecord(db, collection, recordId);
+    await dropUnsentPhotos(db, collection, recordId);
     await deleteDraft(db, key);
     initial.current = JSON.stringify(form);
     afterSave();
@@ -379,6 +396,9 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
               return <TextField {...common} value={form[s.name]} onInput={set(s.name)} />;
           }
         })}
+        {PHOTO_COLLECTIONS.includes(collection) && (
+          <PhotoField collection={collection} recordId={recordId} />
+        )}
         {sameKind && sameKind.length > 0 && (
           <p class="notice warn" role="alert">
             {t('registration_exists', {

@@ -1,12 +1,15 @@
 /**
  * Settings: language, who is signed in, sign out (never deleting unsent changes without asking),
- * change one's password, whether the browser keeps the app's storage, the version.
+ * change one's password, storage use (and dropping photos the server already has), whether
+ * the browser keeps the app's storage, the version.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, db } from '../app.js';
 import { setMeta } from '../db.js';
 import { language, t } from '../i18n.js';
 import { countWaiting } from '../outbox.js';
+import { dropUploadedPhotos, photoStorage } from '../photos.js';
+import { fileSize } from '../text.js';
 import { exportUnsent, signOut } from '../session.js';
 import { navigate, useLive } from './hooks.js';
 import { PasswordForm } from './PasswordForm.jsx';
@@ -16,9 +19,18 @@ export function Settings({ user, onLanguage }) {
   const waiting = useLive(() => countWaiting(db), [], 0) ?? 0;
   const [confirming, setConfirming] = useState(false);
   const [persisted, setPersisted] = useState(/** @type {boolean|null} */ (null));
+  const photos = useLive(() => photoStorage(db), [], null);
+  const [usage, setUsage] = useState(/** @type {StorageEstimate|null} */ (null));
+  const [freed, setFreed] = useState(/** @type {number|null} */ (null));
   useEffect(() => {
     navigator.storage?.persisted?.().then(setPersisted, () => {});
-  }, []);
+    navigator.storage?.estimate?.().then(setUsage, () => {});
+  }, [freed]);
+
+  const dropPhotos = async () => {
+    if (!confirm(t('confirm_drop_photos'))) return;
+    setFreed(await dropUploadedPhotos(db));
+  };
 
   const saveFile = async () => {
     const blob = new Blob([await exportUnsent(db)], { type: 'application/json' });
@@ -82,12 +94,30 @@ export function Settings({ user, onLanguage }) {
         )}
       </section>
       <PasswordForm />
-      {persisted !== null && (
-        <section class="panel" aria-label={t('storage')}>
-          <h2>{t('storage')}</h2>
+      <section class="panel" aria-label={t('storage')}>
+        <h2>{t('storage')}</h2>
+        {usage?.quota ? (
+          <p>
+            {t('storage_used', {
+              used: fileSize(usage.usage ?? 0),
+              quota: fileSize(usage.quota),
+            })}
+          </p>
+        ) : null}
+        {photos && <p>{t('storage_photos', { n: photos.count, size: fileSize(photos.bytes) })}</p>}
+        {photos && photos.uploadedCount > 0 && (
+          <button type="button" class="secondary" onClick={dropPhotos}>
+            {t('drop_uploaded_photos', {
+              n: photos.uploadedCount,
+              size: fileSize(photos.uploadedBytes),
+            })}
+          </button>
+        )}
+        {freed !== null && <p role="status">{t('photos_dropped', { size: fileSize(freed) })}</p>}
+        {persisted !== null && (
           <p>{persisted ? t('storage_persistent') : t('storage_not_persistent')}</p>
-        </section>
-      )}
+        )}
+      </section>
       <p class="muted">{t('version', { v: __APP_VERSION__ })}</p>
     </main>
   );

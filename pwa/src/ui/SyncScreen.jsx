@@ -9,18 +9,20 @@ import { getMeta } from '../db.js';
 import { listDrafts } from '../drafts.js';
 import { t } from '../i18n.js';
 import { discardOp, handToAdmin, outboxCounts } from '../outbox.js';
-import { formatDateTime } from '../text.js';
+import { removePhoto, waitingPhotos } from '../photos.js';
+import { fileSize, formatDateTime } from '../text.js';
 import { errorText, refusal } from './errors.js';
 import { navigate, useEngineStatus, useLive, useLookups } from './hooks.js';
 import { Link } from './Link.jsx';
 import { displayValue, fieldLabel, fieldSpec, inFormOrder } from './staff/present.js';
 import { editPath } from './ToFix.jsx';
 
-/** @param {number} bytes */
-function size(bytes) {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${Math.round(bytes / 1e3)} kB`;
+/** A photo with the record it is of, for its card. */
+async function describePhoto(/** @type {import('../photos.js').Photo} */ photo) {
+  const rec = await db.records.get([photo.collection, photo.record]);
+  const hh = rec?.fields.household_id;
+  const name = hh ? ((await db.records.get(['households', hh]))?.fields.head_name ?? '') : '';
+  return { ...photo, title: `${t(`collection.${photo.collection}`)}${name ? ` – ${name}` : ''}` };
 }
 
 /** An op with the record it is about, for its card. */
@@ -54,6 +56,20 @@ export function SyncScreen() {
       [],
     ) ?? [];
   const drafts = useLive(() => listDrafts(db), [], []) ?? [];
+  const photos =
+    useLive(
+      async () => {
+        const rows = [
+          ...(await waitingPhotos(db)),
+          ...(await db.photos.where('state').equals('refused').toArray()),
+        ];
+        return Promise.all(rows.map(describePhoto));
+      },
+      [],
+      [],
+    ) ?? [];
+  const refusedPhotos = photos.filter((p) => p.state === 'refused');
+  const photosWaiting = photos.filter((p) => p.state === 'waiting');
   const [storage, setStorage] = useState(
     /** @type {{usage?: number, quota?: number, persisted?: boolean}|null} */ (null),
   );
@@ -241,6 +257,50 @@ export function SyncScreen() {
         )}
       </section>
 
+      {refusedPhotos.length > 0 && (
+        <section aria-label={t('photos_refused', { n: refusedPhotos.length })}>
+          <h2>{t('photos_refused', { n: refusedPhotos.length })}</h2>
+          <ul class="cards">
+            {refusedPhotos.map((p) => (
+              <li key={p.id} class="card attention">
+                <strong>{p.title}</strong>
+                <span>{p.message || p.code}</span>
+                <span class="actions wrap">
+                  <button
+                    type="button"
+                    class="danger"
+                    onClick={async () => {
+                      if (confirm(t('confirm_discard'))) await removePhoto(db, p.id);
+                    }}
+                  >
+                    {t('discard')}
+                  </button>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {photosWaiting.length > 0 && (
+        <section aria-label={t('photos_waiting', { n: photosWaiting.length })}>
+          <h2>{t('photos_waiting', { n: photosWaiting.length })}</h2>
+          <p class="muted">{t('photos_waiting_help')}</p>
+          <ul class="cards">
+            {photosWaiting.map((p) => {
+              const percent = Math.floor((100 * p.sent) / p.size);
+              return (
+                <li key={p.id} class="card" data-photo={p.id}>
+                  <span>{t('photo_progress', { title: p.title, percent })}</span>
+                  <progress max={p.size} value={p.sent} aria-label={p.title} />
+                  <span class="muted">{fileSize(p.size)}</span>
+                </li>
+              );
+            })}
+          </ul>
+        </section>
+      )}
+
       <section aria-label={t('drafts')}>
         <h2>{t('drafts')}</h2>
         {drafts.length === 0 ? (
@@ -268,7 +328,12 @@ export function SyncScreen() {
       <section class="panel" aria-label={t('storage')}>
         <h2>{t('storage')}</h2>
         {storage?.quota ? (
-          <p>{t('storage_used', { used: size(storage.usage ?? 0), quota: size(storage.quota) })}</p>
+          <p>
+            {t('storage_used', {
+              used: fileSize(storage.usage ?? 0),
+              quota: fileSize(storage.quota),
+            })}
+          </p>
         ) : null}
         <p>{storage?.persisted ? t('storage_persistent') : t('storage_not_persistent')}</p>
       </section>

@@ -20,6 +20,7 @@ import {
   useRemote,
 } from './common.jsx';
 import { LocationMap } from './LocationMap.jsx';
+import { PhotoThumbs, usePhotos } from './Photos.jsx';
 import {
   displayValue,
   fieldLabel,
@@ -38,6 +39,7 @@ export function RecordPage({ user, path, collection, id }) {
   const lookups = useLookups();
   const households = useHouseholdNames(record ? [record] : []);
   const all = { ...lookups, households };
+  const photos = usePhotos(collection, [id]).get(id);
 
   return (
     <StaffPage
@@ -90,6 +92,7 @@ export function RecordPage({ user, path, collection, id }) {
                 {t('staff_rev', { rev: record.rev })}
               </dd>
             </dl>
+            <PhotoThumbs photos={photos} />
             {record.fields.location && <LocationMap location={record.fields.location} />}
           </section>
           <ReviewPanel

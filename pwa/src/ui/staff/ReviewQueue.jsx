@@ -22,6 +22,7 @@ import {
   useRemote,
 } from './common.jsx';
 import { FILTER_KEYS, filtersFromSearch, recordQuery } from './filters.js';
+import { PhotoThumbs, usePhotos } from './Photos.jsx';
 import { householdLine, recordTitle } from './present.js';
 
 export const PAGE_SIZE = 50;
@@ -69,6 +70,10 @@ export function ReviewQueue({ user, path }) {
   const records = /** @type {any[]} */ (list.data?.records ?? []);
   const total = list.data?.total ?? 0;
   const households = useHouseholdNames(records);
+  const photos = usePhotos(
+    filters.collection ?? '',
+    records.map((r) => r.id),
+  );
 
   useEffect(() => {
     if (!records.length) return;
@@ -287,6 +292,7 @@ export function ReviewQueue({ user, path }) {
                 </span>
                 {r.meta?.review?.comment && <span class="muted">“{r.meta.review.comment}”</span>}
               </Link>
+              <PhotoThumbs photos={photos.get(r.id)} />
             </li>
           );
         })}

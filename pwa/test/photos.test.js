@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../src/api.js';
+import {
+  MAX_PHOTOS,
+  addPhoto,
+  commitPhotos,
+  dropUploadedPhotos,
+  evictPhotos,
+  photoStorage,
+  recordPhotos,
+  uploadPhotos,
+} from '../src/photos.js';
+import { freshDb } from './helpers.js';
+
+const VISIT = '00000000-0000-4000-8000-0000000000a1';
+// Small chunks keep the test quick (the app sends 256 KiB at a time).
+const CHUNK = 64;
+const options = { chunk: CHUNK };
+
+/** @param {number} size */
+function reduced(size, seed = 1) {
+  const bytes = new Uint8Array(size).map((_, i) => (i * seed) % 251);
+  return {
+    data: bytes.buffer,
+    type: 'image/jpeg',
+    size,
+    sha256: 'f'.repeat(64),
+    width: 1600,
+    height: 1200,
+  };
+}
+
+/** A server that keeps what it is sent, and may drop the connection once at a chosen chunk. */
+function photoServer({ failAt = -1, known = new Map() } = {}) {
+  /** @type {Map<string, Uint8Array>} */
+  const kept = known;
+  const calls = [];
+  let failed = false;
+  return {
+    kept,
+    calls,
+    async photoUpload(photo, first, chunk) {
+      calls.push(first);
+      const have = kept.get(photo.id) ?? new Uint8Array(0);
+      if (first === null) {
+        return { id: photo.id, complete: have.length === photo.size, offset: have.length };
+      }
+      if (first === failAt && !failed) {
+        failed = true;
+        throw new ApiError(0, 'network', 'signal lost');
+      }
+      if (first !== have.length)
+        throw new ApiError(409, 'wrong_offset', 'continue', { offset: have.length });
+      const bytes = new Uint8Array(await chunk.arrayBuffer());
+      const next = new Uint8Array(have.length + bytes.length);
+      next.set(have);
+      next.set(bytes, have.length);
+      kept.set(photo.id, next);
+      return { id: photo.id, complete: next.length === photo.size, offset: next.length };
+    },
+  };
+}
+
+async function visitOnServer(db) {
+  await db.records.put({
+    collection: 'visits',
+    id: VISIT,
+    server: { fields: {}, rev: 1, meta: null, deleted: false },
+    patch: null,
+    localDelete: false,
+    fields: {},
+    hh: null,
+    q: null,
+    search: '',
+  });
+}
+
+describe('photos on the phone', () => {
+  it('keeps at most five photos per record', async () => {
+    const db = freshDb();
+    for (let i = 0; i < MAX_PHOTOS; i += 1)
+      await addPhoto(db, {
+        collection: 'visits',
+        record: VISIT,
+        reduced: reduced(10),
+        draft: false,
+      });
+    await expect(
+      addPhoto(db, { collection: 'visits', record: VISIT, reduced: reduced(10), draft: false }),
+    ).rejects.toThrow();
+    expect(await recordPhotos(db, 'visits', VISIT)).toHaveLength(MAX_PHOTOS);
+  });
+
+  it('waits for the record to reach the server, then uploads in chunks', async () => {
+    const db = freshDb();
+    const photo = await addPhoto(db, {
+      collection: 'visits',
+      record: VISIT,
+      reduced: reduced(CHUNK * 2 + 10),
+      draft: false,
+    });
+    const server = photoServer();
+    expect(await uploadPhotos(db, server, options)).toBe(0);
+    expect(server.calls).toEqual([]);
+    await visitOnServer(db);
+    expect(await uploadPhotos(db, server, options)).toBe(1);
+    expect(server.calls).toEqual([null, 0, CHUNK, 2 * CHUNK]);
+    expect(server.kept.get(photo.id)).toEqual(new Uint8Array(photo.data));
+    expect((await db.photos.get(photo.id)).state).toBe('uploaded');
+  });
+
+  it('never uploads a draft photo, whose form is not saved', async () => {
+    const db = freshDb();
+    await visitOnServer(db);
+    await addPhoto(db, { collection: 'visits', record: VISIT, reduced: reduced(50), draft: true });
+    const server = photoServer();
+    expect(await uploadPhotos(db, server, options)).toBe(0);
+    await commitPhotos(db, 'visits', VISIT);
+    expect(await uploadPhotos(db, server, options)).toBe(1);
+  });
+
+  it('resumes from the offset the server tells after a lost connection', async () => {
+    const db = freshDb();
+    await visitOnServer(db);
+    const photo = await addPhoto(db, {
+      collection: 'visits',
+      record: VISIT,
+      reduced: reduced(CHUNK * 3, 7),
+      draft: false,
+    });
+    const server = photoServer({ failAt: 2 * CHUNK });
+    await expect(uploadPhotos(db, server, options)).rejects.toMatchObject({ status: 0 });
+    const cut = await db.photos.get(photo.id);
+    expect(cut.state).toBe('waiting');
+    expect(cut.sent).toBe(2 * CHUNK);
+    server.calls.length = 0;
+    expect(await uploadPhotos(db, server, options)).toBe(1);
+    // Asked where to continue, then sent only the last chunk.
+    expect(server.calls).toEqual([null, 2 * CHUNK]);
+    expect(server.kept.get(photo.id)).toEqual(new Uint8Array(photo.data));
+  });
+
+  it('does not send again a photo the server already has whole', async () => {
+    const db = freshDb();
+    await visitOnServer(db);
+    const photo = await addPhoto(db, {
+      collection: 'visits',
+      record: VISIT,
+      reduced: reduced(500),
+      draft: false,
+    });
+    const server = photoServer({ known: new Map([[photo.id, new Uint8Array(photo.data)]]) });
+    expect(await uploadPhotos(db, server, options)).toBe(1);
+    expect(server.calls).toEqual([null]);
+  });
+
+  it('marks a photo the server refuses, with its reason, instead of dropping it', async () => {
+    const db = freshDb();
+    await visitOnServer(db);
+    const photo = await addPhoto(db, {
+      collection: 'visits',
+      record: VISIT,
+      reduced: reduced(500),
+      draft: false,
+    });
+    const server = {
+      photoUpload: async () => {
+        throw new ApiError(
+          415,
+          'unsupported_media_type',
+          'This file is not a JPEG, PNG or WebP image.',
+        );
+      },
+    };
+    expect(await uploadPhotos(db, server, options)).toBe(0);
+    expect(await db.photos.get(photo.id)).toMatchObject({
+      state: 'refused',
+      code: 'unsupported_media_type',
+    });
+  });
+
+  it("evicts the photos of records gone from the phone, but not a draft form's", async () => {
+    const db = freshDb();
+    await visitOnServer(db);
+    const kept = await addPhoto(db, {
+      collection: 'visits',
+      record: VISIT,
+      reduced: reduced(5),
+      draft: false,
+    });
+    const other = '00000000-0000-4000-8000-0000000000b2';
+    const gone = await addPhoto(db, {
+      collection: 'visits',
+      record: other,
+      reduced: reduced(5),
+      draft: false,
+    });
+    const draft = await addPhoto(db, {
+      collection: 'support',
+      record: other,
+      reduced: reduced(5),
+      draft: true,
+    });
+    await evictPhotos(db);
+    expect((await db.photos.toArray()).map((p) => p.id).sort()).toEqual([kept.id, draft.id].sort());
+    expect(await db.photos.get(gone.id)).toBeUndefined();
+  });
+
+  it('drops the bytes of uploaded photos only, and says how much', async () => {
+    const db = freshDb();
+    await visitOnServer(db);
+    const sent = await addPhoto(db, {
+      collection: 'visits',
+      record: VISIT,
+      reduced: reduced(300),
+      draft: false,
+    });
+    await addPhoto(db, { collection: 'visits', record: VISIT, reduced: reduced(200), draft: true });
+    await db.photos.update(sent.id, { state: 'uploaded' });
+    expect(await photoStorage(db)).toEqual({
+      count: 2,
+      bytes: 500,
+      uploadedCount: 1,
+      uploadedBytes: 300,
+    });
+    expect(await dropUploadedPhotos(db)).toBe(300);
+    expect(await photoStorage(db)).toEqual({
+      count: 1,
+      bytes: 200,
+      uploadedCount: 0,
+      uploadedBytes: 0,
+    });
+    expect((await db.photos.get(sent.id)).state).toBe('uploaded');
+  });
+});
