@@ -85,6 +85,7 @@ class ServerProcess:
         self.env = {
             **os.environ,
             "DOORSTEP_DATABASE_URL": f"sqlite:///{workdir / 'doorstep.db'}",
+            "DOORSTEP_MEDIA_DIR": str(workdir / "media"),
         }
         self.proc: subprocess.Popen | None = None
         self.log = open(workdir / "server.log", "ab")  # noqa: SIM115 - closed in stop()

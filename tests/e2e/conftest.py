@@ -91,6 +91,11 @@ class ApiClient:
         assert r.status_code == 200, r.text
         return r.json()
 
+    def get_bytes(self, path: str) -> bytes:
+        r = requests.get(f"{self.url}/api/v1{path}", headers=self.headers, timeout=30)
+        assert r.status_code == 200, r.text
+        return r.content
+
     def post(self, path: str, body: Any) -> Any:
         r = requests.post(f"{self.url}/api/v1{path}", json=body, headers=self.headers, timeout=30)
         assert r.status_code in (200, 201), r.text

@@ -1,0 +1,144 @@
+"""The phone's time to reduce a 12-megapixel photo, in Chromium: a 4000×3000 JPEG made with
+Pillow is decoded upright, drawn at 1600 px and encoded near 200 KB by the app's code.
+
+- In the app's photo worker (pwa/dist, as built), with the longest task on the page's main thread
+  meanwhile (the page stays responsive). Chromium cannot throttle a worker's CPU ("Operation is
+  only supported for pages, not workers"), so this is at full speed only.
+- The same function (pwa/src/reduce.js) on the page's main thread, without and with 4x CPU
+  throttling (CDP `Emulation.setCPUThrottlingRate`): the figure for a slow phone. Chromium decodes
+  a bitmap off the main thread, so the throttled figure slows the drawing, encoding and hashing,
+  not the decoding.
+
+Prints figures; never passes or fails.
+
+    cd pwa && npm run build && cd .. && .venv/bin/python bench/photo_bench.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from e2e.browser import CHROMIUM, CHROMIUM_ARGS, ServerProcess  # noqa: E402
+
+DIST = ROOT / "pwa" / "dist"
+# What pwa/src/photos.js asks of its worker.
+MAX_SIDE = 1600
+TARGET_BYTES = 200 * 1024
+JPEG, JS = "image/jpeg", "text/javascript"
+
+IN_WORKER = """async ([url, runs, maxSide, targetBytes]) => {
+  const file = await (await fetch('/bench/photo.jpg')).blob();
+  let longest = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longest = Math.max(longest, e.duration);
+  });
+  observer.observe({ type: 'longtask' });
+  const times = [];
+  let reduced = null;
+  for (let i = 0; i < runs; i++) {
+    const worker = new Worker(url, { type: 'module' });
+    const started = performance.now();
+    const answer = await new Promise((resolve, reject) => {
+      worker.onmessage = (event) => resolve(event.data);
+      worker.onerror = (event) => reject(new Error(event.message));
+      worker.postMessage({ file, maxSide, targetBytes });
+    });
+    times.push(performance.now() - started);
+    worker.terminate();
+    if (!answer.ok) throw new Error(answer.message);
+    reduced = answer.reduced;
+  }
+  observer.disconnect();
+  return { times, longest, size: reduced.size, width: reduced.width, height: reduced.height };
+}"""
+
+
+ON_MAIN_THREAD = """async ([runs, maxSide, targetBytes]) => {
+  const file = await (await fetch('/bench/photo.jpg')).blob();
+  const { reduce } = await import('/bench/reduce.js');
+  const times = [];
+  let reduced = null;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    reduced = await reduce(file, maxSide, targetBytes);
+    times.push(performance.now() - started);
+  }
+  return { times, longest: null, size: reduced.size, width: reduced.width, height: reduced.height };
+}"""
+
+
+def camera_photo() -> bytes:
+    """A 4000×3000 JPEG with the detail and size of a phone camera's (a few MB)."""
+    rng = random.Random(12)
+    coarse = Image.frombytes("RGB", (400, 300), rng.randbytes(400 * 300 * 3))
+    image = coarse.resize((4000, 3000), Image.Resampling.BICUBIC)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    workers = sorted(DIST.glob("assets/photo-worker-*.js"))
+    if not workers:
+        sys.exit("pwa/dist has no photo worker: cd pwa && npm run build")
+    photo = camera_photo()
+    code = (ROOT / "pwa" / "src" / "reduce.js").read_bytes()
+    print(f"photo: 4000×3000 JPEG, {len(photo) / 1e6:.1f} MB; {args.runs} runs per rate")
+    with tempfile.TemporaryDirectory() as tmp:
+        server = ServerProcess(Path(tmp), households=None)
+        server.start()
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                for where, rate in (("worker", 1), ("main thread", 1), ("main thread", 4)):
+                    ctx = browser.new_context(
+                        viewport={"width": 390, "height": 844}, service_workers="block"
+                    )
+                    page = ctx.new_page()
+                    page.route(
+                        "**/bench/photo.jpg", lambda r: r.fulfill(body=photo, content_type=JPEG)
+                    )
+                    page.route(
+                        "**/bench/reduce.js", lambda r: r.fulfill(body=code, content_type=JS)
+                    )
+                    page.goto(f"{server.url}/")
+                    ctx.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": rate})
+                    if where == "worker":
+                        url = f"/assets/{workers[0].name}"
+                        got = page.evaluate(IN_WORKER, [url, args.runs, MAX_SIDE, TARGET_BYTES])
+                    else:
+                        got = page.evaluate(ON_MAIN_THREAD, [args.runs, MAX_SIDE, TARGET_BYTES])
+                    times = got["times"]
+                    longest = (
+                        f"; longest main-thread task {got['longest']:.0f} ms"
+                        if got["longest"] is not None
+                        else ""
+                    )
+                    print(
+                        f"{where}, CPU {rate}x: median {statistics.median(times):.0f} ms "
+                        f"(min {min(times):.0f}, max {max(times):.0f}) → "
+                        f"{got['width']}×{got['height']}, {got['size'] / 1024:.0f} KB{longest}"
+                    )
+                    ctx.close()
+                browser.close()
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Photos as evidence, in a real Chromium on a phone's screen: a photo attached to a visit while
+offline is reduced on the phone (orientation applied, EXIF gone), waits on the sync screen,
+uploads once the connection is back, and the supervisor sees its thumbnail in the review queue
+and opens it."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import uuid
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from .conftest import TIMEOUT_MS
+
+pytestmark = pytest.mark.e2e
+
+ORIENTATION, MODEL, GPS = 0x0112, 0x0110, 0x8825
+
+
+def camera_photo(path) -> None:
+    """A 3000×2000 JPEG as a phone's camera writes it: turned by its EXIF orientation (6: the
+    picture is to be turned 90° clockwise), with the camera's model and a location."""
+    rng = random.Random(3)
+    image = Image.frombytes("RGB", (300, 200), rng.randbytes(300 * 200 * 3)).resize((3000, 2000))
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    exif[MODEL] = "Galaxy A05"
+    exif.get_ifd(GPS).update({1: "N", 2: (10.0, 56.0, 1.0), 3: "E", 4: (107.0, 25.0, 6.0)})
+    image.save(path, "JPEG", quality=92, exif=exif)
+
+
+def test_photo_taken_offline_uploads_and_the_supervisor_sees_it(server, make_worker, tmp_path):
+    worker = make_worker(server, "canbo1")
+    page = worker.page
+    head = f"Lê Thị Ảnh {uuid.uuid4().hex[:6]}"
+    page.get_by_role("link", name="Households").click()
+    page.get_by_role("button", name="Add household").click()
+    page.get_by_label("Head of household", exact=True).fill(head)
+    page.get_by_label("Address", exact=True).fill("9 Trần Phú")
+    page.get_by_label("Neighbourhood", exact=True).select_option(label="Khu phố 1")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=head)).to_be_visible()
+    worker.wait_synced()
+    before = set(worker.local_ids("visits"))
+
+    worker.go_offline()
+    photo = tmp_path / "IMG_0001.jpg"
+    camera_photo(photo)
+    page.get_by_role("button", name="Log visit").click()
+    page.get_by_label("Purpose", exact=True).select_option(label="Outreach")
+    expect(page.get_by_role("button", name="Add photo")).to_be_visible()
+    page.locator("input[data-photo=gallery]").set_input_files(str(photo))
+    photos = page.get_by_role("group", name="Photos (1/5)")
+    expect(photos.get_by_role("img", name="Photo 1")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(photos.get_by_text("Not saved yet")).to_be_visible()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Log visit").wait_for()
+    (visit_id,) = set(worker.local_ids("visits")) - before
+
+    # Offline, the sync screen lists the photo as waiting, nothing of it sent yet.
+    page.get_by_role("link", name="Sync").click()
+    waiting = page.get_by_role("region", name="Photos waiting to upload (1)")
+    expect(waiting.get_by_text(re.compile(r"0% sent"))).to_be_visible()
+
+    worker.go_online()
+    worker.sync_now()
+    expect(waiting).to_have_count(0, timeout=TIMEOUT_MS)
+    admin = server.login("admin")
+    (stored,) = admin.get("/photos", collection="visits", record_id=visit_id)["photos"]
+    # Reduced on the phone: turned upright, at most 1600 px, about 200 KB, no EXIF left.
+    assert (stored["width"], stored["height"]) == (1067, 1600)
+    assert stored["content_type"] == "image/jpeg"
+    assert stored["size"] < 300 * 1024
+    served = admin.get_bytes(f"/photos/{stored['id']}")
+    with Image.open(io.BytesIO(served)) as image:
+        exif = image.getexif()
+        assert MODEL not in exif and GPS not in exif and ORIENTATION not in exif
+
+    supervisor = make_worker(server, "giamsat1")
+    sp = supervisor.page
+    sp.goto(f"{server.url}/review?collection=visits&review=all")
+    sp.get_by_label("Search names and addresses (accents optional)").fill(head)
+    expect(sp.get_by_role("status", name="Records found")).to_have_text("1 records")
+    thumb = sp.locator(".staff-list").get_by_role("img", name="Photo 1")
+    expect(thumb).to_be_visible()
+    assert thumb.evaluate("img => img.naturalWidth") == 213  # the 320 px thumbnail, upright
+    sp.get_by_role("button", name="Open photo 1").click()
+    viewer = sp.locator("dialog.photo-viewer")
+    expect(viewer.get_by_role("img")).to_be_visible()
+    assert viewer.get_by_role("img").evaluate("img => img.naturalHeight") == 1600
+    viewer.get_by_role("button", name="Close").click()
+    expect(viewer).to_have_count(0)
