@@ -94,3 +94,13 @@ def test_photo_taken_offline_uploads_and_the_supervisor_sees_it(server, make_wor
     assert viewer.get_by_role("img").evaluate("img => img.naturalHeight") == 1600
     viewer.get_by_role("button", name="Close").click()
     expect(viewer).to_have_count(0)
+
+    # The phone frees the space of photos the server has, and then shows them from the server.
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("button", name=re.compile(r"^Remove 1 uploaded photos")).click()
+    expect(page.get_by_role("status").filter(has_text="Freed")).to_be_visible()
+    expect(page.get_by_text("Photos on the phone: 0, 0 kB")).to_be_visible()
+    page.goto(f"{server.url}/records/visits/{visit_id}/edit")
+    shown = page.get_by_role("group", name="Photos (1/5)").locator("img")
+    expect(shown).to_have_attribute("alt", "Photo 1")
+    assert shown.evaluate("img => img.decode().then(() => img.naturalWidth)") == 213
