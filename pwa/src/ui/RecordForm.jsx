@@ -120,6 +120,8 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
   useEditing(key, dirty);
 
   // Keep what is typed as a draft, as it is typed; none once the form is back to where it started.
+  // Written again once the household is read, so the draft is titled by its head even when typing
+  // began first.
   useEffect(() => {
     if (!form) return;
     const write = dirty
@@ -135,7 +137,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
         })
       : deleteDraft(db, key);
     write.catch((err) => setMessage(isQuotaError(err) ? t('storage_full') : String(err)));
-  }, [form, draftPhotos]);
+  }, [form, draftPhotos, household]);
 
   // The server's reasons for refusing this record's last change, shown on the fields.
   useEffect(() => {
