@@ -6,14 +6,24 @@ results on screen. The browser parts run without and with 4x CPU throttling
 
     cd pwa && npm run build && cd .. && .venv/bin/python bench/pwa_bench.py [--households 10000]
     .venv/bin/python bench/pwa_bench.py --only-search     # just the 2,000-household figures
+    .venv/bin/python bench/pwa_bench.py --only-first-sync --households 2500 --clone-to 100000 \
+        --rates 4 --runs 3
+
+`--only-first-sync`: the first sync alone, `--runs` times at each rate, median and spread (a demo
+household comes with about 3 child records; `--clone-to` copies them with plain SQL, as
+bench/sync_bench.py does, instead of seeding them all through the engine). The app served is
+`pwa/dist`, or the one named by DOORSTEP_PWA_DIST; `--dists A B` takes turns with two builds on
+the same data.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -24,6 +34,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from e2e.browser import (  # noqa: E402
     CHROMIUM,
@@ -32,10 +43,12 @@ from e2e.browser import (  # noqa: E402
     wait_until,
     wait_until_synced_once,
 )
+from sync_bench import clone_records  # noqa: E402
 
 from server.demo import DEMO_PASSWORD as PASSWORD  # noqa: E402
 
 DIST = ROOT / "pwa" / "dist"
+FIELD = ("households", "visits", "registrations", "support", "assessments")
 # Records the first time a household card is on screen, and the longest main-thread task.
 PROBE = """
 window.__bench = { firstCard: null, longest: 0 };
@@ -126,6 +139,12 @@ class Server(ServerProcess):
             out[c] = r.json()["total"]
         return out
 
+    def serve(self, dist: Path) -> None:
+        """Serve this build of the app from now on (the same database)."""
+        self.kill()
+        self.env["DOORSTEP_PWA_DIST"] = str(dist)
+        self.start()
+
     def stop(self) -> None:
         super().stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -162,7 +181,7 @@ def new_page(browser, rate: int):
     return ctx, page
 
 
-def first_sync(browser, server: Server, rate: int) -> None:
+def first_sync(browser, server: Server, rate: int) -> float:
     ctx, page = new_page(browser, rate)
     page.goto(f"{server.url}/?lang=en")
     page.get_by_label("Username", exact=True).fill("admin")
@@ -178,6 +197,7 @@ def first_sync(browser, server: Server, rate: int) -> None:
         f"({local / seconds:.0f} records/s); longest main-thread task {longest:.0f} ms"
     )
     ctx.close()
+    return seconds
 
 
 def open_offline(browser, server: Server, rate: int, runs: int = 3) -> None:
@@ -239,7 +259,22 @@ def main() -> None:
     parser.add_argument(
         "--only-search", action="store_true", help="only the search figures (2,000 households)"
     )
+    parser.add_argument("--only-first-sync", action="store_true", help="only the first sync")
+    parser.add_argument("--rates", type=int, nargs="+", default=[1, 4], help="CPU throttling")
+    parser.add_argument("--runs", type=int, default=1, help="first syncs at each rate")
+    parser.add_argument(
+        "--clone-to",
+        type=int,
+        help="copy the seeded field records with plain SQL to about this many",
+    )
+    parser.add_argument(
+        "--dists",
+        type=Path,
+        nargs="+",
+        help="first sync with each of these builds of the app in turn, on the same data",
+    )
     args = parser.parse_args()
+    dists = args.dists or [Path(os.environ.get("DOORSTEP_PWA_DIST", DIST))]
     if not (DIST / "index.html").exists():
         sys.exit("pwa/dist is missing: cd pwa && npm ci && npm run build")
     js_size()
@@ -249,11 +284,36 @@ def main() -> None:
         if not args.only_search:
             big = Server(args.households)
             try:
+                if args.clone_to:
+                    big.kill()
+                    started = time.monotonic()
+                    clone_records(big.env["DOORSTEP_DATABASE_URL"], args.clone_to, FIELD)
+                    print(
+                        f"cloned to about {args.clone_to:,} in {time.monotonic() - started:.0f} s"
+                    )
+                    big.start()
                 print(f"server with {big.counts()} (seeded in {big.seed_seconds:.0f} s)")
-                for rate in (1, 4):
-                    first_sync(browser, big, rate)
+                for rate in args.rates:
+                    times: dict[str, list[float]] = {str(d): [] for d in dists}
+                    for _ in range(args.runs):
+                        # Builds take turns, so that the machine's load weighs on each alike.
+                        for dist in dists:
+                            if args.dists:
+                                big.serve(dist)
+                                print(f"  ({dist})")
+                            times[str(dist)].append(first_sync(browser, big, rate))
+                    for dist, seconds in times.items():
+                        if args.runs > 1:
+                            print(
+                                f"  first sync, CPU x{rate}, {dist}: median "
+                                f"{statistics.median(seconds):.1f} s ({min(seconds):.1f}–"
+                                f"{max(seconds):.1f} s, {args.runs} runs)"
+                            )
             finally:
                 big.stop()
+        if args.only_first_sync:
+            browser.close()
+            return
         small = Server(args.offline_households)
         try:
             print(f"server with {small.counts()}")

@@ -674,7 +674,7 @@ def scale_on(args: argparse.Namespace, label: str, server: Doorstep) -> None:
     server.stop()
     print(f"  scale on {label}: cloning to {args.big:,} with plain SQL …", flush=True)
     started = time.perf_counter()
-    clone_households(server.database_url, args.big)
+    clone_records(server.database_url, args.big)
     print(f"    done in {time.perf_counter() - started:.0f} s", flush=True)
     server.start()
     big = measure_at(args, server, docs, quarter_ids, field)
@@ -745,12 +745,13 @@ def measure_at(
     return out
 
 
-def clone_households(url: str, target: int) -> None:
-    """Grow the households to about `target` by copying them with plain SQL, new ids and seqs.
+def clone_records(url: str, target: int, collections: tuple[str, ...] = ("households",)) -> None:
+    """Grow `collections` to about `target` records by copying them with plain SQL.
 
-    Copies every household's records, revisions and ops rows (whatever columns the schema has
-    now), each copy with a new random v4 id, a new op id and sequence numbers after the feed's
-    head; then moves the feed's head past them. The server must be stopped.
+    Copies their records, revisions and ops rows (whatever columns the schema has now), each copy
+    with a new random v4 record id, new op ids and sequence numbers after the feed's head; then
+    moves the feed's head past them. Copied child records keep their household. The server must
+    be stopped.
     """
     engine = create_engine(url)
     postgres_db = engine.dialect.name == "postgresql"
@@ -761,9 +762,10 @@ def clone_households(url: str, target: int) -> None:
         " substr(hex(randomblob(2)), 2), substr('89ab', 1 + abs(random()) % 4, 1),"
         " substr(hex(randomblob(2)), 2), hex(randomblob(6))))"
     )
+    chosen = ", ".join(f"'{c}'" for c in collections)
     with engine.begin() as conn:
         existing = conn.execute(
-            text("SELECT count(*) FROM records WHERE collection = 'households'")
+            text(f"SELECT count(*) FROM records WHERE collection IN ({chosen})")
         ).scalar_one()
         copies = max(0, math.ceil((target - existing) / existing))
         span = conn.execute(text("SELECT max(seq) FROM records")).scalar_one() + 1
@@ -774,52 +776,59 @@ def clone_households(url: str, target: int) -> None:
         )
         conn.execute(
             text(
-                "CREATE TABLE bench_ids AS SELECT r.id AS old_id, "
-                f"{uuid_sql} AS new_id, {uuid_sql} AS new_op, c.k AS k "
-                "FROM records r CROSS JOIN bench_copies c WHERE r.collection = 'households'"
+                f"CREATE TABLE bench_ids AS SELECT r.id AS old_id, {uuid_sql} AS new_id, c.k AS k "
+                f"FROM records r CROSS JOIN bench_copies c WHERE r.collection IN ({chosen})"
             )
         )
         conn.execute(text("CREATE INDEX bench_ids_old ON bench_ids (old_id)"))
-        _copy_table(conn, engine, "records", "t.id", span)
-        _copy_table(conn, engine, "revisions", "t.record_id", span)
-        _copy_table(conn, engine, "ops", "t.record_id", span)
+        conn.execute(
+            text(
+                "CREATE TABLE bench_ops AS SELECT o.op_id AS old_op, m.k AS k, "
+                f"{uuid_sql} AS new_op FROM ops o JOIN bench_ids m ON o.record_id = m.old_id "
+                f"WHERE o.collection IN ({chosen}) AND o.op_id IS NOT NULL"
+            )
+        )
+        conn.execute(text("CREATE INDEX bench_ops_old ON bench_ops (old_op, k)"))
+        for table, key in (
+            ("records", "t.id"),
+            ("revisions", "t.record_id"),
+            ("ops", "t.record_id"),
+        ):
+            _copy_table(conn, engine, table, key, span, chosen)
         conn.execute(
             text("UPDATE feed_state SET seq = (SELECT max(seq) FROM records) WHERE id = 1")
         )
-        conn.execute(text("DROP TABLE bench_ids"))
-        conn.execute(text("DROP TABLE bench_copies"))
+        for table in ("bench_ops", "bench_ids", "bench_copies"):
+            conn.execute(text(f"DROP TABLE {table}"))
     if postgres_db:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()
 
 
-def _copy_table(conn: Any, engine: Engine, table: str, key: str, span: int) -> None:
+def _copy_table(conn: Any, engine: Engine, table: str, key: str, span: int, chosen: str) -> None:
     columns = inspect(engine).get_columns(table)
     names = [c["name"] for c in columns]
-    special = {
-        "id": "m.new_id",
-        "record_id": "m.new_id",
-        "op_id": "m.new_op",
-        "seq": f"t.seq + m.k * {span}",
-    }
-    targets, values = [], []
-    for column in columns:
-        name = column["name"]
-        if table == "ops" and name == "pk":
-            continue  # numbered by the database
-        if name == "id" and table != "records":
-            continue
-        targets.append(name)
-        values.append(special.get(name, f"t.{name}"))
     if "record_id" not in names and table != "records":
         print(f"    ({table} has no record_id: not copied)")
         return
-    where = " AND t.collection = 'households'" if "collection" in names else ""
+    special = {
+        "id": "m.new_id",
+        "record_id": "m.new_id",
+        "op_id": "(SELECT b.new_op FROM bench_ops b WHERE b.old_op = t.op_id AND b.k = m.k)",
+        "seq": f"t.seq + m.k * {span}",
+    }
+    targets, values = [], []
+    for name in names:
+        if (table == "ops" and name == "pk") or (name == "id" and table != "records"):
+            continue  # numbered by the database
+        targets.append(name)
+        values.append(special.get(name, f"t.{name}"))
     conn.execute(
         text(
             f"INSERT INTO {table} ({', '.join(targets)}) SELECT {', '.join(values)} "
-            f"FROM {table} t JOIN bench_ids m ON {key} = m.old_id WHERE 1 = 1{where}"
+            f"FROM {table} t JOIN bench_ids m ON {key} = m.old_id "
+            f"WHERE t.collection IN ({chosen})"
         )
     )
 

@@ -78,7 +78,23 @@ export function openDb(name = 'doorstep') {
   db.version(4).stores({ drafts: 'key' });
   // Version 5: photos, kept with their record until uploaded (and after, until dropped).
   db.version(5).stores({ photos: 'id, [collection+record], state' });
+  // Version 6: no `collection` index: a collection is a range of the primary key
+  // (`inCollection`), and every record written costs one index entry less.
+  db.version(6).stores({
+    records: '[collection+id], [collection+hh], [collection+q], [collection+search], rv',
+  });
   return db;
+}
+
+/**
+ * The records of one collection: a range of the primary key `[collection+id]`.
+ * @param {DoorstepDb} db
+ * @param {string} collection
+ */
+export function inCollection(db, collection) {
+  return db.records
+    .where('[collection+id]')
+    .between([collection, Dexie.minKey], [collection, Dexie.maxKey]);
 }
 
 /** @type {DoorstepDb|null} */

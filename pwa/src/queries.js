@@ -1,5 +1,6 @@
 /** Read-only questions the screens ask of the local database. */
 import Dexie from 'dexie';
+import { inCollection } from './db.js';
 import { CHILD_COLLECTIONS, FLAGGED_STATUSES } from './records.js';
 import { fold, queryMatcher } from './text.js';
 
@@ -9,7 +10,7 @@ import { fold, queryMatcher } from './text.js';
  * @param {{role: string, quarters: string[]}|null|undefined} user
  */
 export async function quartersInScope(db, user) {
-  const rows = await db.records.where('collection').equals('quarters').toArray();
+  const rows = await inCollection(db, 'quarters').toArray();
   const mine = user && user.role !== 'admin' ? new Set(user.quarters) : null;
   return rows
     .filter((r) => !mine || mine.has(r.id))
@@ -26,7 +27,7 @@ export async function quartersInScope(db, user) {
  * @param {string} collection
  */
 export async function referenceRecords(db, collection) {
-  return db.records.where('collection').equals(collection).toArray();
+  return inCollection(db, collection).toArray();
 }
 
 /**
@@ -86,7 +87,7 @@ export async function findHouseholds(db, filter, limit = Infinity) {
   /** @type {Set<string>|null} */
   let followUp = null;
   if (filter.followUp) {
-    const visits = await db.records.where('collection').equals('visits').toArray();
+    const visits = await inCollection(db, 'visits').toArray();
     followUp = new Set(
       visits
         .filter((v) => v.fields.follow_up_needed && !v.localDelete)
@@ -136,7 +137,7 @@ export async function findHouseholds(db, filter, limit = Infinity) {
     // counted for a moment); filtered: one more pass over the matches.
     total = filtered
       ? await ordered().filter(keep).count()
-      : await db.records.where('collection').equals('households').count();
+      : await inCollection(db, 'households').count();
   }
   return { rows, total };
 }

@@ -65,59 +65,82 @@ export async function pushOutbox(db, api, opts) {
   }
 }
 
-/** Records written per IndexedDB request when storing a pulled page. */
-const WRITE_SLICE = 200;
+/** Changes stored per step when storing a pulled page. */
+const WRITE_SLICE = 1000;
 
 /**
  * Store one pulled page and the cursor after it, in one transaction: the cursor never moves past
  * a change that is not stored. Rows are read and written in bulk (a first sync of a large
  * neighbourhood is tens of thousands of records).
+ *
+ * `first`: the pull started from no cursor. The phone then holds no server state that a change
+ * could be older than (the server sends each record at its newest, and later pages only newer),
+ * so only the rows of records with outbox ops are read, to keep their pending changes on top;
+ * every other row is written as the server sent it, and a tombstone or eviction deletes it.
  * @param {import('./db.js').DoorstepDb} db
  * @param {{changes: any[], cursor: string}} page
+ * @param {{first?: boolean}} [opts]
  */
-export async function applyPullPage(db, page) {
+export async function applyPullPage(db, page, { first = false } = {}) {
   const changes = page.changes || [];
   await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
     const keys = changes.map((c) => /** @type {[string, string]} */ ([c.collection, c.id]));
-    const existing = await db.records.bulkGet(keys);
     /** @type {Map<string, import('./db.js').OutboxOp[]>} */
     const opsByRecord = new Map();
     for (const op of await db.outbox.orderBy('seq').toArray()) {
       const k = `${op.collection}/${op.id}`;
-      opsByRecord.set(k, [...(opsByRecord.get(k) || []), op]);
+      const ops = opsByRecord.get(k);
+      if (ops) ops.push(op);
+      else opsByRecord.set(k, [op]);
     }
-    /** @type {import('./db.js').LocalRecord[]} */
-    const puts = [];
-    /** @type {[string, string][]} */
-    const deletes = [];
-    /** @type {number[]} */
-    const clearOps = [];
-    changes.forEach((change, i) => {
-      const current = existing[i];
-      const ops = opsByRecord.get(`${change.collection}/${change.id}`) || [];
-      if (change.op === 'evict') {
-        // Outbox ops are never dropped silently: with some left, the row stays, server part gone.
-        if (!current) return;
-        if (ops.length === 0) deletes.push(keys[i]);
-        else
-          puts.push(
-            buildRecord(change.collection, change.id, null, current.patch, current.localDelete),
-          );
-        return;
+    const pending = (/** @type {[string, string]} */ [c, id]) => opsByRecord.has(`${c}/${id}`);
+    /** @type {(import('./db.js').LocalRecord|undefined)[]} */
+    let existing;
+    if (first) {
+      const read = keys.filter(pending);
+      const rows = new Map(
+        (await db.records.bulkGet(read)).map((row, i) => [`${read[i][0]}/${read[i][1]}`, row]),
+      );
+      existing = keys.map(([c, id]) => rows.get(`${c}/${id}`));
+    } else existing = await db.records.bulkGet(keys);
+    // Stored a slice at a time: working out a slice's rows and handing them to IndexedDB is one
+    // task of the main thread, so the app stays responsive while a page of 5,000 is stored.
+    for (let start = 0; start < changes.length; start += WRITE_SLICE) {
+      /** @type {import('./db.js').LocalRecord[]} */
+      const puts = [];
+      /** @type {[string, string][]} */
+      const deletes = [];
+      /** @type {number[]} */
+      const clearOps = [];
+      for (let i = start; i < Math.min(changes.length, start + WRITE_SLICE); i++) {
+        const change = changes[i];
+        const current = existing[i];
+        const ops = opsByRecord.get(`${change.collection}/${change.id}`) || [];
+        // A row written blind on a first sync may be there without having been read.
+        const unread = first && ops.length === 0;
+        if (change.op === 'evict') {
+          // Outbox ops are never dropped silently: with some left, the row stays, server part gone.
+          if (!current && !unread) continue;
+          if (ops.length === 0) deletes.push(keys[i]);
+          else
+            puts.push(
+              buildRecord(change.collection, change.id, null, current.patch, current.localDelete),
+            );
+          continue;
+        }
+        if (!change.record) continue;
+        const wire = { ...change.record, collection: change.collection, id: change.id };
+        if (change.op === 'delete') wire.deleted = true;
+        const outcome = serverRecordOutcome(current, ops, wire);
+        clearOps.push(...outcome.clearOps);
+        if (outcome.row === null || (outcome.row === undefined && unread && wire.deleted))
+          deletes.push(keys[i]);
+        else if (outcome.row) puts.push(outcome.row);
       }
-      if (!change.record) return;
-      const wire = { ...change.record, collection: change.collection, id: change.id };
-      if (change.op === 'delete') wire.deleted = true;
-      const outcome = serverRecordOutcome(current, ops, wire);
-      clearOps.push(...outcome.clearOps);
-      if (outcome.row === null) deletes.push(keys[i]);
-      else if (outcome.row) puts.push(outcome.row);
-    });
-    if (clearOps.length) await db.outbox.bulkDelete(clearOps);
-    if (deletes.length) await db.records.bulkDelete(deletes);
-    // Written in slices: each slice is its own task, so the page stays responsive on slow phones.
-    for (let i = 0; i < puts.length; i += WRITE_SLICE)
-      await db.records.bulkPut(puts.slice(i, i + WRITE_SLICE));
+      if (clearOps.length) await db.outbox.bulkDelete(clearOps);
+      if (deletes.length) await db.records.bulkDelete(deletes);
+      if (puts.length) await db.records.bulkPut(puts);
+    }
     await setMeta(db, 'cursor', page.cursor);
   });
 }
@@ -148,6 +171,8 @@ export async function resetForFullResync(db) {
  */
 export async function pullChanges(db, api, opts) {
   let cursor = await getMeta(db, 'cursor');
+  // From no cursor, every page of this run is part of a first sync (see applyPullPage).
+  let fromScratch = !cursor;
   let applied = 0;
   let restarted = false;
   /** @type {Promise<any>|null} */
@@ -162,6 +187,7 @@ export async function pullChanges(db, api, opts) {
         prefetched = null;
         await resetForFullResync(db);
         cursor = undefined;
+        fromScratch = true;
         continue;
       }
       throw err;
@@ -171,7 +197,7 @@ export async function pullChanges(db, api, opts) {
     prefetched = page.more ? api.pull(page.cursor, opts.pageSize) : null;
     prefetched?.catch(() => {}); // handled when awaited above
     try {
-      await applyPullPage(db, page);
+      await applyPullPage(db, page, { first: fromScratch });
     } catch (err) {
       prefetched = null;
       throw err;
@@ -291,7 +317,7 @@ export function createSyncEngine(deps) {
       await pushOutbox(db, api, { deviceId, batchSize: deps.batchSize ?? 100 });
       set({ phase: 'pull' });
       await pullChanges(db, api, {
-        pageSize: deps.pageSize ?? 1000,
+        pageSize: deps.pageSize ?? 5000,
         onProgress: (pulled, total) => set({ pulled, total }),
       });
       await evictPhotos(db);

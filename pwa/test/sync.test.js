@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { getMeta, setMeta } from '../src/db.js';
+import { getMeta, inCollection, setMeta } from '../src/db.js';
 import { countWaiting, saveChange } from '../src/outbox.js';
-import { backoffDelay, classifyError, createSyncEngine, pullChanges } from '../src/sync.js';
+import {
+  applyPullPage,
+  backoffDelay,
+  classifyError,
+  createSyncEngine,
+  pullChanges,
+  resetForFullResync,
+} from '../src/sync.js';
 import { createFakeServer } from './fake-server.js';
 import { Q1, freshDb, household } from './helpers.js';
 
@@ -59,7 +66,7 @@ describe('sync orchestrator', () => {
     for (let i = 1; i <= 7; i++)
       server.put('households', id(i), household({ head_name: `Hộ ${i}` }));
     await engine.syncNow();
-    expect(await db.records.where('collection').equals('households').count()).toBe(7);
+    expect(await inCollection(db, 'households').count()).toBe(7);
     expect(server.pullCalls).toBe(3);
     expect(await getMeta(db, 'cursor')).toBe('c:7');
   });
@@ -322,5 +329,79 @@ describe('storage', () => {
     const status = await engine.syncNow();
     expect(status.lastError?.code).toBe('storage_full');
     expect(timers).toHaveLength(1);
+  });
+});
+
+describe('first sync (no cursor)', () => {
+  /** A pulled change as the server sends it. */
+  const upsert = (n, rev, fields, op = 'upsert') => ({
+    op,
+    collection: 'households',
+    id: id(n),
+    rev,
+    record: { id: id(n), collection: 'households', rev, deleted: op === 'delete', fields },
+  });
+
+  it('keeps a change typed on the phone on top of what a re-sync from scratch brings', async () => {
+    const { db, server, engine } = setup();
+    server.put('households', id(1), household({ head_name: 'Nguyễn Văn An' }));
+    await engine.syncNow();
+    // Typed offline; meanwhile someone else renames the head, and the phone must start over.
+    await saveChange(db, 'households', id(1), { phone: '0912345678' });
+    server.put('households', id(1), household({ head_name: 'Nguyễn Văn Bình' }));
+    await resetForFullResync(db);
+    expect(await getMeta(db, 'cursor')).toBeUndefined();
+
+    await pullChanges(db, server.api(), { pageSize: 5000 });
+    const row = await db.records.get(['households', id(1)]);
+    expect(row?.server?.rev).toBe(2);
+    expect(row?.fields.head_name).toBe('Nguyễn Văn Bình');
+    expect(row?.fields.phone).toBe('0912345678');
+    expect(row?.patch).toEqual({ phone: '0912345678' });
+    expect(await countWaiting(db)).toBe(1);
+    // And the change still reaches the server.
+    await engine.syncNow();
+    expect(server.records.get(`households/${id(1)}`)?.fields.phone).toBe('0912345678');
+  });
+
+  it('keeps a pending create whose record the page brings, without reading other rows', async () => {
+    const db = freshDb();
+    await saveChange(db, 'households', id(1), household({ head_name: 'Trần Thị Cúc' }));
+    await applyPullPage(
+      db,
+      {
+        changes: [upsert(1, 1, household({ head_name: 'Lê Văn Dũng' })), upsert(2, 1, household())],
+        cursor: 'c:2',
+      },
+      { first: true },
+    );
+    const mine = await db.records.get(['households', id(1)]);
+    expect(mine?.fields.head_name).toBe('Trần Thị Cúc');
+    expect(mine?.server?.rev).toBe(1);
+    expect(await db.records.get(['households', id(2)])).toBeDefined();
+    expect(await countWaiting(db)).toBe(1);
+  });
+
+  it('a record deleted or evicted on a later page of the same first sync is gone', async () => {
+    const db = freshDb();
+    await applyPullPage(
+      db,
+      { changes: [upsert(1, 1, household()), upsert(2, 1, household())], cursor: 'c:2' },
+      { first: true },
+    );
+    await applyPullPage(
+      db,
+      {
+        changes: [
+          upsert(1, 2, household(), 'delete'),
+          { op: 'evict', collection: 'households', id: id(2) },
+        ],
+        cursor: 'c:4',
+      },
+      { first: true },
+    );
+    expect(await db.records.get(['households', id(1)])).toBeUndefined();
+    expect(await db.records.get(['households', id(2)])).toBeUndefined();
+    expect(await getMeta(db, 'cursor')).toBe('c:4');
   });
 });

@@ -264,7 +264,9 @@ class Worker:
                 const req = indexedDB.open('doorstep');
                 req.onsuccess = () => {
                   const tx = req.result.transaction('records');
-                  const all = tx.objectStore('records').index('collection').getAll(collection);
+                  // The primary key is [collection, id]: one collection is one range of it.
+                  const range = IDBKeyRange.bound([collection], [collection, []]);
+                  const all = tx.objectStore('records').getAll(range);
                   all.onsuccess = () => {
                     resolve(all.result.map((r) => r.id));
                     req.result.close();

@@ -24,10 +24,12 @@ def local_household(worker, head_name: str) -> dict:
         """(head) => new Promise((resolve, reject) => {
             const req = indexedDB.open('doorstep');
             req.onsuccess = () => {
-              const all = req.result.transaction('records').objectStore('records')
-                .index('collection').getAll('households');
+              const all = req.result.transaction('records').objectStore('records').getAll();
               all.onsuccess = () => {
-                resolve(all.result.find((r) => r.fields.head_name === head)?.fields ?? null);
+                const found = all.result.find(
+                  (r) => r.collection === 'households' && r.fields.head_name === head,
+                );
+                resolve(found?.fields ?? null);
                 req.result.close();
               };
               all.onerror = () => reject(all.error);

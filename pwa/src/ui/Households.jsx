@@ -1,6 +1,7 @@
 /** The household list (first screen) and a household's page. */
 import { useState } from 'preact/hooks';
 import { db, sync } from '../app.js';
+import { inCollection } from '../db.js';
 import { number, t } from '../i18n.js';
 import {
   findHouseholds,
@@ -210,8 +211,7 @@ export function HouseholdPage({ id, user }) {
   const pending = useLive(() => outboxByRecord(db), [], new Map()) ?? new Map();
   const quarters =
     useLive(() => quartersInScope(db, { role: 'admin', quarters: [] }), [], []) ?? [];
-  const campaigns =
-    useLive(() => db.records.where('collection').equals('campaigns').toArray(), [], []) ?? [];
+  const campaigns = useLive(() => inCollection(db, 'campaigns').toArray(), [], []) ?? [];
   if (h === undefined) return null;
   if (h === null || h.localDelete)
     return (

@@ -1,5 +1,6 @@
 /** "Dân vận khéo" nominations proposed from this phone and pulled for the user's neighbourhoods. */
 import { db } from '../app.js';
+import { inCollection } from '../db.js';
 import { t } from '../i18n.js';
 import { outboxByRecord, quartersInScope } from '../queries.js';
 import { navigate, useLive } from './hooks.js';
@@ -9,10 +10,7 @@ import { Link } from './Link.jsx';
 /** @param {{user: any}} props */
 export function Nominations({ user }) {
   const rows = useLive(
-    async () =>
-      (await db.records.where('collection').equals('nominations').toArray()).filter(
-        (r) => !r.localDelete,
-      ),
+    async () => (await inCollection(db, 'nominations').toArray()).filter((r) => !r.localDelete),
     [],
   );
   const quarters =

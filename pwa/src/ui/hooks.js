@@ -2,6 +2,7 @@
 import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
 import { db } from '../app.js';
+import { inCollection } from '../db.js';
 import { isEditing, onEditingChange, setEditing } from '../editing.js';
 
 /**
@@ -113,10 +114,11 @@ export function useAnyFormEditing() {
  */
 export function useLookups() {
   const value = useLive(async () => {
-    const rows = await db.records
-      .where('collection')
-      .anyOf(['quarters', 'groups', 'campaigns', 'units'])
-      .toArray();
+    const rows = (
+      await Promise.all(
+        ['quarters', 'groups', 'campaigns', 'units'].map((c) => inCollection(db, c).toArray()),
+      )
+    ).flat();
     const of = (/** @type {string} */ c) => rows.filter((r) => r.collection === c && !r.deleted);
     const quarterList = of('quarters')
       .map((r) => ({ id: r.id, code: r.fields.code ?? '', name: r.fields.name ?? '' }))
