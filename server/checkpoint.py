@@ -1,0 +1,78 @@
+"""SQLite's WAL checkpoints off the request path.
+
+In WAL mode a commit appends to the write-ahead log; by default the commit that takes the log past
+1,000 pages then copies it back into the database file and syncs that too, inside its request (a
+push of a thousand records does so nearly every time). Here each server process checkpoints in a
+background thread instead, woken by commits. Its checkpoints are PASSIVE: they never wait for,
+nor block, a reader or a writer. SQLite's own automatic checkpoint stays, as a cap: should the
+thread fall behind (a long read holding the log), the commit that takes the log past `CAP_PAGES`
+checkpoints as before, and `journal_size_limit` then cuts the file back to that size.
+
+Durability is unchanged: synchronous=FULL syncs the log on every commit.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# 64 MiB of 4 KiB pages.
+CAP_PAGES = 16384
+CAP_BYTES = CAP_PAGES * 4096
+# A woken thread lets the commit that woke it finish, and the commits right behind it land, first.
+SETTLE_SECONDS = 0.05
+
+
+def configure(dbapi_connection: Any) -> None:
+    """Every SQLite connection: WAL (pulls read while a push writes), foreign keys, every commit
+    synced, and the automatic checkpoint only as the cap."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={CAP_PAGES}")
+    cursor.execute(f"PRAGMA journal_size_limit={CAP_BYTES}")
+    cursor.close()
+
+
+def watch(engine: Engine) -> None:
+    """Checkpoint a SQLite file's log in the background after the engine's commits."""
+    path = engine.url.database
+    if engine.dialect.name == "sqlite" and path and path != ":memory:":
+        event.listen(engine, "commit", Checkpointer(path).wake)
+
+
+class Checkpointer:
+    """Checkpoints one database file's log in a daemon thread, started by the first commit."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.wanted = threading.Event()
+        self.started = False
+        self.lock = threading.Lock()
+
+    def wake(self, *_: Any) -> None:
+        """A commit happened (the engine's `commit` event): checkpoint soon."""
+        if not self.started:
+            with self.lock:
+                if not self.started:
+                    threading.Thread(target=self.run, name="wal-checkpoint", daemon=True).start()
+                    self.started = True
+        self.wanted.set()
+
+    def run(self) -> None:
+        connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        while True:
+            self.wanted.wait()
+            time.sleep(SETTLE_SECONDS)
+            self.wanted.clear()
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                self.wanted.set()  # busy (another process checkpoints): try again later
+                time.sleep(1)
