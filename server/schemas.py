@@ -25,6 +25,7 @@ from marshmallow import (
 from sync.catalogue import FIELD_DATA, Catalogue, Validator, build_catalogue
 from sync.stranded import STATES as ESCALATION_STATES
 
+from .fastload import fast_loader
 from .vocabulary import values
 
 
@@ -368,15 +369,19 @@ def flatten(messages: Any) -> dict[str, list[str]]:
 
 
 def validator_for(name: str, schema: Schema) -> Validator:
-    """Adapt a schema to the engine's `Validator` (clean fields, errors by field)."""
+    """Adapt a schema to the engine's `Validator` (clean fields, errors by field); marshmallow
+    decides whatever the fast path does not vouch for, and gives every error."""
+    fast = fast_loader(schema)
 
     def check(
         data: Mapping[str, Any], now: datetime
     ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-        try:
-            clean = schema.load(dict(data))
-        except ValidationError as err:
-            return {}, flatten(err.messages)
+        clean = fast(data)
+        if clean is None:
+            try:
+                clean = schema.load(dict(data))
+            except ValidationError as err:
+                return {}, flatten(err.messages)
         if name == "visits":
             visited = datetime.fromisoformat(clean["visited_at"])
             if visited > now + timedelta(days=1):
@@ -417,10 +422,14 @@ class OpSchema(Schema):
 
 
 op_schema = OpSchema()
+fast_op = fast_loader(op_schema)
 
 
 def parse_op(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The engine's op parser (rule 2 of §4): the op's envelope, or errors by key."""
+    clean = fast_op(raw)
+    if clean is not None:
+        return clean, {}
     try:
         return op_schema.load(raw), {}
     except ValidationError as err:
