@@ -3,12 +3,16 @@ for what orjson refuses (integers beyond 64 bits), so odd input is never a 500."
 
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Any
 
 import orjson
-from flask import Response
+from flask import Response, request
 from flask.json.provider import DefaultJSONProvider
+
+# Below this a JSON answer goes as it is: compressing it would save less than a packet.
+GZIP_FROM = 1400
 
 
 def dumps(value: Any) -> str:
@@ -89,3 +93,19 @@ class FastJSONProvider(DefaultJSONProvider):
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def gzip_response(response: Response) -> Response:
+    """A JSON answer compressed when the client accepts gzip: a pull page shrinks about twentyfold
+    (repeated keys, ids and names). The fastest level: it already gets nearly all of that."""
+    if response.mimetype != "application/json" or response.direct_passthrough:
+        return response
+    response.vary.add("Accept-Encoding")
+    if "Content-Encoding" in response.headers or request.accept_encodings["gzip"] <= 0:
+        return response
+    body = response.get_data()
+    if len(body) < GZIP_FROM:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=1))
+    response.headers["Content-Encoding"] = "gzip"
+    return response

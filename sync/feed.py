@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from .errors import BadCursor, CursorExpired
 from .ids import CANONICAL_UUID
 from .models import FeedState, Move, Record
-from .state import to_wire, user_names, wire_names_for
+from .state import WIRE_COLUMNS, PageWriter, user_names, wire_names_for
 
 CURSOR_VERSION = 2
 # Positions are BIGINT sequence numbers: anything larger is no position this server made.
@@ -315,13 +315,9 @@ def _changes_page(
             for q, position in cursor.catching_up.items()
         ]
         visible = or_(*clauses)
-    rows = (
-        session.execute(
-            select(table).where(visible, in_range).order_by(table.c.seq).limit(limit + 1)
-        )
-        .mappings()
-        .all()
-    )
+    rows = session.execute(
+        select(*WIRE_COLUMNS).where(visible, in_range).order_by(table.c.seq).limit(limit + 1)
+    ).all()
 
     departures: list[Any] = []
     if scope is not None:
@@ -333,25 +329,28 @@ def _changes_page(
             .limit(limit + 1)
         ).all()
 
-    events: list[tuple[int, str, Any]] = [(row["seq"], "record", row) for row in rows]
+    events: list[tuple[int, str, Any]] = [(row.seq, "record", row) for row in rows]
     events += [(d.seq, "move", d) for d in departures]
     events.sort(key=lambda event: event[0])
     more = len(events) > limit or len(rows) > limit or len(departures) > limit
     events = events[:limit]
     last = events[-1][0] if (more and events) else head
 
-    names = user_names(session, wire_names_for(row for _, kind, row in events if kind == "record"))
+    names = user_names(
+        session, wire_names_for(row._mapping for _, kind, row in events if kind == "record")
+    )
+    wire = PageWriter(names)
     changes: list[dict[str, Any]] = []
     evicted: set[tuple[str, str]] = set()
     for _, kind, item in events:
         if kind == "record":
             changes.append(
                 {
-                    "op": "delete" if item["deleted"] else "upsert",
-                    "collection": item["collection"],
-                    "id": item["id"],
-                    "rev": item["rev"],
-                    "record": to_wire(item, names),
+                    "op": "delete" if item.deleted else "upsert",
+                    "collection": item.collection,
+                    "id": item.id,
+                    "rev": item.rev,
+                    "record": wire.record(item),
                 }
             )
             continue
