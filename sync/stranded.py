@@ -60,10 +60,11 @@ def escalate(session: Session, actor: Actor, op_id: str, note: str | None, now: 
 
 
 def mine(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    """The caller's escalated ops and what became of them, newest first."""
+    """The caller's escalated ops and what became of them, newest first (read on the escalation
+    index: escalations are few, a user's ops are many)."""
     ops = session.execute(
         select(Op)
-        .where(Op.user_id == actor.user_id, Op.escalation.is_not(None))
+        .where(Op.escalation.in_(STATES), Op.user_id == actor.user_id)
         .order_by(Op.escalated_at.desc(), Op.pk.desc())
     ).scalars()
     out = []
