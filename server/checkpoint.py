@@ -44,35 +44,65 @@ def watch(engine: Engine) -> None:
     """Checkpoint a SQLite file's log in the background after the engine's commits."""
     path = engine.url.database
     if engine.dialect.name == "sqlite" and path and path != ":memory:":
-        event.listen(engine, "commit", Checkpointer(path).wake)
+        checkpointer = Checkpointer(path)
+        event.listen(engine, "commit", checkpointer.wake)
+        event.listen(engine, "engine_disposed", checkpointer.release)
 
 
 class Checkpointer:
-    """Checkpoints one database file's log in a daemon thread, started by the first commit."""
+    """Checkpoints one database file's log in a daemon thread, started by the first commit.
+
+    The thread holds the file open only while it checkpoints; once the engine is disposed it
+    leaves the file alone until the next commit (a disposed engine lets go of its database)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.wanted = threading.Event()
-        self.started = False
-        self.lock = threading.Lock()
+        self.pending = False
+        self.thread: threading.Thread | None = None
+        self.state = threading.Lock()  # guards `pending` and `thread`
+        self.working = threading.Lock()  # held while a checkpoint runs
 
     def wake(self, *_: Any) -> None:
         """A commit happened (the engine's `commit` event): checkpoint soon."""
-        if not self.started:
-            with self.lock:
-                if not self.started:
-                    threading.Thread(target=self.run, name="wal-checkpoint", daemon=True).start()
-                    self.started = True
+        with self.state:
+            self.pending = True
+            if self.thread is None:
+                self.thread = threading.Thread(target=self.run, name="wal-checkpoint", daemon=True)
+                self.thread.start()
         self.wanted.set()
 
+    def release(self, *_: Any) -> None:
+        """The engine was disposed: wait for a checkpoint under way, and start no other."""
+        with self.working, self.state:
+            self.pending = False
+
     def run(self) -> None:
-        connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
         while True:
             self.wanted.wait()
             time.sleep(SETTLE_SECONDS)
             self.wanted.clear()
-            try:
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-            except sqlite3.Error:
-                self.wanted.set()  # busy (another process checkpoints): try again later
+            with self.working:
+                with self.state:
+                    due, self.pending = self.pending, False
+                busy = due and not self.checkpoint()
+                if busy:  # another process checkpoints: try again in a while
+                    with self.state:
+                        self.pending = True
+            if busy:
                 time.sleep(1)
+                self.wanted.set()
+
+    def checkpoint(self) -> bool:
+        """One PASSIVE checkpoint; False when the database was busy."""
+        try:
+            connection = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        except sqlite3.Error:
+            return False
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            return True
+        except sqlite3.Error:
+            return False
+        finally:
+            connection.close()
