@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from . import checkpoint, config, errors
 from .extensions import cors, db, migrate
-from .jsonio import FastJSONProvider, dumps, gzip_response, loads
+from .jsonio import FastJSONProvider, dumps, loads
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 MAX_BODY = 10 * 1024 * 1024  # §4: at most 10 MiB per body
@@ -44,7 +44,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if origins:
         cors.init_app(app, resources={r"/api/*": {"origins": origins}})
     errors.register(app)
-    app.after_request(gzip_response)
 
     from . import (
         account,

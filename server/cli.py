@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL
 from sync.models import FeedState, Record
 
 from .extensions import db
+from .jsonio import GzipJSON
 from .models import User
 from .vocabulary import values
 
@@ -236,7 +237,7 @@ def serve(host: str, port: int, threads: int) -> None:
         f"Doorstep is running at http://{shown}:{port}/  (API: http://{shown}:{port}/api/v1/health)"
     )
     sys.stdout.flush()
-    waitress_serve(app, host=host, port=port, threads=threads, ident="doorstep")
+    waitress_serve(GzipJSON(app), host=host, port=port, threads=threads, ident="doorstep")
 
 
 @click.command("purge-tombstones")

@@ -1,14 +1,24 @@
-"""Answers on the wire: a pull page goes gzipped to a client that accepts it, and a pulled record
-is the same record that GET /records shows (its stored fields passed through untouched)."""
+"""Answers on the wire: a pull page goes gzipped to a client that accepts it (the served app's
+middleware), and a pulled record is the same record that GET /records shows (its stored fields
+passed through untouched)."""
 
 from __future__ import annotations
 
 import gzip
 
 import orjson
+import pytest
+
+from server.jsonio import GzipJSON
 
 
-def test_a_pull_page_is_gzipped_for_a_client_that_accepts_it(field, quarters, build):
+@pytest.fixture
+def served(app, monkeypatch):
+    """The app as `doorstep serve` serves it."""
+    monkeypatch.setattr(app, "wsgi_app", GzipJSON(app.wsgi_app))
+
+
+def test_a_pull_page_is_gzipped_for_a_client_that_accepts_it(served, field, quarters, build):
     field.push(
         *(
             build.op(
@@ -31,7 +41,7 @@ def test_a_pull_page_is_gzipped_for_a_client_that_accepts_it(field, quarters, bu
     assert len(body["changes"]) == 21
 
 
-def test_no_gzip_when_refused_or_not_worth_it(field, quarters):
+def test_no_gzip_when_refused_or_not_worth_it(served, field, quarters):
     refused = field.get(
         "/sync/pull", query_string={"limit": 100}, headers={"Accept-Encoding": "gzip;q=0"}
     )
