@@ -3,10 +3,12 @@
 In WAL mode a commit appends to the write-ahead log; by default the commit that takes the log past
 1,000 pages then copies it back into the database file and syncs that too, inside its request (a
 push of a thousand records does so nearly every time). Here each server process checkpoints in a
-background thread instead, woken by commits. Its checkpoints are PASSIVE: they never wait for,
-nor block, a reader or a writer. SQLite's own automatic checkpoint stays, as a cap: should the
-thread fall behind (a long read holding the log), the commit that takes the log past `CAP_PAGES`
-checkpoints as before, and `journal_size_limit` then cuts the file back to that size.
+background thread instead, woken when a connection that committed goes back to the pool (the
+engine's `commit` event comes before the commit is written). Its checkpoints are PASSIVE: they
+never wait for, nor block, a reader or a writer. SQLite's own automatic checkpoint stays, as a
+cap: should the thread fall behind (a long read holding the log), the commit that takes the log
+past `CAP_PAGES` checkpoints as before, and `journal_size_limit` then cuts the file back to that
+size.
 
 Durability is unchanged: synchronous=FULL syncs the log on every commit.
 """
@@ -45,7 +47,8 @@ def watch(engine: Engine) -> None:
     path = engine.url.database
     if engine.dialect.name == "sqlite" and path and path != ":memory:":
         checkpointer = Checkpointer(path)
-        event.listen(engine, "commit", checkpointer.wake)
+        event.listen(engine, "commit", checkpointer.note_commit)
+        event.listen(engine, "checkin", checkpointer.wake_if_committed)
         event.listen(engine, "engine_disposed", checkpointer.release)
 
 
@@ -57,14 +60,26 @@ class Checkpointer:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.committed = False  # a commit was made on a connection not yet back in the pool
         self.wanted = threading.Event()
         self.pending = False
         self.thread: threading.Thread | None = None
         self.state = threading.Lock()  # guards `pending` and `thread`
         self.working = threading.Lock()  # held while a checkpoint runs
 
-    def wake(self, *_: Any) -> None:
-        """A commit happened (the engine's `commit` event): checkpoint soon."""
+    def note_commit(self, *_: Any) -> None:
+        """The engine's `commit` event, which SQLAlchemy sends before the commit itself: only
+        note it, since a checkpoint taken now would miss the frames about to be written."""
+        self.committed = True
+
+    def wake_if_committed(self, *_: Any) -> None:
+        """A connection went back to the pool (its commit is done): checkpoint if it committed."""
+        if self.committed:
+            self.committed = False
+            self.wake()
+
+    def wake(self) -> None:
+        """Checkpoint soon."""
         with self.state:
             self.pending = True
             if self.thread is None:

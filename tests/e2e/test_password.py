@@ -24,10 +24,6 @@ OUTBOX_SIZE = """() => new Promise((resolve, reject) => {
 })"""
 
 
-def focused_name(page) -> str:
-    return page.evaluate("document.activeElement?.getAttribute('name') ?? ''")
-
-
 def test_a_field_user_changes_their_password_and_signs_in_with_the_new_one(
     server, town, make_worker
 ):
@@ -53,7 +49,7 @@ def test_a_field_user_changes_their_password_and_signs_in_with_the_new_one(
     submit.click()
     expect(form.get_by_text("Hai lần nhập mật khẩu mới chưa khớp nhau.")).to_be_visible()
     expect(repeat).to_have_attribute("aria-invalid", "true")
-    assert focused_name(page) == "repeat_password"
+    expect(repeat).to_be_focused()
 
     # A wrong current password: the server refuses, said beside the field, focus on it.
     current.fill("khong-phai-mat-khau")
@@ -61,7 +57,7 @@ def test_a_field_user_changes_their_password_and_signs_in_with_the_new_one(
     submit.click()
     expect(form.get_by_text("Mật khẩu hiện tại không đúng.")).to_be_visible()
     expect(current).to_have_attribute("aria-invalid", "true")
-    assert focused_name(page) == "current_password"
+    expect(current).to_be_focused()
 
     current.fill(PASSWORD)
     submit.click()
