@@ -1,4 +1,4 @@
-"""Field-app figures in Chromium (issue 3): initial JS size gzipped; first sync of ~10,000
+"""Field-app figures in Chromium: initial JS size gzipped; first sync of ~10,000
 households and their child records into IndexedDB; time to open the app offline with 2,000
 households; with those 2,000 households, the time from each keystroke in the search box to its
 results on screen. The browser parts run without and with 4x CPU throttling

@@ -1,4 +1,4 @@
-"""CORS origins come from configuration (issue 2): listed origins may call the API, others not."""
+"""CORS origins come from configuration: listed origins may call the API, others not."""
 
 from __future__ import annotations
 

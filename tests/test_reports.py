@@ -1,4 +1,4 @@
-"""The campaign report (issue 5): figures against a small data set whose totals are known by hand,
+"""The campaign report: figures against a small data set whose totals are known by hand,
 scope, filters, and the CSV/XLSX/PDF files read back. Runs on SQLite and on PostgreSQL.
 
 The data set (campaign C = 12/10/2024..24/10/2024, D = another campaign):

@@ -78,7 +78,7 @@ export function createApi(options = {}) {
     } finally {
       if (timer) clearTimeout(timer);
     }
-    // A download (issue 4/5 exports) reads the body itself, as a stream.
+    // A download (exports, the report) reads the body itself, as a stream.
     if (opts.raw && response.ok) return response;
     let data = null;
     const text = await response.text().catch(() => '');

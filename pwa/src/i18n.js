@@ -332,7 +332,7 @@ const vi = {
   first_sync_bar: 'Tiến độ tải dữ liệu lần đầu',
   server_refused_field: 'Máy chủ không nhận giá trị này.',
   skip_to_content: 'Bỏ qua, đến nội dung chính',
-  // Supervisor and admin views (issue 4) and the report dashboard (issue 5).
+  // Supervisor and admin views and the report dashboard.
   nav_staff: 'Quản lý',
   staff_nav: 'Giám sát và quản trị',
   staff_nav_review: 'Duyệt hồ sơ',
@@ -1022,7 +1022,7 @@ const en = {
   first_sync_bar: 'First download progress',
   server_refused_field: 'The server did not accept this value.',
   skip_to_content: 'Skip to content',
-  // Supervisor and admin views (issue 4) and the report dashboard (issue 5).
+  // Supervisor and admin views and the report dashboard.
   nav_staff: 'Manage',
   staff_nav: 'Supervision and admin',
   staff_nav_review: 'Review',

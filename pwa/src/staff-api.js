@@ -1,6 +1,6 @@
 /**
  * The supervisor and admin calls (sync-protocol.md §6 review, conflicts, history; §9 users; the
- * campaign report of issue 5), on top of the api module's `request`: these views work online,
+ * campaign report), on top of the api module's `request`: these views work online,
  * so every call goes straight to the server and an error comes back as the api's ApiError.
  */
 import { uuidv7 } from './text.js';

@@ -1,4 +1,5 @@
-"""The field app in a real Chromium against a real `doorstep serve` (issue 3, scenarios 1–5)."""
+"""The field app in a real Chromium against a real `doorstep serve`: offline entry, a second
+phone, conflicts, a killed server."""
 
 from __future__ import annotations
 

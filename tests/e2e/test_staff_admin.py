@@ -1,4 +1,5 @@
-"""The admin console in a real Chromium against `doorstep serve` (issue 4, scenarios 2 and 3)."""
+"""The admin console in a real Chromium against `doorstep serve`: conflicts, users and devices,
+the audit log."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Supervisor review in a real Chromium against `doorstep serve` (issue 4, scenarios 1 and 4)."""
+"""Supervisor review in a real Chromium against `doorstep serve`: flag, fix and approve; bulk
+review."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 /**
  * The app shell: signed out → sign-in; signed in → header (sync status), the screen for the
  * current path, bottom navigation. Routes name the roles that may open them, so the supervisor
- * and admin views (issue 4) slot in as more rows of the table.
+ * and admin views slot in as more rows of the table.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { db, sync, updates } from '../app.js';
@@ -88,7 +88,7 @@ export const ROUTES = [
     roles: ALL,
     render: (_m, { user }) => <SignIn again username={user.username} />,
   },
-  ...STAFF_ROUTES, // issue 4: supervisor and admin views
+  ...STAFF_ROUTES, // supervisor and admin views
 ];
 
 export function App() {

@@ -70,7 +70,7 @@ export function syncingText(status) {
   return status.pulled ? t('syncing_n', { n: number(status.pulled) }) : t('syncing');
 }
 
-/** Bottom navigation. Role-specific entries (review, admin; issue 4) slot in here. */
+/** Bottom navigation. Role-specific entries (review, admin) slot in here. */
 export function NavBar({ path, role = 'field' }) {
   const items = [
     ['/', t('nav_households')],
@@ -79,7 +79,7 @@ export function NavBar({ path, role = 'field' }) {
     ['/sync', t('nav_sync')],
     ['/settings', t('nav_settings')],
   ];
-  const staff = role === 'supervisor' || role === 'admin'; // issue 4: their views, one entry
+  const staff = role === 'supervisor' || role === 'admin'; // their views, one entry
   if (staff) items.splice(3, 0, ['/review', t('nav_staff')]);
   return (
     <nav class="app-nav" aria-label={t('nav')}>

@@ -1,5 +1,5 @@
 /**
- * The supervisor and admin views (issue 4) as rows of the app's route table: field staff get
+ * The supervisor and admin views as rows of the app's route table: field staff get
  * "not allowed" for every one of these addresses (and the server refuses their calls anyway).
  * Only this module is in the app's first load: the views, their calls and their styles come with
  * their chunk (`views.js`).
