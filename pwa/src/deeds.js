@@ -20,6 +20,16 @@ export function mayWriteDeed(user, unitId) {
 }
 
 /**
+ * The Deeds screen (or its new-deed form) on a campaign: where a form goes back to once a deed is
+ * saved, so the screen shows the campaign the deed was saved under, not the one running today.
+ * @param {string|null|undefined} campaignId
+ * @param {string} [path]
+ */
+export function deedsPath(campaignId, path = '/deeds') {
+  return campaignId ? `${path}?campaign=${encodeURIComponent(campaignId)}` : path;
+}
+
+/**
  * The campaign's deeds by unit: every active unit and every unit with a deed in the campaign, the
  * user's own unit first, then by name; each unit's deeds by date.
  * @param {Row[]} units

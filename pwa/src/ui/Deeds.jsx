@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { db } from '../app.js';
-import { deedsByUnit, mayWriteDeed } from '../deeds.js';
+import { deedsByUnit, deedsPath, mayWriteDeed } from '../deeds.js';
 import { t } from '../i18n.js';
 import { outboxByRecord, quartersInScope, referenceRecords } from '../queries.js';
 import { currentCampaign } from '../forms.js';
@@ -22,7 +22,9 @@ export function Deeds({ user }) {
   const quarters =
     useLive(() => quartersInScope(db, { role: 'admin', quarters: [] }), [], []) ?? [];
   const pending = useLive(() => outboxByRecord(db), [], new Map()) ?? new Map();
-  const [chosen, setChosen] = useState(/** @type {string|null} */ (null));
+  // The campaign in the address (`/deeds?campaign=…`): the one a deed was just saved under, or the
+  // one picked here, so coming back from a form lands on the same campaign.
+  const [chosen, setChosen] = useState(() => campaignInAddress());
   const ordered = [...campaigns].sort((a, b) =>
     String(b.fields.starts_on).localeCompare(String(a.fields.starts_on)),
   );
@@ -31,7 +33,11 @@ export function Deeds({ user }) {
     currentCampaign(campaigns, todayIso()) ??
     ordered.find((c) => c.fields.active !== false) ??
     ordered[0];
-  const campaignId = chosen ?? shown?.id ?? null;
+  const campaignId = campaigns.some((c) => c.id === chosen) ? chosen : (shown?.id ?? null);
+  const choose = (/** @type {string} */ id) => {
+    setChosen(id);
+    history.replaceState(null, '', deedsPath(id));
+  };
   const groups = deedsByUnit(units, deeds, campaignId, user.unit_id);
   const canAdd = user.role === 'admin' || mayWriteDeed(user, user.unit_id);
   const where = (/** @type {string|null} */ id) => quarters.find((q) => q.id === id)?.name;
@@ -41,7 +47,11 @@ export function Deeds({ user }) {
       <div class="title-row">
         <h1>{t('deeds_title')}</h1>
         {canAdd && (
-          <button type="button" class="primary" onClick={() => navigate('/deeds/new')}>
+          <button
+            type="button"
+            class="primary"
+            onClick={() => navigate(deedsPath(campaignId, '/deeds/new'))}
+          >
             {t('add_deed')}
           </button>
         )}
@@ -50,7 +60,7 @@ export function Deeds({ user }) {
       {ordered.length > 1 && (
         <label class="field">
           <span>{t('campaign')}</span>
-          <select value={campaignId ?? ''} onChange={(e) => setChosen(e.currentTarget.value)}>
+          <select value={campaignId ?? ''} onChange={(e) => choose(e.currentTarget.value)}>
             {ordered.map((c) => (
               <option key={c.id} value={c.id}>
                 {c.fields.name}
@@ -115,4 +125,9 @@ export function Deeds({ user }) {
       </ul>
     </main>
   );
+}
+
+/** The campaign the address names (`?campaign=…`), if any. */
+function campaignInAddress() {
+  return new URLSearchParams(location.search).get('campaign');
 }

@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { afterSave, db } from '../app.js';
 import { isQuotaError } from '../db.js';
+import { deedsPath } from '../deeds.js';
 import { deleteDraft, draftKey, loadDraft, restoreDraft, saveDraft } from '../drafts.js';
 import { FORMS, currentCampaign, defaults, fromForm, settle, toForm } from '../forms.js';
 import { t } from '../i18n.js';
@@ -33,8 +34,19 @@ const TITLES = {
   deeds: ['add_deed', 'edit_deed'],
 };
 
-/** Where a form goes back to once saved or deleted, for records that are not a household's. */
-const LIST_OF = { nominations: '/nominations', deeds: '/deeds' };
+/**
+ * Where a form goes back to once saved or deleted: the household, or the list of records that are
+ * not a household's (a deed's on the campaign it is under).
+ * @param {string} collection
+ * @param {string} recordId
+ * @param {Record<string, any>|undefined} fields
+ */
+function backTo(collection, recordId, fields) {
+  if (collection === 'households') return `/households/${recordId}`;
+  if (collection === 'nominations') return '/nominations';
+  if (collection === 'deeds') return deedsPath(fields?.campaign_id);
+  return `/households/${fields?.household_id}`;
+}
 
 /**
  * @param {{collection: string, id?: string|null, householdId?: string|null,
@@ -87,7 +99,10 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     if (draft === undefined) return;
     if (id && existing === undefined) return;
     if (!id && (quarters === undefined || campaigns === undefined)) return;
-    const activeCampaign = currentCampaign(campaigns, todayIso());
+    // A deed added from the Deeds screen starts on the campaign that screen shows.
+    const onScreen = new URLSearchParams(location.search).get('campaign');
+    const activeCampaign =
+      campaigns.find((c) => c.id === onScreen) ?? currentCampaign(campaigns, todayIso());
     const start = existing
       ? existing.fields
       : defaults(collection, {
@@ -236,11 +251,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
       await deleteDraft(db, key);
       initial.current = JSON.stringify(form);
       afterSave();
-      const target =
-        collection === 'households'
-          ? `/households/${recordId}`
-          : (LIST_OF[collection] ?? `/households/${fields.household_id}`);
-      navigate(target, { replace: true });
+      navigate(backTo(collection, recordId, fields), { replace: true });
     } catch (err) {
       setMessage(isQuotaError(err) ? t('storage_full') : t('save_failed', { reason: String(err) }));
     } finally {
@@ -267,12 +278,9 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     await deleteDraft(db, key);
     initial.current = JSON.stringify(form);
     afterSave();
-    navigate(
-      collection === 'households'
-        ? '/'
-        : (LIST_OF[collection] ?? `/households/${existing?.fields.household_id}`),
-      { replace: true },
-    );
+    navigate(collection === 'households' ? '/' : backTo(collection, recordId, existing?.fields), {
+      replace: true,
+    });
   };
 
   const cancel = () => (history.length > 1 ? history.back() : navigate('/'));
