@@ -1,5 +1,5 @@
-"""Users (§9, admin only): create, change role, neighbourhoods and unit, deactivate, sign out
-devices. Creating a user, changing what they may reach and setting their password are audited."""
+"""Users (§9, admin only): create, rename, change role, neighbourhoods and unit, deactivate, sign
+out devices. Every one of these changes is audited; setting a password is noted without it."""
 
 from __future__ import annotations
 
@@ -170,6 +170,7 @@ def create_user(body: dict[str, Any]):
 def update_user(user_id: str, body: dict[str, Any]):
     user = _user(user_id)
     before = {name: getattr(user, name) for name in ACCESS}
+    old_name = user.display_name
     if "display_name" in body:
         user.display_name = body["display_name"]
     demoted = body.get("role", "admin") != "admin" or body.get("active") is False
@@ -198,6 +199,12 @@ def update_user(user_id: str, body: dict[str, Any]):
     changed = {name: getattr(user, name) for name in ACCESS if getattr(user, name) != before[name]}
     if changed:
         audit("change_user", f"users/{user.id}", changed)
+    if user.display_name != old_name:
+        audit(
+            "rename_user",
+            f"users/{user.id}",
+            {"old_name": old_name, "new_name": user.display_name},
+        )
     user.updated_at = utcnow()
     db.session.commit()
     return user_to_wire(user)
@@ -209,6 +216,7 @@ def update_user(user_id: str, body: dict[str, Any]):
 def revoke_tokens(user_id: str):
     user = _user(user_id)
     count = revoke_all(user)
+    audit("sign_out_user", f"users/{user.id}", {"signed_out": count})
     db.session.commit()
     return {"revoked": count}
 
@@ -219,11 +227,19 @@ def revoke_tokens(user_id: str):
 def revoke_device(user_id: str, device_id: str):
     user = _user(user_id)
     known = db.session.execute(
-        select(Token.id).where(Token.user_id == user.id, Token.device_id == device_id).limit(1)
+        select(Token.device_name)
+        .where(Token.user_id == user.id, Token.device_id == device_id)
+        .order_by(Token.last_used_at.desc())
+        .limit(1)
     ).first()
     if known is None:
         raise ApiError(404, "not_found", "This user has never signed in on that device.")
     count = revoke_all(user, device_id=device_id)
+    audit(
+        "sign_out_user",
+        f"users/{user.id}",
+        {"device": device_label(known.device_name, device_id), "signed_out": count},
+    )
     db.session.commit()
     return {"revoked": count}
 

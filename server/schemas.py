@@ -660,6 +660,8 @@ AUDIT_ACTIONS = (
     "create_user",
     "change_user",
     "reset_password",
+    "rename_user",
+    "sign_out_user",
     "photo",
 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import PASSWORD
 
 FIELD_COLLECTIONS = ("households", "visits", "registrations", "support", "assessments")
 
@@ -240,3 +241,53 @@ def test_a_new_user_is_audited_with_what_they_may_reach(admin, field, quarters):
         "active": True,
     }
     assert "password" not in str(entry)
+
+
+def test_renaming_a_user_is_audited_with_both_names(admin, field):
+    assert admin.patch(f"/users/{field.id}", {"display_name": "Nguyễn Thị Lan"}).status_code == 200
+    [entry] = entries(admin, action="rename_user")
+    assert entry["user"]["id"] == admin.id
+    assert entry["target"] == f"users/{field.id}"
+    assert entry["subject"]["label"] == "Nguyễn Thị Lan"
+    assert entry["details"] == {"old_name": "Cán bộ canbo1", "new_name": "Nguyễn Thị Lan"}
+
+
+def test_a_rename_to_the_same_name_or_a_refused_one_is_not_audited(admin, field):
+    assert admin.patch(f"/users/{field.id}", {"display_name": "Cán bộ canbo1"}).status_code == 200
+    response = admin.patch(f"/users/{field.id}", {"display_name": "Lan", "quarters": []})
+    assert response.status_code == 422
+    assert entries(admin, action="rename_user") == []
+    assert field.get("/me").get_json()["display_name"] == "Cán bộ canbo1"
+
+
+def test_signing_a_user_out_everywhere_is_audited(admin, field):
+    assert admin.post(f"/users/{field.id}/revoke-tokens").get_json() == {"revoked": 1}
+    [entry] = entries(admin, action="sign_out_user")
+    assert entry["user"]["id"] == admin.id
+    assert entry["target"] == f"users/{field.id}"
+    assert entry["subject"]["label"] == "Cán bộ canbo1"
+    assert entry["details"] == {"signed_out": 1}
+
+
+def test_signing_one_device_out_is_audited_with_that_device(admin, field, client):
+    response = client.post(
+        "/api/v1/auth/login",
+        json={
+            "username": "canbo1",
+            "password": PASSWORD,
+            "device_id": "tablet-canbo1",
+            "device_name": "Chrome 131 · Android 14",
+        },
+    )
+    assert response.status_code == 200
+    revoked = admin.post(f"/users/{field.id}/devices/tablet-canbo1/revoke")
+    assert revoked.get_json() == {"revoked": 1}
+    [entry] = entries(admin, action="sign_out_user")
+    assert entry["target"] == f"users/{field.id}"
+    assert entry["details"] == {"device": "Chrome 131 · Android 14", "signed_out": 1}
+
+
+def test_signing_out_a_device_the_user_never_used_is_not_audited(admin, field):
+    response = admin.post(f"/users/{field.id}/devices/someone-elses-phone/revoke")
+    assert response.status_code == 404
+    assert entries(admin, action="sign_out_user") == []

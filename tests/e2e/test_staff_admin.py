@@ -176,6 +176,13 @@ def test_sign_out_every_device_wipes_the_phone_but_keeps_the_outbox(server, make
     assert any("Sign" in d and "every device" in d for d in admin.dialogs)
     expect(page.get_by_text(re.compile(r"Signed out \d+ sessions\."))).to_be_visible()
     expect(devices.get_by_text("Signed in", exact=True)).to_have_count(0)
+    # The audit log says who signed whom out.
+    users = server.login("admin").get("/users")["users"]
+    name = next(u["display_name"] for u in users if u["username"] == "canbo3")
+    page.goto(f"{server.url}/audit")
+    page.get_by_label("Action").select_option(label="Signed someone else's devices out")
+    row = page.get_by_role("table", name="Audit log").get_by_role("row").filter(has_text=name)
+    expect(row.first).to_contain_text(re.compile(r"Sessions signed out: [1-9]"))
 
     # The phone's next sync hears "revoked": what it pulled is gone, the change still waits.
     worker.go_online()

@@ -27,6 +27,8 @@ const ACTIONS = [
   'create_user',
   'change_user',
   'reset_password',
+  'rename_user',
+  'sign_out_user',
   'photo',
 ];
 
