@@ -116,12 +116,21 @@ def test_bulk_approve_asks_first_and_can_be_undone(server, make_worker):
     expect(found).to_have_text("3 records")
     sp.get_by_label("Select page").check()
 
-    # The count is confirmed first; Cancel changes nothing.
-    sp.get_by_role("button", name="Approve 3 selected").click()
+    # The count is confirmed first; Escape or Cancel changes nothing, and the keyboard is back
+    # on the button that asked.
+    approve = sp.get_by_role("button", name="Approve 3 selected")
     dialog = sp.get_by_role("dialog", name="Approve 3 records?")
+    approve.focus()
+    sp.keyboard.press("Enter")
     expect(dialog).to_be_visible()
+    assert dialog.evaluate("(d) => d.contains(document.activeElement)")
+    sp.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(approve).to_be_focused()
+    approve.click()
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_have_count(0)
+    expect(approve).to_be_focused()
     assert {
         r["meta"]["review"]["status"] for r in admin.get("/records/households", q=tag)["records"]
     } == {"pending", "has_issues"}

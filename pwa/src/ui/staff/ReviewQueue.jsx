@@ -4,10 +4,11 @@
  * (by the server), a page at a time; approve one by one or in bulk (after confirming the count),
  * and undo the last bulk approval.
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { REVIEW_COLLECTIONS, REVIEW_STATUSES } from '../../staff-api.js';
 import { formatDateTime } from '../../text.js';
+import { Dialog } from '../Dialog.jsx';
 import { Link } from '../Link.jsx';
 import {
   ErrorNotice,
@@ -308,18 +309,8 @@ export function ReviewQueue({ user, path }) {
  * @param {{n: number, onConfirm: () => void, onCancel: () => void}} props
  */
 function ConfirmBulk({ n, onConfirm, onCancel }) {
-  const ref = useRef(/** @type {HTMLDialogElement|null} */ (null));
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
   return (
-    <dialog
-      ref={ref}
-      class="confirm"
-      aria-labelledby="confirm-bulk-title"
-      onCancel={(e) => (e.preventDefault(), onCancel())}
-    >
-      <h2 id="confirm-bulk-title">{t('staff_confirm_bulk_title', { n })}</h2>
+    <Dialog class="confirm" title={t('staff_confirm_bulk_title', { n })} onClose={onCancel}>
       <p>{t('staff_confirm_bulk_help')}</p>
       <div class="actions">
         <button type="button" class="primary" onClick={onConfirm}>
@@ -329,6 +320,6 @@ function ConfirmBulk({ n, onConfirm, onCancel }) {
           {t('cancel')}
         </button>
       </div>
-    </dialog>
+    </Dialog>
   );
 }
