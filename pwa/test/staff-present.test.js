@@ -245,7 +245,7 @@ describe('the audit log in words', () => {
   it.each([
     [
       { count: 12, total: 40, q: 'hoa', quarter: 'q1', review: 'pending', offset: 0 },
-      'Số bản ghi hiện: 12 · Tổng số: 40 · Tìm: hoa · Khu phố: Khu phố 1 · Tình trạng duyệt: Chờ duyệt · Từ dòng: 0',
+      'Số bản ghi hiển thị: 12 · Tổng số: 40 · Tìm: hoa · Khu phố: Khu phố 1 · Tình trạng duyệt: Chờ duyệt · Từ dòng: 0',
     ],
     [
       { filters: { date_from: '2024-10-12', date_to: null, quarters: ['q1', 'q9'], review: null } },
