@@ -45,7 +45,14 @@ def op_component(collection: str) -> dict[str, Any]:
     name = {"type": "string", "enum": [collection]}
     rev = {"type": "integer", "minimum": 1}
     not_delete = {"type": "boolean", "enum": [False]}
+    written = {}
+    if not s.catalogue[collection].writers:
+        written = {
+            "description": f"`{collection}` is written by the server alone: a push of it is "
+            "rejected with code `forbidden` (§4)."
+        }
     return {
+        **written,
         "oneOf": [
             {
                 "title": f"create {collection}",
@@ -94,7 +101,7 @@ def op_component(collection: str) -> dict[str, Any]:
                     },
                 ],
             },
-        ]
+        ],
     }
 
 

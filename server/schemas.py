@@ -337,6 +337,27 @@ class DeedSchema(Schema):
     value_vnd = money(load_default=0)
 
 
+# The records a photo is evidence of (domain.md: visits, support, assessments), the media types
+# a photo is kept in, and how large it may be.
+PHOTO_COLLECTIONS = values("photo_of")
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+
+
+class PhotoRecordSchema(Schema):
+    """A photo's record in the feed: what it is of and what it is; the bytes are not in the feed
+    (`GET /photos/<id>`). The server writes it when an upload completes; no device pushes it."""
+
+    record_collection = fields.String(required=True, validate=one_of(*PHOTO_COLLECTIONS))
+    record_id = Uuid(required=True, metadata={"description": "The record the photo is of"})
+    household_id = Uuid(required=True, metadata={"description": "That record's household"})
+    size = StrictInt(required=True, validate=validate.Range(1, PHOTO_MAX_BYTES))
+    sha256 = fields.String(required=True, validate=FullMatch(r"^[0-9a-f]{64}$"))
+    content_type = fields.String(required=True, validate=FullMatch(r"^image/(?:jpeg|png|webp)$"))
+    width = StrictInt(required=True, validate=validate.Range(min=1))
+    height = StrictInt(required=True, validate=validate.Range(min=1))
+
+
 COLLECTION_SCHEMAS: dict[str, Schema] = {
     "quarters": QuarterSchema(),
     "groups": GroupSchema(),
@@ -349,6 +370,7 @@ COLLECTION_SCHEMAS: dict[str, Schema] = {
     "nominations": NominationSchema(),
     "units": UnitSchema(),
     "deeds": DeedSchema(),
+    "photos": PhotoRecordSchema(),
 }
 
 

@@ -26,6 +26,8 @@ CHILDREN = frozenset({"visits", "registrations", "support", "assessments"})
 # Field data: what field staff record house by house, reviewed by supervisors and counted per
 # neighbourhood and, by its creator's unit, per unit (domain.md "Units and their concrete deeds").
 FIELD_DATA = frozenset({"households", *CHILDREN, "nominations"})
+# Written by the server alone (a photo's record, when its upload completes): a push is refused.
+SERVER_ONLY: frozenset[str] = frozenset()
 ADMIN_ONLY = frozenset({"admin"})
 FIELD_WRITERS = frozenset({"field", "admin"})
 UNIT_WRITERS = frozenset({"supervisor", "admin"})
@@ -73,12 +75,19 @@ SCOPES: dict[str, Scope] = {
     "nominations": "quarter",
     "units": "global",
     "deeds": "global",
+    # A photo's metadata (the bytes are not in the feed), in the neighbourhood of the household
+    # its record is about: devices learn of photos taken on other devices.
+    "photos": "household",
 }
+# Records that belong to a household and follow it to another neighbourhood: its field data
+# children, and their photos (which are no field data: never reviewed, never counted).
+HOUSEHOLD_SCOPED = frozenset(name for name, scope in SCOPES.items() if scope == "household")
 
 WRITERS: dict[str, frozenset[str]] = {
     **{name: ADMIN_ONLY for name in REFERENCE},
     **{name: FIELD_WRITERS for name in FIELD_DATA},
     "deeds": UNIT_WRITERS,
+    "photos": SERVER_ONLY,
 }
 
 REFERENCES: dict[str, dict[str, str]] = {
@@ -90,6 +99,7 @@ REFERENCES: dict[str, dict[str, str]] = {
     "assessments": {"household_id": "households"},
     "nominations": {"quarter_id": "quarters", "campaign_id": "campaigns", "unit_id": "units"},
     "deeds": {"unit_id": "units", "campaign_id": "campaigns", "quarter_id": "quarters"},
+    "photos": {"household_id": "households"},
 }
 
 SEARCH_FIELDS: dict[str, tuple[str, ...]] = {

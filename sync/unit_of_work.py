@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from .actor import Actor
-from .catalogue import CHILDREN, Catalogue, CollectionRule
+from .catalogue import CHILDREN, HOUSEHOLD_SCOPED, Catalogue, CollectionRule
 from .feed import SequenceLock
 from .ids import canonical_uuid
 from .merge import FieldConflict, changed_fields
@@ -157,19 +157,31 @@ class UnitOfWork:
         )
 
     def children_of(self, household_id: str) -> list[RecordState]:
-        """A household's child records (visits, enrolments…), loaded once."""
+        """The records that belong to a household (visits, enrolments…, and their photos),
+        loaded once."""
         if household_id not in self.children_loaded:
             self.children_loaded.add(household_id)
             keys = self.session.execute(
                 select(Record.collection, Record.id).where(
-                    Record.household_id == household_id, Record.collection.in_(sorted(CHILDREN))
+                    Record.household_id == household_id,
+                    Record.collection.in_(sorted(HOUSEHOLD_SCOPED)),
                 )
             )
             self.load(tuple(k) for k in keys)
         return [
             s
             for s in self.records.values()
-            if s.collection in CHILDREN and s.household_id == household_id
+            if s.collection in HOUSEHOLD_SCOPED and s.household_id == household_id
+        ]
+
+    def photos_of(self, state: RecordState, household_id: str) -> list[RecordState]:
+        """The photo records of a child record, found among that household's records."""
+        return [
+            s
+            for s in self.children_of(household_id)
+            if s.collection == "photos"
+            and s.fields.get("record_collection") == state.collection
+            and s.fields.get("record_id") == state.id
         ]
 
     def revision_fields(self, state: RecordState, rev: int) -> dict[str, Any]:
@@ -237,8 +249,18 @@ class UnitOfWork:
         state.refresh_derived(rule)
         self.touch(state)
         self.add_revision(state, kind, changed_fields(before, state.fields), op_id)
-        if state.collection in CHILDREN:
-            state.household_id = state.fields.get("household_id")
+        if state.collection in HOUSEHOLD_SCOPED:
+            was, state.household_id = state.household_id, state.fields.get("household_id")
+            if state.collection in CHILDREN and was and was != state.household_id:
+                # A record moved to another household takes its photos along.
+                for photo in self.photos_of(state, was):
+                    self.change(
+                        self.catalogue["photos"],
+                        photo,
+                        {"household_id": state.household_id},
+                        "edit",
+                        None,
+                    )
         self.relocate(state, self.quarter_of(rule, state.id, state.fields))
 
     def tombstone(self, state: RecordState, op_id: str | None, kind: str = "delete") -> None:

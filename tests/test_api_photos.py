@@ -3,7 +3,9 @@ that are not photos, and scope (§3: a photo is read under its record's rules)."
 
 from __future__ import annotations
 
+import csv
 import io
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -304,3 +306,185 @@ def test_a_content_range_that_does_not_fit_the_body_is_a_bad_request(field, visi
     )
     assert answer.status_code == 400, answer.get_json()
     assert answer.get_json()["error"]["code"] == "bad_request"
+
+
+# -- a photo's record in the feed -------------------------------------------------------------
+
+
+def photo_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for c in changes if c["collection"] == "photos"]
+
+
+def test_a_complete_photo_is_a_record_other_devices_in_scope_pull(
+    make_user, field, visit, household, admin
+):
+    colleague = make_user("field", ["KP1"], device_id="phone-of-a-colleague")
+    elsewhere = make_user("field", ["KP2"])
+    _, colleague_cursor = colleague.pull_all()
+    _, elsewhere_cursor = elsewhere.pull_all()
+    data = jpeg(seed=11)
+    photo_id = new_id()
+    # Until the photo is whole it is nowhere in the feed.
+    put(field, photo_id, visit, data[:CHUNK], 0, len(data), digest=sha256(data))
+    assert photo_changes(colleague.pull_all(colleague_cursor)[0]) == []
+    assert upload(field, photo_id, visit, data, start=CHUNK).get_json()["complete"] is True
+
+    changes, _ = colleague.pull_all(colleague_cursor)
+    assert [(c["op"], c["id"]) for c in changes] == [("upsert", photo_id)]
+    record = changes[0]["record"]
+    assert record["rev"] == 1 and record["deleted"] is False
+    assert record["fields"] == {
+        "record_collection": "visits",
+        "record_id": visit["id"],
+        "household_id": household["id"],
+        "size": len(data),
+        "sha256": sha256(data),
+        "content_type": "image/jpeg",
+        "width": 1200,
+        "height": 900,
+    }
+    assert record["meta"]["quarter_id"] == household["meta"]["quarter_id"]
+    assert record["meta"]["created_by"]["id"] == field.id
+    assert record["meta"]["unit_id"] is None  # no field data: counted for no unit
+    # A first sync holds it too; a user of another neighbourhood never sees it.
+    assert photo_id in {
+        c["id"] for c in photo_changes(make_user("supervisor", ["KP1"]).pull_all()[0])
+    }
+    assert photo_changes(elsewhere.pull_all(elsewhere_cursor)[0]) == []
+    assert photo_changes(elsewhere.pull_all()[0]) == []
+    assert photo_id in {c["id"] for c in photo_changes(admin.pull_all()[0])}
+
+
+def test_no_one_may_push_a_photo_record(field, admin, visit, household):
+    data = png(64, 48)
+    photo_id = new_id()
+    record = upload(field, photo_id, visit, data).get_json()["photo"]
+    fields = {
+        "record_collection": "visits",
+        "record_id": visit["id"],
+        "household_id": household["id"],
+        "size": len(data),
+        "sha256": record["sha256"],
+        "content_type": "image/png",
+        "width": 64,
+        "height": 48,
+    }
+    for api in (field, admin):
+        results = api.push(
+            op("photos", new_id(), fields),
+            op("photos", photo_id, {"width": 1}, base_rev=1),
+            op("photos", photo_id, base_rev=1, delete=True),
+        )
+        assert [(r["status"], r["code"]) for r in results] == [("rejected", "forbidden")] * 3
+        assert results[0]["errors"] == {"collection": ["You may not write this collection."]}
+    assert field.record("photos", photo_id)["rev"] == 1
+    assert field.get(f"/photos/{photo_id}").get_data() == data
+
+
+def test_a_photo_sent_again_or_adopted_after_a_crash_keeps_one_record(field, visit, media, sql):
+    data = webp()
+    photo_id = new_id()
+    upload(field, photo_id, visit, data)
+    (seq,) = sql("SELECT seq FROM feed_state")[0]
+    for first in (0, None):
+        again = put(
+            field,
+            photo_id,
+            visit,
+            data if first == 0 else b"",
+            first,
+            len(data),
+            digest=sha256(data),
+        )
+        assert again.get_json()["complete"] is True
+    assert sql("SELECT seq FROM feed_state") == [(seq,)]
+    assert sql("SELECT rev FROM records WHERE collection = 'photos'") == [(1,)]
+
+    # The server stopped after naming the complete file and before recording it: the row and
+    # the record are written together when the device asks again.
+    adopted = new_id()
+    shutil.copy(media / "photos" / photo_id, media / "photos" / adopted)
+    asked = put(field, adopted, visit, b"", None, len(data), digest=sha256(data))
+    assert asked.get_json()["complete"] is True
+    assert sql("SELECT id FROM records WHERE collection = 'photos' ORDER BY id") == sorted(
+        [(photo_id,), (adopted,)]
+    )
+    assert sql("SELECT count(*) FROM photos") == [(2,)]
+
+
+def test_a_household_moved_to_another_neighbourhood_takes_its_photos_along(
+    make_user, field, visit, household, admin, quarters, sql
+):
+    photo_id = new_id()
+    upload(field, photo_id, visit, png(30, 20))
+    there = make_user("field", ["KP2"])
+    _, here_cursor = field.pull_all()
+    _, there_cursor = there.pull_all()
+
+    moved = admin.push_one(
+        op(
+            "households",
+            household["id"],
+            {"quarter_id": quarters["KP2"]},
+            base_rev=household["rev"],
+        )
+    )
+    assert moved["status"] == "applied", moved
+
+    left = {(c["op"], c["collection"], c["id"]) for c in field.pull_all(here_cursor)[0]}
+    assert ("evict", "photos", photo_id) in left
+    arrived = {c["id"]: c for c in there.pull_all(there_cursor)[0]}
+    assert arrived[photo_id]["op"] == "upsert"
+    assert arrived[photo_id]["record"]["meta"]["quarter_id"] == quarters["KP2"]
+    assert there.get(f"/photos/{photo_id}/thumb").status_code == 200
+    assert field.get(f"/photos/{photo_id}/thumb").status_code == 403
+    # The photo moved with its household; it did not become field data of its own.
+    assert sql("SELECT rev, unit_id FROM records WHERE id = :id", id=photo_id) == [(1, None)]
+    assert there.record("photos", photo_id)["meta"]["review"]["status"] == "pending"
+
+
+def test_a_visit_moved_to_another_household_takes_its_photos_along(
+    field, visit, household, admin, quarters, build
+):
+    photo_id = new_id()
+    upload(field, photo_id, visit, png(30, 20))
+    other = admin.push_one(op("households", new_id(), build.household(quarters["KP2"])))
+    moved = admin.push_one(
+        op("visits", visit["id"], {"household_id": other["id"]}, base_rev=visit["rev"])
+    )
+    assert moved["status"] == "applied", moved
+    photo = admin.record("photos", photo_id)
+    assert photo["rev"] == 2
+    assert photo["fields"]["household_id"] == other["id"]
+    assert photo["meta"]["quarter_id"] == quarters["KP2"]
+    history = admin.get(f"/records/photos/{photo_id}/history").get_json()["revisions"]
+    assert history[-1]["changes"] == {"household_id": {"from": household["id"], "to": other["id"]}}
+
+
+def test_photo_records_are_not_reviewed_nor_counted(supervisor, field, visit, household, admin):
+    photo_id = new_id()
+    upload(field, photo_id, visit, png(30, 20))
+    review = supervisor.post(f"/records/photos/{photo_id}/review", {"status": "approved"})
+    assert review.status_code in (400, 404, 422), review.get_json()
+    assert field.record("photos", photo_id)["meta"]["review"]["status"] == "pending"
+    queue = supervisor.get("/records/visits", query_string={"review": "pending"}).get_json()
+    assert [r["id"] for r in queue["records"]] == [visit["id"]]
+
+
+def test_the_photos_export_names_what_each_photo_is_of(field, supervisor, visit, household):
+    photo_id = new_id()
+    data = png(30, 20)
+    upload(field, photo_id, visit, data)
+    answer = supervisor.get("/exports/photos.csv")
+    assert answer.status_code == 200
+    rows = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["Mã bản ghi"], row["Ảnh của"], row["Mã bản ghi có ảnh"]) == (
+        photo_id,
+        "Lượt thăm hộ",
+        visit["id"],
+    )
+    assert (row["Chủ hộ"], row["Dung lượng (byte)"]) == (
+        household["fields"]["head_name"],
+        str(len(data)),
+    )

@@ -1,6 +1,7 @@
 """§5 eviction as a property: after every complete pull, the device holds exactly its scope.
 
-Hypothesis plays random sequences of household creations (with a visit each), household moves,
+Hypothesis plays random sequences of household creations (with a visit each, and a photo of the
+visit, whose record the server writes), household moves,
 deletions, neighbourhood reassignments and deletions, and pulls of small pages in between. The
 device is modelled as the app keeps it: upserts stored, deletes and evicts dropped, a 410 starts
 again from nothing. After each pull that says `more: false` the device's set must equal the
@@ -24,6 +25,7 @@ from conftest import new_id as uid
 from conftest import op as make_op
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from photo_files import content_range, png, sha256
 from sqlalchemy import select
 
 from server.extensions import db
@@ -91,6 +93,21 @@ class Town:
         )
         if results[0]["status"] == "applied":  # a deleted neighbourhood takes no households
             self.households.append(results[0]["record"])
+        if results[1]["status"] == "applied":
+            self.photograph(results[1]["record"])
+
+    def photograph(self, visit: dict[str, Any]) -> None:
+        """A photo of the visit, sent whole: the server adds its record to the feed."""
+        data = png(8, 6)
+        answer = self.admin.call(
+            "PUT",
+            f"/photos/{uid()}",
+            query_string={"collection": "visits", "record_id": visit["id"], "sha256": sha256(data)},
+            headers={"Content-Range": content_range(0, len(data), len(data))},
+            data=data,
+            content_type="application/octet-stream",
+        )
+        assert answer.get_json()["complete"] is True, answer.get_json()
 
     def live_household(self, pick: int) -> dict[str, Any] | None:
         live = [h for h in self.households if not h["deleted"]]

@@ -13,6 +13,7 @@ import pytest
 from marshmallow import Schema, fields, validate
 
 from server import schemas
+from server.photos import views as photo_views
 from server.reports import raw
 from server.reports.figures import REVIEW_FILTERS, empty_figures
 from server.reports.labels import REVIEW_FILTER_WORDS
@@ -34,6 +35,7 @@ COLLECTION_ENUMS: dict[tuple[str, str], Kind] = {
     ("nominations", "domain"): "domain",
     ("units", "kind"): "unit_kind",
     ("deeds", "status"): "deed_status",
+    ("photos", "record_collection"): "photo_of",
 }
 # The same enums in the API's other schemas: the review a record carries, filters, users.
 API_ENUMS: dict[tuple[type[Schema], str], Kind] = {
@@ -41,6 +43,9 @@ API_ENUMS: dict[tuple[type[Schema], str], Kind] = {
     (schemas.RecordListArgs, "review"): "review",
     (schemas.UserCreateSchema, "role"): "role",
     (schemas.UserPatchSchema, "role"): "role",
+    (photo_views.UploadArgs, "collection"): "photo_of",
+    (photo_views.PhotoListArgs, "collection"): "photo_of",
+    (photo_views.PhotoSchema, "collection"): "photo_of",
 }
 
 

@@ -15,26 +15,34 @@ from sqlalchemy import func, select
 from sync.catalogue import FIELD_WRITERS
 from sync.records import visible_to
 from sync.state import RecordState, iso, load_states, user_names
+from sync.unit_of_work import UnitOfWork
 
 from ..audit import audit
 from ..auth import require, utcnow
 from ..errors import ApiError
 from ..extensions import db
 from ..requests import endpoint
-from ..schemas import FullMatch, Person, Uuid, one_of
+from ..schemas import (
+    PHOTO_COLLECTIONS,
+    PHOTO_MAX_BYTES,
+    PHOTO_TYPES,
+    FullMatch,
+    Person,
+    Uuid,
+    catalogue,
+    one_of,
+)
 from . import store
 from .images import Facts, ImageProblem, examine, looks_like_photo
 from .models import Photo
 
 bp = Blueprint("photos", __name__)
 
-# The records a photo is evidence of (domain.md: visits, support, assessments).
-PHOTO_COLLECTIONS = ("visits", "support", "assessments")
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = PHOTO_MAX_BYTES
 MAX_PER_RECORD = 5
 # A device sends 256 KiB at a time; a chunk may be up to 1 MiB.
 MAX_CHUNK = 1024 * 1024
-CHUNK_TYPES = ("application/octet-stream", "image/jpeg", "image/png", "image/webp")
+CHUNK_TYPES = ("application/octet-stream", *PHOTO_TYPES)
 RANGE = re.compile(r"bytes (?:(\d{1,9})-(\d{1,9})|\*)/(\d{1,9})")
 
 
@@ -321,7 +329,19 @@ def _adopt(photo_id: str, state: RecordState, sha256: str) -> dict[str, Any]:
 def _recorded(
     photo_id: str, state: RecordState, sha256: str, size: int, facts: Facts
 ) -> dict[str, Any]:
-    """Record a photo now complete on disk, and answer it."""
+    """Record a photo now complete on disk, and answer it: its row and its record in the feed
+    (so other devices learn of it) are written in one transaction, so neither is ever there
+    without the other."""
+    now = utcnow()
+    work = UnitOfWork(db.session, catalogue, g.actor, now)
+    # The record as it is under the feed lock: a push may have moved it to another household
+    # since the upload began.
+    work.load([("photos", photo_id), state.key])
+    record = work.state(*state.key) or state
+    work.load([("households", record.household_id or "")])
+    if work.state("photos", photo_id) is None:
+        work.create(catalogue["photos"], photo_id, feed_fields(record, size, sha256, facts), None)
+    work.flush()
     photo = Photo(
         id=photo_id,
         collection=state.collection,
@@ -333,11 +353,25 @@ def _recorded(
         height=facts.height,
         uploaded_by=g.user.id,
         device_id=g.actor.device_id,
-        uploaded_at=utcnow(),
+        uploaded_at=now,
     )
     db.session.add(photo)
     db.session.commit()
     return _complete(photo)
+
+
+def feed_fields(state: RecordState, size: int, sha256: str, facts: Facts) -> dict[str, Any]:
+    """The fields of a photo's record in the feed (`PhotoRecordSchema`)."""
+    return {
+        "record_collection": state.collection,
+        "record_id": state.id,
+        "household_id": state.household_id,
+        "size": size,
+        "sha256": sha256,
+        "content_type": facts.content_type,
+        "width": facts.width,
+        "height": facts.height,
+    }
 
 
 def _complete(photo: Photo) -> dict[str, Any]:

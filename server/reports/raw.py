@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from sync.catalogue import FIELD_DATA
+from sync.catalogue import FIELD_DATA, HOUSEHOLD_SCOPED
 from sync.models import Record
 
 from ..dates import VN
@@ -117,6 +117,15 @@ FIELD_TITLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("beneficiaries", "Số người, hộ được giúp"),
         ("value_vnd", "Giá trị (đồng)"),
     ),
+    "photos": (
+        ("record_collection", "Ảnh của"),
+        ("record_id", "Mã bản ghi có ảnh"),
+        ("content_type", "Định dạng"),
+        ("width", "Rộng (điểm ảnh)"),
+        ("height", "Cao (điểm ảnh)"),
+        ("size", "Dung lượng (byte)"),
+        ("sha256", "SHA-256"),
+    ),
 }
 # The vocabulary's kind of each enum field (`server/vocabulary.json`).
 ENUM_OF: dict[str, Kind] = {
@@ -134,6 +143,7 @@ ENUM_IN: dict[tuple[str, str], Kind] = {
     ("support", "kind"): "support_kind",
     ("units", "kind"): "unit_kind",
     ("deeds", "status"): "deed_status",
+    ("photos", "record_collection"): "photo_of",
 }
 DATE_FIELDS = frozenset(
     {
@@ -146,7 +156,6 @@ DATE_FIELDS = frozenset(
         "planned_on",
     }
 )
-CHILD = frozenset({"visits", "registrations", "support", "assessments"})
 # Fields naming a reference record, shown by its name.
 NAMED = frozenset({"campaign_id", "group_id", "unit_id", "quarter_id"})
 
@@ -242,7 +251,7 @@ class RawExport:
             RawColumn("Mã bản ghi", lambda r: r.id, width=38),
             RawColumn("Khu phố", lambda r: self.names.get(r.quarter_id, r.quarter_id or "")),
         ]
-        if self.collection in CHILD:
+        if self.collection in HOUSEHOLD_SCOPED:
             cols += [
                 RawColumn("Chủ hộ", lambda r: (r.household or {}).get("head_name"), width=26),
                 RawColumn("Địa chỉ hộ", lambda r: (r.household or {}).get("address"), width=30),
@@ -276,7 +285,7 @@ class RawExport:
             Record.updated_at,
         ]
         query = select(*columns)
-        if self.collection in CHILD:
+        if self.collection in HOUSEHOLD_SCOPED:
             query = select(*columns, household.fields.label("household")).outerjoin(
                 household,
                 (household.collection == "households") & (household.id == Record.household_id),
