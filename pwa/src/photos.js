@@ -7,6 +7,10 @@
  * A photo's `state`: `draft` (its form is not saved yet: never uploaded), `waiting`, `uploaded`
  * (its bytes may then be dropped from the phone to free space, `data: null`), `refused` (the
  * server will never take it: shown on the sync screen with its reason, until discarded).
+ *
+ * A photo sent from another device reaches this phone as a record of the feed (collection
+ * `photos`: what it is of and what it is, never its bytes); a record's photos include those, in
+ * state `server`, shown from the server when online.
  */
 import { ApiError } from './api.js';
 import { uuidv7 } from './text.js';
@@ -20,8 +24,8 @@ export const TARGET_BYTES = 200 * 1024;
 /**
  * @typedef {{id: string, collection: string, record: string, data: ArrayBuffer|null,
  *   type: string, size: number, sha256: string, width: number, height: number,
- *   state: 'draft'|'waiting'|'uploaded'|'refused', sent: number, at: string,
- *   code?: string, message?: string}} Photo
+ *   state: 'draft'|'waiting'|'uploaded'|'refused'|'server', sent: number, at: string,
+ *   code?: string, message?: string, by?: string}} Photo
  * @typedef {{data: ArrayBuffer, type: string, size: number, sha256: string, width: number,
  *   height: number}} ReducedPhoto
  */
@@ -48,28 +52,89 @@ export function reducePhoto(file) {
 }
 
 /**
- * The photos of one record, oldest first.
+ * The photos of one record, oldest first: those kept on this phone, and those the feed told of
+ * that this phone does not hold (sent from another device).
  * @param {import('./db.js').DoorstepDb} db
  * @param {string} collection
  * @param {string} record
  * @returns {Promise<Photo[]>}
  */
 export async function recordPhotos(db, collection, record) {
-  const rows = await db.photos.where('[collection+record]').equals([collection, record]).toArray();
-  return rows.sort((a, b) => a.at.localeCompare(b.at));
+  return db.transaction('r', db.photos, db.records, async () => {
+    const rows = await db.photos
+      .where('[collection+record]')
+      .equals([collection, record])
+      .toArray();
+    const held = new Set(rows.map((p) => p.id));
+    const told = await feedPhotos(db, collection, record);
+    return [...rows, ...told.filter((p) => !held.has(p.id))].sort(
+      (a, b) => (Date.parse(a.at) || 0) - (Date.parse(b.at) || 0),
+    );
+  });
+}
+
+/**
+ * The photos of a record as the feed tells them: the `photos` records of its household (an
+ * index lookup) that are of this record.
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {string} collection
+ * @param {string} record
+ * @returns {Promise<Photo[]>}
+ */
+async function feedPhotos(db, collection, record) {
+  const owner = await db.records.get([collection, record]);
+  const household = owner?.fields?.household_id;
+  if (!household) return [];
+  const rows = await db.records.where('[collection+hh]').equals(['photos', household]).toArray();
+  return rows
+    .filter(
+      (r) =>
+        r.server &&
+        !r.server.deleted &&
+        r.fields.record_collection === collection &&
+        r.fields.record_id === record,
+    )
+    .map((r) => fromFeed(r, collection, record));
+}
+
+/**
+ * A photo's record of the feed as a photo this phone does not hold.
+ * @param {import('./db.js').LocalRecord} r
+ * @param {string} collection
+ * @param {string} record
+ * @returns {Photo}
+ */
+function fromFeed(r, collection, record) {
+  const f = r.fields;
+  const meta = r.server?.meta ?? {};
+  return {
+    id: r.id,
+    collection,
+    record,
+    data: null,
+    type: f.content_type,
+    size: f.size,
+    sha256: f.sha256,
+    width: f.width,
+    height: f.height,
+    state: 'server',
+    sent: f.size,
+    at: meta.created_at ?? '',
+    by: meta.created_by?.name ?? '',
+  };
 }
 
 /**
  * Keep a reduced photo with its record; `draft` while the record's form is not saved.
- * At most `MAX_PHOTOS` per record (an Error beyond).
+ * At most `MAX_PHOTOS` per record, those sent from other devices included (an Error beyond).
  * @param {import('./db.js').DoorstepDb} db
  * @param {{collection: string, record: string, reduced: ReducedPhoto, draft: boolean,
  *   now?: () => Date}} what
  * @returns {Promise<Photo>}
  */
 export async function addPhoto(db, { collection, record, reduced, draft, now = () => new Date() }) {
-  return db.transaction('rw', db.photos, async () => {
-    const count = await db.photos.where('[collection+record]').equals([collection, record]).count();
+  return db.transaction('rw', db.photos, db.records, async () => {
+    const count = (await recordPhotos(db, collection, record)).length;
     if (count >= MAX_PHOTOS) throw new Error(`at most ${MAX_PHOTOS} photos`);
     /** @type {Photo} */
     const photo = {

@@ -232,4 +232,81 @@ describe('photos on the phone', () => {
     });
     expect((await db.photos.get(sent.id)).state).toBe('uploaded');
   });
+
+  it('shows the photos other devices sent, told by the feed, beside its own', async () => {
+    const db = freshDb();
+    const HOUSEHOLD = '00000000-0000-4000-8000-0000000000c3';
+    await db.records.put({
+      collection: 'visits',
+      id: VISIT,
+      server: { fields: { household_id: HOUSEHOLD }, rev: 1, meta: null, deleted: false },
+      patch: null,
+      localDelete: false,
+      fields: { household_id: HOUSEHOLD },
+      hh: HOUSEHOLD,
+      q: null,
+      search: '',
+    });
+    /** A photo's record as the server's feed carries it (the bytes are not in it). */
+    const told = (id, recordId, at, collection = 'visits') => {
+      const fields = {
+        record_collection: collection,
+        record_id: recordId,
+        household_id: HOUSEHOLD,
+        size: 2000,
+        sha256: 'a'.repeat(64),
+        content_type: 'image/webp',
+        width: 1600,
+        height: 900,
+      };
+      return {
+        collection: 'photos',
+        id,
+        server: {
+          fields,
+          rev: 1,
+          deleted: false,
+          meta: { created_at: at, created_by: { id: 'u2', name: 'Trần Thị Bình' } },
+        },
+        patch: null,
+        localDelete: false,
+        fields,
+        hh: HOUSEHOLD,
+        q: null,
+        search: '',
+      };
+    };
+    const mine = await addPhoto(db, {
+      collection: 'visits',
+      record: VISIT,
+      reduced: reduced(10),
+      draft: false,
+      now: () => new Date('2024-10-12T02:00:00Z'),
+    });
+    const A = '00000000-0000-4000-8000-0000000000f1';
+    await db.records.bulkPut([
+      told(A, VISIT, '2024-10-12T08:30:00+07:00'),
+      // This phone's own photo, once uploaded, is in the feed too: shown once, from the phone.
+      told(mine.id, VISIT, '2024-10-12T09:00:10+07:00'),
+      told('00000000-0000-4000-8000-0000000000f2', '00000000-0000-4000-8000-0000000000d4', ''),
+      told('00000000-0000-4000-8000-0000000000f3', VISIT, '', 'support'),
+    ]);
+    const photos = await recordPhotos(db, 'visits', VISIT);
+    expect(photos.map((p) => [p.id, p.state, p.data === null])).toEqual([
+      [A, 'server', true],
+      [mine.id, 'waiting', false],
+    ]);
+    expect(photos[0]).toMatchObject({ type: 'image/webp', width: 1600, by: 'Trần Thị Bình' });
+    // They count towards the five a record may have.
+    for (let i = 0; i < MAX_PHOTOS - 2; i += 1)
+      await addPhoto(db, {
+        collection: 'visits',
+        record: VISIT,
+        reduced: reduced(5),
+        draft: false,
+      });
+    await expect(
+      addPhoto(db, { collection: 'visits', record: VISIT, reduced: reduced(5), draft: false }),
+    ).rejects.toThrow();
+  });
 });

@@ -1,7 +1,7 @@
 """Photos as evidence, in a real Chromium on a phone's screen: a photo attached to a visit while
 offline is reduced on the phone (orientation applied, EXIF gone), waits on the sync screen,
-uploads once the connection is back, and the supervisor sees its thumbnail in the review queue
-and opens it."""
+uploads once the connection is back, the supervisor sees its thumbnail in the review queue and
+opens it, and a colleague's phone learns of it from the feed and shows it when online."""
 
 from __future__ import annotations
 
@@ -98,6 +98,22 @@ def test_photo_taken_offline_uploads_and_the_supervisor_sees_it(server, make_wor
     assert full.evaluate("img => img.decode().then(() => img.naturalHeight)") == 1600
     viewer.get_by_role("button", name="Close").click()
     expect(viewer).to_have_count(0)
+
+    # Another phone learns of the photo from the feed: shown from the server when online, and a
+    # placeholder that says so when offline.
+    colleague = make_worker(server, "canbo2", lang="vi")
+    cp = colleague.page
+    cp.goto(f"{server.url}/records/visits/{visit_id}/edit")
+    theirs = cp.get_by_role("group", name="Ảnh (1/5)")
+    expect(theirs.get_by_text(re.compile("gửi từ máy khác"))).to_be_visible()
+    told = theirs.locator("img[alt='Ảnh 1']")
+    expect(told).to_be_visible()
+    assert told.evaluate("img => img.decode().then(() => img.naturalWidth)") == 213
+    expect(theirs.get_by_role("button", name="Bỏ ảnh 1")).to_have_count(0)
+    colleague.go_offline()
+    expect(theirs.get_by_role("img", name="Ảnh 1")).to_have_text("Ảnh chỉ xem được khi có mạng")
+    colleague.go_online()
+    expect(told).to_be_visible()
 
     # The phone frees the space of photos the server has, and then shows them from the server.
     page.get_by_role("link", name="Settings").click()

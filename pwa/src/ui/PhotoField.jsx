@@ -1,14 +1,15 @@
 /**
  * Photos of a record in its form: the camera ("Thêm ảnh") or the gallery, each photo reduced in a
  * worker and kept on the phone as a draft of the form until it is saved; and a photo as an image,
- * from the phone or, once dropped from it, from the server.
+ * from the phone or, once dropped from it or sent from another device, from the server when
+ * online.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, db } from '../app.js';
 import { isQuotaError } from '../db.js';
 import { t } from '../i18n.js';
 import { MAX_PHOTOS, addPhoto, recordPhotos, reducePhoto, removePhoto } from '../photos.js';
-import { useLive } from './hooks.js';
+import { useLive, useOnline } from './hooks.js';
 
 /** @param {{collection: string, recordId: string}} props */
 export function PhotoField({ collection, recordId }) {
@@ -45,8 +46,12 @@ export function PhotoField({ collection, recordId }) {
           {photos.map((p, i) => (
             <li key={p.id}>
               <PhotoImage photo={p} label={t('photo_n', { n: i + 1 })} />
-              <span class="muted">{t(`photo_state.${p.state}`)}</span>
-              {p.state !== 'uploaded' && (
+              <span class="muted">
+                {p.state === 'server' && p.by
+                  ? t('photo_sent_by', { name: p.by })
+                  : t(`photo_state.${p.state}`)}
+              </span>
+              {p.state !== 'uploaded' && p.state !== 'server' && (
                 <button
                   type="button"
                   class="link"
@@ -109,11 +114,13 @@ export function PhotoField({ collection, recordId }) {
 }
 
 /**
- * A photo kept on the phone, or (its bytes dropped) its thumbnail from the server when online.
+ * A photo kept on the phone, or (its bytes dropped, or sent from another device) its thumbnail
+ * from the server when online; offline, a placeholder says so.
  * @param {{photo: import('../photos.js').Photo, label: string}} props
  */
 export function PhotoImage({ photo, label }) {
   const [url, setUrl] = useState(/** @type {string|null} */ (null));
+  const online = useOnline();
   useEffect(() => {
     let alive = true;
     /** @type {string|null} */
@@ -124,16 +131,17 @@ export function PhotoImage({ photo, label }) {
       setUrl(made);
     };
     if (photo.data) show(new Blob([photo.data], { type: photo.type }));
-    else api.photo(photo.id, true).then(show, () => setUrl(null));
+    else if (online) api.photo(photo.id, true).then(show, () => alive && setUrl(null));
+    else setUrl(null);
     return () => {
       alive = false;
       if (made) URL.revokeObjectURL(made);
     };
-  }, [photo.id, !!photo.data]);
+  }, [photo.id, !!photo.data, online]);
   if (!url)
     return (
       <span class="photo-thumb missing" role="img" aria-label={label}>
-        {t('photo_not_on_phone')}
+        {t(photo.state === 'server' ? 'photo_online_only' : 'photo_not_on_phone')}
       </span>
     );
   return <img class="photo-thumb" src={url} alt={label} />;
