@@ -3,6 +3,7 @@ password changes and an admin's changes to users."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, g
@@ -39,6 +40,32 @@ def audit(
             at=utcnow(), user_id=g.user.id, action=action, target=target, details=details or {}
         )
     )
+
+
+def audit_together(action: str, target: str, key: str, value: Any, within: timedelta) -> None:
+    """Note a look as `audit` does, but fold it into the same person's entry of the same action
+    and target if that entry is younger than `within`: its `key` lists every value seen (parts
+    of one record shown together, its photos' thumbnails, are one look at it). Two requests at
+    the same moment may each make an entry; a look is never left out."""
+    if g.user.role not in ("supervisor", "admin"):
+        return
+    entry = db.session.execute(
+        select(AuditEntry)
+        .where(
+            AuditEntry.at >= utcnow() - within,
+            AuditEntry.user_id == g.user.id,
+            AuditEntry.action == action,
+            AuditEntry.target == target,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    seen = entry.details.get(key) if entry is not None else None
+    if not isinstance(seen, list):
+        audit(action, target, {key: [value]})
+    elif value not in seen:
+        assert entry is not None
+        entry.details = {**entry.details, key: [*seen, value]}
 
 
 def filters_of(args: dict[str, Any]) -> dict[str, Any]:

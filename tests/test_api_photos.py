@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -278,7 +279,7 @@ def test_photos_follow_their_records_scope(make_user, field, visit, supervisor, 
     log = admin.get("/audit", query_string={"action": "photo"}).get_json()["entries"]
     assert [(e["user"]["id"], e["target"], e["details"]) for e in reversed(log)] == [
         (supervisor.id, f"visits/{visit['id']}", {"photo": photo_id}),
-        (supervisor.id, f"visits/{visit['id']}", {"photo": photo_id, "thumb": True}),
+        (supervisor.id, f"visits/{visit['id']}", {"thumbs": [photo_id]}),
         (admin.id, f"visits/{visit['id']}", {"photo": photo_id}),
     ]
 
@@ -487,4 +488,37 @@ def test_the_photos_export_names_what_each_photo_is_of(field, supervisor, visit,
     assert (row["Chủ hộ"], row["Dung lượng (byte)"]) == (
         household["fields"]["head_name"],
         str(len(data)),
+    )
+
+
+def test_a_records_thumbnails_seen_together_are_one_entry_of_the_audit_log(
+    field, supervisor, admin, visit, household, build, monkeypatch
+):
+    photos = [new_id() for _ in range(3)]
+    for n, photo_id in enumerate(photos):
+        upload(field, photo_id, visit, png(20 + n, 20))
+    other = field.push_one(op("visits", new_id(), build.visit(household["id"])))["record"]
+    elsewhere = new_id()
+    upload(field, elsewhere, other, png(10, 10))
+
+    for photo_id in [*photos, photos[0], elsewhere]:
+        assert supervisor.get(f"/photos/{photo_id}/thumb").status_code == 200
+    assert supervisor.get(f"/photos/{photos[1]}").status_code == 200
+    log = admin.get("/audit", query_string={"action": "photo"}).get_json()["entries"]
+    assert [(e["target"], e["details"]) for e in reversed(log)] == [
+        (f"visits/{visit['id']}", {"thumbs": photos}),
+        (f"visits/{other['id']}", {"thumbs": [elsewhere]}),
+        (f"visits/{visit['id']}", {"photo": photos[1]}),
+    ]
+
+    # A look later on is a look of its own.
+    from server import audit
+
+    later = audit.utcnow() + timedelta(minutes=11)
+    monkeypatch.setattr(audit, "utcnow", lambda: later)
+    assert supervisor.get(f"/photos/{photos[2]}/thumb").status_code == 200
+    newest = admin.get("/audit", query_string={"action": "photo"}).get_json()["entries"][0]
+    assert (newest["target"], newest["details"]) == (
+        f"visits/{visit['id']}",
+        {"thumbs": [photos[2]]},
     )

@@ -629,6 +629,8 @@ const vi = {
   'audit_detail.old_name': 'Tên cũ',
   'audit_detail.new_name': 'Tên mới',
   'audit_detail.device': 'Thiết bị',
+  'audit_detail.photo': 'Mã ảnh',
+  'audit_detail.thumbs': 'Số ảnh thu nhỏ đã xem',
   staff_sign_out_device: 'Đăng xuất máy này',
   staff_confirm_sign_out_device:
     'Đăng xuất {name} khỏi máy "{device}"? Dữ liệu đã tải về máy đó sẽ bị xoá ngay khi máy có mạng.',
@@ -1327,6 +1329,8 @@ const en = {
   'audit_detail.old_name': 'Former name',
   'audit_detail.new_name': 'New name',
   'audit_detail.device': 'Device',
+  'audit_detail.photo': 'Photo id',
+  'audit_detail.thumbs': 'Thumbnails seen',
   staff_sign_out_device: 'Sign out this device',
   staff_confirm_sign_out_device:
     'Sign {name} out of "{device}"? The data it downloaded is deleted as soon as it is online.',

@@ -258,6 +258,7 @@ describe('the audit log in words', () => {
     ],
     [{ unit_id: null, active: false }, 'Đơn vị: — · Tài khoản: Đã khoá'],
     [{ signed_out: 2 }, 'Số phiên bị đăng xuất: 2'],
+    [{ thumbs: ['p1', 'p2', 'p3'] }, 'Số ảnh thu nhỏ đã xem: 3'],
     [{}, ''],
   ])('%o reads "%s"', (details, words) => {
     expect(auditDetails(details, lookups)).toBe(words);

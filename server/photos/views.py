@@ -1,10 +1,12 @@
 """The photo endpoints: a resumable upload in chunks, the photo, its thumbnail, and a record's
 photos. A photo is read under its record's scope (§3: 404 unknown, 403 outside one's
-neighbourhoods); supervisors' and admins' looks are audited."""
+neighbourhoods); supervisors' and admins' looks are audited (a record's thumbnails seen together
+as one look)."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from sync.records import visible_to
 from sync.state import RecordState, iso, load_states, user_names
 from sync.unit_of_work import UnitOfWork
 
-from ..audit import audit
+from ..audit import audit, audit_together
 from ..auth import require, utcnow
 from ..errors import ApiError
 from ..extensions import db
@@ -43,6 +45,10 @@ MAX_PER_RECORD = 5
 # A device sends 256 KiB at a time; a chunk may be up to 1 MiB.
 MAX_CHUNK = 1024 * 1024
 CHUNK_TYPES = ("application/octet-stream", *PHOTO_TYPES)
+# A record's page or a review queue shows a record's thumbnails together: the thumbnails of one
+# record a supervisor or admin sees within this time are one entry of the audit log, listing
+# them (opening a photo is an entry of its own).
+ONE_LOOK = timedelta(minutes=10)
 RANGE = re.compile(r"bytes (?:(\d{1,9})-(\d{1,9})|\*)/(\d{1,9})")
 
 
@@ -227,7 +233,7 @@ def get_thumbnail(photo_id: str):
         if not original.exists():
             raise ApiError(404, "not_found", "This photo's file is missing on the server.")
         store.write_atomically(thumb, examine(original).thumbnail)
-    audit("photo", f"{photo.collection}/{photo.record_id}", {"photo": photo.id, "thumb": True})
+    audit_together("photo", f"{photo.collection}/{photo.record_id}", "thumbs", photo.id, ONE_LOOK)
     db.session.commit()
     return send_file(thumb, mimetype="image/jpeg", etag=photo.sha256 + "-thumb")
 

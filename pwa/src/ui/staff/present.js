@@ -449,6 +449,8 @@ export function auditDetails(details, lookups) {
     else if (key === 'step') shown = shown.map((s) => t(`import_step.${s}`));
     else if (AUDIT_DATES.has(key)) shown = shown.map((d) => formatDate(d));
     else if (key === 'updated_since') shown = shown.map((d) => formatDateTime(d));
+    // The thumbnails of a record seen together (one look): how many, not their ids.
+    else if (key === 'thumbs') shown = [String(shown.length)];
     const label = t(`audit_detail.${key}`);
     parts.push(`${label === `audit_detail.${key}` ? key : label}: ${shown.join(', ')}`);
   }
