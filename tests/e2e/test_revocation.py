@@ -8,6 +8,8 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from .browser import wait_until_synced_once
+from .conftest import TIMEOUT_MS
 from .test_field_app import add_household
 
 pytestmark = pytest.mark.e2e
@@ -81,6 +83,8 @@ def test_a_phone_signed_out_from_the_console_deletes_what_it_pulled_and_keeps_it
     phone.get_by_label("Username", exact=True).fill("canbo2")
     phone.get_by_label("Password", exact=True).fill("doorstep2024")
     phone.get_by_role("button", name="Sign in", exact=True).click()
+    # The wipe took the last sync's time: "Synced" counts once a whole sync has run again.
+    wait_until_synced_once(phone, TIMEOUT_MS / 1000)
     lost.wait_synced()
     expect(phone.get_by_text("You were signed out of this phone")).to_have_count(0)
     assert server.login("admin").get("/records/households", q=name)["total"] == 1
