@@ -5,9 +5,12 @@
  * Tables
  * - records: one row per synced record, `[collection+id]`. `server` holds the last state the server
  *   sent (fields, rev, meta), `patch` the pending local fields (merge of outbox ops), `fields` the
- *   overlay the UI shows (`{...server.fields, ...patch}`). `hh` is the household id of a child
- *   record and `q` its neighbourhood, for indexed lookups; `rv` is the review status of a record a
- *   supervisor flagged (`has_issues`, `rejected`), absent otherwise, so flagged work is one lookup.
+ *   overlay the UI shows (`{...server.fields, ...patch}`; the server's fields object itself when
+ *   nothing is pending). `hh` is the household id of a child record, `q` a household's
+ *   neighbourhood and `search` the folded text of a household or nomination, for indexed lookups
+ *   (null for other records, which then have no entry in those indexes); `rv` is the review
+ *   status of a record a supervisor flagged (`has_issues`, `rejected`), absent otherwise, so
+ *   flagged work is one lookup.
  * - outbox: operations waiting for (or refused by) the server, in the order they were made.
  * - meta: key/value (session, device id, pull cursor, last sync, language, the changes handed to an
  *   admin and what became of them: `stranded`).
@@ -21,7 +24,7 @@ import { reviewFlag } from './records.js';
 /**
  * @typedef {{fields: Record<string, any>, rev: number, meta: Record<string, any>|null, deleted: boolean}} ServerState
  * @typedef {{collection: string, id: string, server: ServerState|null, patch: Record<string, any>|null,
- *   localDelete: boolean, fields: Record<string, any>, hh: string|null, q: string|null, search: string,
+ *   localDelete: boolean, fields: Record<string, any>, hh: string|null, q: string|null, search: string|null,
  *   rv?: string}} LocalRecord
  * @typedef {'pending'|'sending'|'rejected'|'conflict'} OpState
  * @typedef {{seq?: number, op_id: string, collection: string, id: string, base_rev: number|null,

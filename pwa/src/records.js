@@ -39,23 +39,28 @@ export function overlay(serverFields, patch) {
  * @returns {import('./db.js').LocalRecord}
  */
 export function buildRecord(collection, id, server, patch, localDelete) {
-  const fields = overlay(server?.fields, patch);
+  const pending = patch && Object.keys(patch).length ? patch : null;
+  // With nothing pending the overlay is the server's fields themselves: the same object, which
+  // IndexedDB stores once (a structured clone keeps shared references), not a second copy.
+  const fields = pending || !server?.fields ? overlay(server?.fields, pending) : server.fields;
+  const households = collection === 'households';
   /** @type {import('./db.js').LocalRecord} */
   const row = {
     collection,
     id,
     server,
-    patch: patch && Object.keys(patch).length ? patch : null,
+    patch: pending,
     localDelete,
     fields,
     hh: fields.household_id ?? null,
-    q: fields.quarter_id ?? server?.meta?.quarter_id ?? null,
-    search:
-      collection === 'households'
-        ? fold(`${fields.head_name ?? ''} ${fields.address ?? ''} ${fields.phone ?? ''}`)
-        : collection === 'nominations'
-          ? fold(fields.nominee)
-          : '',
+    // `q` and `search` are only looked up for the collections below; null elsewhere, so that no
+    // index entry is written for them (null is not an IndexedDB key).
+    q: households ? (fields.quarter_id ?? server?.meta?.quarter_id ?? null) : null,
+    search: households
+      ? fold(`${fields.head_name ?? ''} ${fields.address ?? ''} ${fields.phone ?? ''}`)
+      : collection === 'nominations'
+        ? fold(fields.nominee)
+        : null,
   };
   const rv = reviewFlag(server);
   if (rv) row.rv = rv; // left out otherwise, so that only flagged records are in the index

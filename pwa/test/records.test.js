@@ -1,3 +1,4 @@
+import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { saveChange } from '../src/outbox.js';
 import { evictRecord, overlay, storeServerRecord } from '../src/records.js';
@@ -74,6 +75,39 @@ describe('pending-patch overlay', () => {
       meta: {},
     });
     expect((await db.records.get(['households', H]))?.search).toContain('do thi hang');
+  });
+
+  it('a visit is found by its household, and in no neighbourhood or search index', async () => {
+    const db = freshDb();
+    const V = '0190a000-0000-7000-8000-00000000000c';
+    await store(db, {
+      collection: 'visits',
+      id: V,
+      rev: 1,
+      fields: { household_id: H, visited_at: '2026-01-02T09:00:00+07:00' },
+      meta: { quarter_id: 'q1' },
+    });
+    expect(await db.records.where('[collection+hh]').equals(['visits', H]).count()).toBe(1);
+    expect(await db.records.where('[collection+q]').equals(['visits', 'q1']).count()).toBe(0);
+    const anySearch = ['visits', Dexie.minKey];
+    expect(
+      await db.records
+        .where('[collection+search]')
+        .between(anySearch, ['visits', Dexie.maxKey])
+        .count(),
+    ).toBe(0);
+    const row = await db.records.get(['visits', V]);
+    expect(row?.fields.household_id).toBe(H);
+  });
+
+  it('shows the server fields while nothing is pending, and the edit once one is', async () => {
+    const db = freshDb();
+    await store(db, { collection: 'households', id: H, rev: 1, fields: household(), meta: {} });
+    expect((await db.records.get(['households', H]))?.fields).toEqual(household());
+    await saveChange(db, 'households', H, { phone: '0912345678' });
+    const row = await db.records.get(['households', H]);
+    expect(row?.fields.phone).toBe('0912345678');
+    expect(row?.server?.fields.phone).toBeNull();
   });
 
   it('eviction drops the record but never a pending change', async () => {
