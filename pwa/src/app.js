@@ -5,7 +5,7 @@
 import { createApi } from './api.js';
 import { getDb } from './db.js';
 import { deviceId, loadSession } from './session.js';
-import { createSyncEngine } from './sync.js';
+import { createSyncEngine, workerPull } from './sync.js';
 import { createUpdates } from './update.js';
 
 export const db = getDb();
@@ -20,7 +20,13 @@ const lock =
       )
     : undefined;
 
-export const sync = createSyncEngine({ db, api, deviceId: () => deviceId(db), lock });
+/** Pulls happen in a worker (pull-worker.js) where the browser has workers. */
+const pull =
+  typeof Worker !== 'undefined'
+    ? workerPull(() => new Worker(new URL('./pull-worker.js', import.meta.url), { type: 'module' }))
+    : undefined;
+
+export const sync = createSyncEngine({ db, api, deviceId: () => deviceId(db), lock, pull });
 
 /** New versions of the app (none in development, where there is no service worker). */
 export const updates = createUpdates({

@@ -65,8 +65,18 @@ export async function pushOutbox(db, api, opts) {
   }
 }
 
-/** Changes stored per step when storing a pulled page. */
+/** Changes stored per step when storing a pulled page on the page's own thread. */
 const WRITE_SLICE = 1000;
+
+/** Thrown when a pulled page arrives after signing out: it is not stored. */
+export class SignedOutError extends Error {
+  constructor() {
+    super('signed out');
+    this.name = 'SignedOutError';
+    this.status = 401;
+    this.code = 'signed_out';
+  }
+}
 
 /**
  * Store one pulled page and the cursor after it, in one transaction: the cursor never moves past
@@ -77,13 +87,22 @@ const WRITE_SLICE = 1000;
  * could be older than (the server sends each record at its newest, and later pages only newer),
  * so only the rows of records with outbox ops are read, to keep their pending changes on top;
  * every other row is written as the server sent it, and a tombstone or eviction deletes it.
+ *
+ * `slice`: changes handed to IndexedDB per step (see WRITE_SLICE); the pull worker stores a
+ * page in one step. `signedIn`: store nothing unless a session is still stored (signing out
+ * wipes the phone; a page that arrives after that must not put records back).
  * @param {import('./db.js').DoorstepDb} db
  * @param {{changes: any[], cursor: string}} page
- * @param {{first?: boolean}} [opts]
+ * @param {{first?: boolean, slice?: number, signedIn?: boolean}} [opts]
  */
-export async function applyPullPage(db, page, { first = false } = {}) {
+export async function applyPullPage(
+  db,
+  page,
+  { first = false, slice = WRITE_SLICE, signedIn = false } = {},
+) {
   const changes = page.changes || [];
   await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
+    if (signedIn && !(await getMeta(db, 'session'))) throw new SignedOutError();
     const keys = changes.map((c) => /** @type {[string, string]} */ ([c.collection, c.id]));
     /** @type {Map<string, import('./db.js').OutboxOp[]>} */
     const opsByRecord = new Map();
@@ -105,14 +124,14 @@ export async function applyPullPage(db, page, { first = false } = {}) {
     } else existing = await db.records.bulkGet(keys);
     // Stored a slice at a time: working out a slice's rows and handing them to IndexedDB is one
     // task of the main thread, so the app stays responsive while a page of 5,000 is stored.
-    for (let start = 0; start < changes.length; start += WRITE_SLICE) {
+    for (let start = 0; start < changes.length; start += slice) {
       /** @type {import('./db.js').LocalRecord[]} */
       const puts = [];
       /** @type {[string, string][]} */
       const deletes = [];
       /** @type {number[]} */
       const clearOps = [];
-      for (let i = start; i < Math.min(changes.length, start + WRITE_SLICE); i++) {
+      for (let i = start; i < Math.min(changes.length, start + slice); i++) {
         const change = changes[i];
         const current = existing[i];
         const ops = opsByRecord.get(`${change.collection}/${change.id}`) || [];
@@ -166,7 +185,8 @@ export async function resetForFullResync(db) {
  * cursor.
  * @param {import('./db.js').DoorstepDb} db
  * @param {import('./api.js').Api} api
- * @param {{pageSize: number, onProgress?: (applied: number) => void}} opts
+ * @param {{pageSize: number, onProgress?: (applied: number, total: number|null) => void,
+ *   slice?: number, signedIn?: boolean}} opts `slice` and `signedIn`: see applyPullPage
  * @returns {Promise<number>} changes applied
  */
 export async function pullChanges(db, api, opts) {
@@ -197,7 +217,11 @@ export async function pullChanges(db, api, opts) {
     prefetched = page.more ? api.pull(page.cursor, opts.pageSize) : null;
     prefetched?.catch(() => {}); // handled when awaited above
     try {
-      await applyPullPage(db, page, { first: fromScratch });
+      await applyPullPage(db, page, {
+        first: fromScratch,
+        slice: opts.slice,
+        signedIn: opts.signedIn,
+      });
     } catch (err) {
       prefetched = null;
       throw err;
@@ -208,10 +232,99 @@ export async function pullChanges(db, api, opts) {
       applied,
       typeof page.remaining === 'number' ? applied + page.remaining : null,
     );
-    // Let the UI breathe between pages on a large first sync.
-    await new Promise((r) => setTimeout(r, 0));
+    // Let the UI breathe between pages on a large first sync (on the page's own thread).
+    if (!opts.slice) await new Promise((r) => setTimeout(r, 0));
     if (!page.more) return applied;
   }
+}
+
+/**
+ * An error as the pull worker sends it (a structured clone keeps no class), and back.
+ * @param {any} err
+ */
+export function errorToMessage(err) {
+  return {
+    name: err?.name ?? 'Error',
+    message: err?.message ?? String(err),
+    status: err?.status,
+    code: err?.code,
+    details: err?.details ?? null,
+    inner: err?.inner?.name ? { name: err.inner.name } : undefined,
+  };
+}
+
+/** @param {ReturnType<typeof errorToMessage>} data */
+function errorFromMessage(data) {
+  const err = /** @type {any} */ (new Error(data.message));
+  Object.assign(err, data);
+  return err;
+}
+
+/**
+ * What the pull worker does with a request `{id, pageSize}` from the page: pullChanges, a page
+ * stored in one step and only while signed in, telling `post` its progress, then `done` or
+ * `error`.
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {import('./api.js').Api} api
+ * @param {{id: number, pageSize: number}} request
+ * @param {(message: any) => void} post
+ */
+export async function servePullRequest(db, api, { id, pageSize }, post) {
+  try {
+    const applied = await pullChanges(db, api, {
+      pageSize,
+      // One step per page: nothing waits on the worker's thread between steps.
+      slice: Infinity,
+      signedIn: true,
+      onProgress: (pulled, total) => post({ id, type: 'progress', pulled, total }),
+    });
+    post({ id, type: 'done', applied });
+  } catch (err) {
+    post({ id, type: 'error', error: errorToMessage(err) });
+  }
+}
+
+/**
+ * Pulls in a dedicated worker (pull-worker.js), made on first use and kept: fetching a page,
+ * reading its JSON and storing it happen on the worker's thread, so the page stays responsive on
+ * a first sync of tens of thousands of records. The worker runs pullChanges itself, with the same
+ * guarantees (pending changes stay on top, the cursor is stored with its page). Returns a
+ * function shaped like `(opts) => pullChanges(db, api, opts)`.
+ * @param {() => Worker} makeWorker
+ */
+export function workerPull(makeWorker) {
+  /** @type {Worker|null} */
+  let worker = null;
+  let next = 0;
+  /** @param {{pageSize: number, onProgress?: (applied: number, total: number|null) => void}} opts */
+  return (opts) =>
+    new Promise((resolve, reject) => {
+      const id = ++next;
+      const w = (worker ??= makeWorker());
+      const done = () => {
+        w.removeEventListener('message', onMessage);
+        w.removeEventListener('error', onError);
+      };
+      const onMessage = (/** @type {MessageEvent} */ event) => {
+        const m = event.data;
+        if (m?.id !== id) return;
+        if (m.type === 'progress') return opts.onProgress?.(m.pulled, m.total);
+        done();
+        if (m.type === 'done') resolve(m.applied);
+        else reject(errorFromMessage(m.error));
+      };
+      // The worker could not run (its script did not load): made again next time.
+      const onError = (/** @type {Event} */ event) => {
+        done();
+        event.preventDefault?.();
+        worker = null;
+        w.terminate();
+        reject(Object.assign(new Error('pull worker failed'), { code: 'worker' }));
+      };
+      w.addEventListener('message', onMessage);
+      w.addEventListener('error', onError);
+      w.postMessage({ id, pageSize: opts.pageSize });
+    });
 }
 
 /**
@@ -245,7 +358,11 @@ export async function refreshAccount(db, api) {
  * @param {{db: import('./db.js').DoorstepDb, api: import('./api.js').Api, deviceId: () => Promise<string>,
  *   batchSize?: number, pageSize?: number, random?: () => number, now?: () => number,
  *   setTimer?: (fn: () => void, ms: number) => any, clearTimer?: (t: any) => void,
- *   lock?: <T>(fn: () => Promise<T>) => Promise<T>}} deps
+ *   lock?: <T>(fn: () => Promise<T>) => Promise<T>,
+ *   pull?: (opts: {pageSize: number, onProgress: (applied: number, total: number|null) => void})
+ *     => Promise<number>}} deps
+ *   `pull`: pulls elsewhere (workerPull) instead of pullChanges on this thread; counted as one
+ *   request in `requests` while it runs.
  */
 export function createSyncEngine(deps) {
   const { db } = deps;
@@ -316,10 +433,21 @@ export function createSyncEngine(deps) {
       const deviceId = await deps.deviceId();
       await pushOutbox(db, api, { deviceId, batchSize: deps.batchSize ?? 100 });
       set({ phase: 'pull' });
-      await pullChanges(db, api, {
+      const pullOpts = {
         pageSize: deps.pageSize ?? 5000,
-        onProgress: (pulled, total) => set({ pulled, total }),
-      });
+        onProgress: (/** @type {number} */ pulled, /** @type {number|null} */ total) =>
+          set({ pulled, total }),
+      };
+      let pulled = false;
+      if (deps.pull)
+        try {
+          await counted(deps.pull)(pullOpts);
+          pulled = true;
+        } catch (err) {
+          // No worker to pull in (it could not start): pull on this thread instead.
+          if (/** @type {any} */ (err)?.code !== 'worker') throw err;
+        }
+      if (!pulled) await pullChanges(db, api, pullOpts);
       await evictPhotos(db);
       await refreshAccount(db, api);
       // Photos last, one at a time: the records (and their ops) never wait behind them.
