@@ -141,6 +141,8 @@ def test_second_worker_receives_them(offline_entry, server, make_worker):
     expect(page.get_by_text("15 Lý Thường Kiệt")).to_be_visible()
     expect(page.get_by_text("Tuyên truyền BHYT, hẹn quay lại")).to_be_visible()
     expect(page.get_by_text("Health insurance · Registered")).to_be_visible()
+    # Its first sync was pulled and stored by the pull worker, not on the page's own thread.
+    assert any("pull-worker" in w.url for w in page.workers)
 
 
 def test_same_field_edited_on_two_phones_goes_to_the_admin(server, make_worker):
