@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickLanguage, setLanguage, t } from '../src/i18n.js';
+import { catalogues, pickLanguage, setLanguage, t } from '../src/i18n.js';
 import { fold, formatDate, formatMoney, matchesQuery, uuidv7 } from '../src/text.js';
 import { validate } from '../src/validate.js';
 
@@ -20,6 +20,36 @@ describe('language', () => {
     expect(t('add_household')).toBe('Add household');
     setLanguage('vi');
     expect(t('waiting', { n: 3 })).toBe('3 đang chờ');
+  });
+});
+
+describe('the words for two devices editing one record and for duplicates', () => {
+  // Two edits of one record that the server could not merge are a sync conflict, "xung đột" (the
+  // audit log's word); "trùng" is kept for duplicates (a household that may already exist, a
+  // reused operation id), so that a supervisor never confuses the two.
+  const CONFLICT_KEYS = [
+    'waiting_admin',
+    'conflicts_title',
+    'conflicts_count',
+    'staff_nav_conflicts',
+    'staff_has_conflict',
+    'staff_kind.resolve',
+    'staff_conflicts_title',
+  ];
+  const { vi, en } = /** @type {Record<'vi'|'en', Record<string, string>>} */ (catalogues);
+
+  it.each(CONFLICT_KEYS)('%s says "xung đột"', (key) => {
+    expect(vi[key].toLowerCase()).toContain('xung đột');
+    expect(vi[key].toLowerCase()).not.toContain('trùng');
+  });
+
+  it('says "trùng" only for duplicates, and "xung đột" wherever English says conflict', () => {
+    expect(vi.duplicate_warning).toMatch(/^Có thể trùng/);
+    for (const [key, text] of Object.entries(vi)) {
+      if (/trùng/i.test(text)) expect(en[key], key).toMatch(/duplicate|reused|twice/i);
+      if (/\bconflicts?\b/i.test(en[key] ?? ''))
+        expect(text.toLowerCase(), key).toContain('xung đột');
+    }
   });
 });
 

@@ -685,7 +685,7 @@ def test_no_match_and_no_internal_names_in_vietnamese(town, make_worker):
     a.go_online()
     a.sync_now()
     page.get_by_role("link", name="Đồng bộ").click()
-    card = page.get_by_role("region", name="Chờ quản trị xử lý trùng").locator("li.card")
+    card = page.get_by_role("region", name="Chờ quản trị xử lý xung đột").locator("li.card")
     expect(card).to_contain_text("Số điện thoại: máy này ghi 0922222222")
     expect(card).not_to_contain_text("Ghi chú")  # merged: no longer differs
     text = page.locator("main").inner_text()
