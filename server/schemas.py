@@ -665,27 +665,8 @@ class ConflictListArgs(Schema):
     status = fields.String(load_default=None, validate=one_of("open", "resolved"))
 
 
-AUDIT_ACTIONS = (
-    "list",
-    "view",
-    "history",
-    "pull",
-    "conflicts",
-    "report",
-    "map",
-    "export",
-    "stranded",
-    "apply_op",
-    "decline_op",
-    "import",
-    "change_password",
-    "create_user",
-    "change_user",
-    "reset_password",
-    "rename_user",
-    "sign_out_user",
-    "photo",
-)
+# What the audit log notes (`audit.audit`), with their labels in the vocabulary.
+AUDIT_ACTIONS = values("audit_action")
 
 
 class OpListArgs(Schema):

@@ -1,8 +1,8 @@
 """The campaign's vocabulary: every enum a record or an account carries (visit purposes,
 registration kinds and statuses, support kinds, household categories, assessment results,
 nomination kinds and domains, review statuses, unit kinds, deed statuses, group model statuses,
-the records a photo may be of, roles), its values in order and each value's Vietnamese and
-English label.
+the records a photo may be of, roles) and the actions the audit log notes; each one's values in
+order and each value's Vietnamese and English label.
 
 They are written once, in `vocabulary.json` beside this module, which the field app's build also
 imports (`pwa/src/vocabulary.js`): the server validates against it (`schemas.py`), the report and
@@ -31,6 +31,7 @@ Kind = Literal[
     "model_status",
     "photo_of",
     "role",
+    "audit_action",
 ]
 Lang = Literal["vi", "en"]
 

@@ -1,6 +1,7 @@
-"""One vocabulary (`server/vocabulary.json`): the server's validation, the report's figures and the
-exports use exactly its values, and every value has a Vietnamese and an English label. A value
-that exists on one side only fails here (the app's side: pwa/test/vocabulary.test.js)."""
+"""One vocabulary (`server/vocabulary.json`): the server's validation, the report's figures, the
+exports and the audit log use exactly its values, and every value has a Vietnamese and an English
+label. A value that exists on one side only fails here (the app's side:
+pwa/test/vocabulary.test.js)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ API_ENUMS: dict[tuple[type[Schema], str], Kind] = {
     (photo_views.UploadArgs, "collection"): "photo_of",
     (photo_views.PhotoListArgs, "collection"): "photo_of",
     (photo_views.PhotoSchema, "collection"): "photo_of",
+    (schemas.AuditArgs, "action"): "audit_action",
+    (schemas.AuditEntrySchema, "action"): "audit_action",
 }
 
 
@@ -91,6 +94,18 @@ def test_every_enum_field_of_the_collections_is_in_the_vocabulary() -> None:
 @pytest.mark.parametrize(("schema", "name"), API_ENUMS)
 def test_the_apis_enums_are_the_vocabularys(schema: type[Schema], name: str) -> None:
     assert choices(schema().fields[name]) == values(API_ENUMS[schema, name])
+
+
+def test_every_action_the_server_audits_is_in_the_vocabulary() -> None:
+    """The audit log's filter and its entries take the vocabulary's actions: an action noted in
+    the code but missing there would make the log unreadable (and unlabelled in the console)."""
+    server = Path(schemas.__file__).parent
+    noted: set[str] = set()
+    for module in server.rglob("*.py"):
+        text = module.read_text(encoding="utf-8")
+        noted |= set(re.findall(r'\baudit(?:_together)?\(\s*"([a-z_]+)"', text))
+    assert len(noted) >= 15, noted
+    assert noted == set(values("audit_action"))
 
 
 def test_a_reviewer_sets_only_statuses_of_the_vocabulary() -> None:

@@ -1,7 +1,7 @@
 /**
  * The campaign's vocabulary, read from the file the server validates against and prints in the
  * report (`server/vocabulary.json`, see `server/vocabulary.py`): each enum's values in order and
- * each value's Vietnamese and English label. Forms offer these values, validation accepts them,
+ * each value's Vietnamese and English label (the audit log's actions among them). Forms offer these values, validation accepts them,
  * and the catalogue (`i18n.js`) shows them as `kind.value` keys, so the app and the report to the
  * district use the same words.
  */

@@ -5,32 +5,13 @@
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { formatDateTime } from '../../text.js';
+import { values } from '../../vocabulary.js';
 import { ErrorNotice, Pager, StaffPage, staff, useLookups, useRemote } from './common.jsx';
 import { auditDetails } from './present.js';
 
 const PAGE = 100;
-/** The actions the server notes, as its `action` filter takes them. */
-const ACTIONS = [
-  'view',
-  'history',
-  'list',
-  'pull',
-  'conflicts',
-  'report',
-  'map',
-  'export',
-  'stranded',
-  'apply_op',
-  'decline_op',
-  'import',
-  'change_password',
-  'create_user',
-  'change_user',
-  'reset_password',
-  'rename_user',
-  'sign_out_user',
-  'photo',
-];
+/** The actions the server notes, as its `action` filter takes them (the shared vocabulary). */
+const ACTIONS = values('audit_action');
 
 /** @param {{user: any, path: string}} props */
 export function AuditLog({ user, path }) {
@@ -68,7 +49,7 @@ export function AuditLog({ user, path }) {
             <option value="">{t('staff_audit_all_actions')}</option>
             {ACTIONS.map((a) => (
               <option key={a} value={a}>
-                {t(`staff_audit.${a}`)}
+                {t(`audit_action.${a}`)}
               </option>
             ))}
           </select>
@@ -107,7 +88,7 @@ export function AuditLog({ user, path }) {
               <tr key={e.id ?? i}>
                 <td>{formatDateTime(e.at)}</td>
                 <td>{e.user?.name}</td>
-                <td>{t(`staff_audit.${e.action}`)}</td>
+                <td>{t(`audit_action.${e.action}`)}</td>
                 <td>
                   <AuditTarget entry={e} lookups={lookups} />
                 </td>
