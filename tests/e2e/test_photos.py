@@ -1,16 +1,19 @@
 """Photos as evidence, in a real Chromium on a phone's screen: a photo attached to a visit while
 offline is reduced on the phone (orientation applied, EXIF gone), waits on the sync screen,
 uploads once the connection is back, the supervisor sees its thumbnail in the review queue and
-opens it, and a colleague's phone learns of it from the feed and shows it when online."""
+opens it, and a colleague's phone learns of it from the feed and shows it when online; the
+viewer is a dialog a keyboard user closes with Escape, back on the thumbnail that opened it."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 import re
 import uuid
 
 import pytest
+import requests
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -124,3 +127,84 @@ def test_photo_taken_offline_uploads_and_the_supervisor_sees_it(server, make_wor
     shown = page.get_by_role("group", name="Photos (1/5)").locator("img")
     expect(shown).to_have_attribute("alt", "Photo 1")
     assert shown.evaluate("img => img.decode().then(() => img.naturalWidth)") == 213
+
+
+def upload_photo(server, client, visit_id: str, colour: tuple[int, int, int]) -> None:
+    """A small JPEG of a visit, sent in one chunk as a phone would."""
+    out = io.BytesIO()
+    Image.new("RGB", (400, 300), colour).save(out, "JPEG")
+    data = out.getvalue()
+    r = requests.put(
+        f"{server.url}/api/v1/photos/{uuid.uuid4()}",
+        params={
+            "collection": "visits",
+            "record_id": visit_id,
+            "sha256": hashlib.sha256(data).hexdigest(),
+        },
+        data=data,
+        headers={
+            **client.headers,
+            "Content-Type": "image/jpeg",
+            "Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}",
+        },
+        timeout=30,
+    )
+    assert r.status_code in (200, 201), r.text
+    assert r.json()["complete"], r.text
+
+
+def test_photo_viewer_closes_on_escape_and_gives_focus_back_to_its_thumbnail(
+    server, make_worker, town
+):
+    admin = town.admin
+    quarter = town.quarter()
+    supervisor_user = town.person("supervisor", [quarter])
+    head = town.head_name()
+    (household,) = town.push(
+        admin,
+        {
+            "collection": "households",
+            "fields": {"quarter_id": quarter["id"], "address": "3 Lê Lợi", "head_name": head},
+        },
+    )
+    (visit,) = town.push(
+        admin,
+        {
+            "collection": "visits",
+            "fields": {
+                "household_id": household["id"],
+                "visited_at": "2024-10-12T09:00:00+07:00",
+                "purpose": "outreach",
+            },
+        },
+    )
+    upload_photo(server, admin, visit["id"], (200, 40, 40))
+    upload_photo(server, admin, visit["id"], (40, 40, 200))
+
+    supervisor = make_worker(server, supervisor_user["username"])
+    sp = supervisor.page
+    sp.goto(f"{server.url}/review?collection=visits&review=all")
+    sp.get_by_label("Search names and addresses (accents optional)").fill(head)
+    expect(sp.get_by_role("status", name="Records found")).to_have_text("1 records")
+    second = sp.get_by_role("button", name="Open photo 2")
+    expect(second.locator("img")).to_be_visible()
+
+    # Opened from the keyboard: focus moves into the viewer, which is named after the photo.
+    second.focus()
+    sp.keyboard.press("Enter")
+    viewer = sp.get_by_role("dialog", name="Photo 2")
+    expect(viewer.get_by_role("img", name="Photo 2")).to_be_visible()
+    expect(viewer.get_by_role("button", name="Close")).to_be_focused()
+    # Escape closes it, and focus is back on the thumbnail that opened it (not the first one).
+    sp.keyboard.press("Escape")
+    expect(viewer).to_have_count(0)
+    expect(second).to_be_focused()
+
+    # The same with the mouse and the Close button, from the first thumbnail.
+    first = sp.get_by_role("button", name="Open photo 1")
+    first.click()
+    viewer = sp.get_by_role("dialog", name="Photo 1")
+    expect(viewer).to_be_visible()
+    viewer.get_by_role("button", name="Close").click()
+    expect(viewer).to_have_count(0)
+    expect(first).to_be_focused()

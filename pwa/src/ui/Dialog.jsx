@@ -6,11 +6,12 @@
 import { useEffect, useId, useRef } from 'preact/hooks';
 
 /**
- * @param {{title: string, onClose: () => void, class?: string,
+ * @param {{title: string, onClose: () => void, class?: string, hideTitle?: boolean,
  *   children?: import('preact').ComponentChildren}} props
- *   `title` is shown as the dialog's heading and names it; `onClose` is called on Escape.
+ *   `title` is the dialog's heading and names it (`hideTitle`: for screen readers only, where
+ *   the content speaks for itself, as a photo does); `onClose` is called on Escape.
  */
-export function Dialog({ title, onClose, class: className, children }) {
+export function Dialog({ title, onClose, class: className, hideTitle = false, children }) {
   const ref = useRef(/** @type {HTMLDialogElement|null} */ (null));
   const titleId = useId();
   useEffect(() => {
@@ -33,7 +34,9 @@ export function Dialog({ title, onClose, class: className, children }) {
         onClose();
       }}
     >
-      <h2 id={titleId}>{title}</h2>
+      <h2 id={titleId} class={hideTitle ? 'visually-hidden' : undefined}>
+        {title}
+      </h2>
       {children}
     </dialog>
   );

@@ -2,9 +2,10 @@
  * Photos of records for supervisors and admins: thumbnails (each look is audited by the server)
  * and, on a click, the photo itself in a dialog.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { PHOTO_COLLECTIONS } from '../../photos.js';
+import { Dialog } from '../Dialog.jsx';
 import { staff, useRemote } from './common.jsx';
 
 /**
@@ -28,7 +29,8 @@ export function usePhotos(collection, ids) {
 
 /** @param {{photos: any[] | undefined}} props */
 export function PhotoThumbs({ photos }) {
-  const [open, setOpen] = useState(/** @type {any} */ (null));
+  // The index of the photo open in the viewer.
+  const [open, setOpen] = useState(/** @type {number|null} */ (null));
   if (!photos?.length) return null;
   return (
     <>
@@ -39,14 +41,16 @@ export function PhotoThumbs({ photos }) {
               type="button"
               class="photo-open"
               aria-label={t('open_photo', { n: i + 1 })}
-              onClick={() => setOpen(p)}
+              onClick={() => setOpen(i)}
             >
               <ServerImage id={p.id} thumb alt={t('photo_n', { n: i + 1 })} />
             </button>
           </li>
         ))}
       </ul>
-      {open && <PhotoViewer photo={open} onClose={() => setOpen(null)} />}
+      {open !== null && photos[open] && (
+        <PhotoViewer photo={photos[open]} n={open + 1} onClose={() => setOpen(null)} />
+      )}
     </>
   );
 }
@@ -75,20 +79,15 @@ function ServerImage({ id, thumb = false, alt }) {
   return <img class={thumb ? 'photo-thumb' : undefined} src={url} alt={alt} />;
 }
 
-/** @param {{photo: any, onClose: () => void}} props */
-function PhotoViewer({ photo, onClose }) {
-  const ref = useRef(/** @type {HTMLDialogElement|null} */ (null));
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
+/**
+ * One photo at full size, in the shared dialog: focus moves in, Escape or Close closes it, and
+ * focus goes back to the thumbnail that opened it.
+ * @param {{photo: any, n: number, onClose: () => void}} props
+ */
+function PhotoViewer({ photo, n, onClose }) {
   return (
-    <dialog
-      ref={ref}
-      class="photo-viewer"
-      aria-label={t('photo_n', { n: '' }).trim()}
-      onCancel={(e) => (e.preventDefault(), onClose())}
-    >
-      <ServerImage id={photo.id} alt={`${photo.width}×${photo.height}`} />
+    <Dialog class="photo-viewer" title={t('photo_n', { n })} hideTitle onClose={onClose}>
+      <ServerImage id={photo.id} alt={t('photo_n', { n })} />
       <p class="muted">
         {photo.uploaded_by?.name} · {photo.width}×{photo.height}
       </p>
@@ -97,6 +96,6 @@ function PhotoViewer({ photo, onClose }) {
           {t('staff_close')}
         </button>
       </div>
-    </dialog>
+    </Dialog>
   );
 }
