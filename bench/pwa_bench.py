@@ -209,9 +209,14 @@ class WorkerThrottle:
     def close(self) -> None:
         if not self.available:
             return
-        for group in [*self.root.glob("*/"), self.root]:
-            with contextlib.suppress(OSError):  # empty once its thread ended
-                group.rmdir()
+        # A group can only go once its thread has ended: a closed page's renderer takes a moment.
+        for _ in range(50):
+            for group in [*self.root.glob("*/"), self.root]:
+                with contextlib.suppress(OSError):
+                    group.rmdir()
+            if not self.root.exists():
+                return
+            time.sleep(0.1)
 
 
 # A fixed loop, timed on the page's main thread and in a dedicated worker (both from a blob).
