@@ -20,7 +20,9 @@ Sections (`--only` picks some):
   The big size is reached by cloning the households of the 10k already pushed, with plain SQL
   (records, revisions and ops, new random ids and sequence numbers) while the server is stopped:
   minutes instead of an hour through the engine. The cloned ops keep their payload as sent (it
-  names the original id); nothing measured reads them.
+  names the original id); nothing measured reads them. The copies go through the database's own
+  triggers on `records`, as the engine's writes do: they are counted for a list's `total`, and
+  indexed for `q` (SQLite's FTS5 table; PostgreSQL's pg_trgm index is an index like the others).
 
 The households of KP1 and KP2 are each a quarter of all, so the field user's first page is a full
 5,000 records at 10k too. Each figure is the median of `--runs` runs (fresh databases for

@@ -109,3 +109,20 @@ def test_searching_child_records_by_household_uses_indexes(
             )
             assert found.get_json()["total"] == 11  # Lê Văn 1, 10..19
     assert full_scans(app, seen) == []
+
+
+def test_a_search_can_use_the_trigram_index_on_postgresql(is_postgres, app, admin, build, quarters):
+    if not is_postgres:
+        pytest.skip("PostgreSQL's pg_trgm index")
+    admin.push(build.op("households", build.id(), build.household(quarters["KP1"])))
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute("EXPLAIN SELECT id FROM records WHERE search_text LIKE '%ksor%'")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            connection.rollback()
+            connection.close()
+    assert "ix_records_search_trgm" in plan, plan
