@@ -7,6 +7,9 @@ Every synced record of every collection lives in `records` (its fields as JSON, 
 review as columns); every revision of it in `revisions` (a full snapshot, which is what the §4
 three-way merge reads its base from); every op a device sent in `ops` (§1.1, nothing typed is lost).
 `feed_state` holds the change-feed counter: see `sync.feed` for how it keeps pulls complete.
+`record_counts` holds how many live records each collection has per neighbourhood and review
+status, for a record list's `total`; triggers on `records` keep it (and, on SQLite, the FTS5 index
+`records_search` that `q` searches) in step with every write, in the writing transaction.
 """
 
 from __future__ import annotations
@@ -83,6 +86,22 @@ class Record(Base):
     # The creator's unit when the record was created (field data only): work counts for the
     # unit that did it, even after its author moves to another unit.
     unit_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+
+
+class RecordCount(Base):
+    """How many live (not deleted) records of a collection a neighbourhood has in a review status.
+
+    Written only by the triggers on `records` (migration f3a9c1d7e2b4): a record list asks it for
+    `total` when no filter other than scope, neighbourhood and review status applies.
+    """
+
+    __tablename__ = "record_counts"
+
+    collection: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # The record's quarter_id, or '' for a record of no neighbourhood (everyone's).
+    quarter_key: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    review_status: Mapped[str] = mapped_column(String(12), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class Revision(Base):

@@ -6,14 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import column, func, insert, literal_column, select, table, update
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from .actor import Actor
 from .catalogue import CHILDREN, Catalogue
 from .errors import AlreadyDone, Forbidden, NotFound
-from .models import Record, ReviewBatch, Revision
+from .models import Record, RecordCount, ReviewBatch, Revision
 from .state import RecordState, iso, load_states, person, to_wire, user_names, wire_names_for
 from .stranded import authors
 from .text import fold
@@ -58,20 +59,32 @@ def list_records(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Records of a collection in the actor's scope, newest first, with the total (§6)."""
+    """Records of a collection in the actor's scope, newest first, with the exact total (§6).
+
+    The total of a list filtered by nothing but scope, neighbourhood and review status is read from
+    `record_counts` (a few rows, whatever the size of the town); any other filter counts the rows
+    it matches, which is quick when they are few (a rare `q`, through its index) and grows with
+    them otherwise.
+    """
+    folded = fold(q)
+    by_index = _search_index_finds(session, folded)
+    # When the search index finds the records, no other filter may look them up through an index
+    # of its own: SQLite has no statistics to tell it that `collection = ?` holds for nearly every
+    # record (nor a neighbourhood for an eighth of them), and would walk them all.
+    key = _hidden if by_index else _shown
     query = select(Record.__table__).where(
-        Record.collection == collection, Record.deleted.is_(False)
+        key(Record.collection) == collection, Record.deleted.is_(False)
     )
     if actor.quarters is not None:
         query = query.where(
-            Record.quarter_id.in_(sorted(actor.quarters)) | Record.quarter_id.is_(None)
+            key(Record.quarter_id).in_(sorted(actor.quarters)) | key(Record.quarter_id).is_(None)
         )
     if quarter:
-        query = query.where(Record.quarter_id == quarter)
+        query = query.where(key(Record.quarter_id) == quarter)
     if review:
         query = query.where(Record.review_status == review)
-    if q and fold(q):
-        query = query.where(_matches(collection, fold(q)))
+    if folded:
+        query = query.where(_matches(collection, folded, by_index))
     if updated_since is not None:
         query = query.where(Record.updated_at > updated_since)
     if created_by:
@@ -80,7 +93,11 @@ def list_records(
         query = query.where(Record.created_at >= date_from)
     if date_to is not None:
         query = query.where(Record.created_at < date_to)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    counted = not (folded or updated_since or created_by or date_from or date_to)
+    if counted:
+        total = _counted(session, actor, collection, quarter, review)
+    else:
+        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = (
         session.execute(
             query.order_by(Record.updated_at.desc(), Record.id.desc()).limit(limit).offset(offset)
@@ -92,23 +109,77 @@ def list_records(
     return [to_wire(row, names) for row in rows], total
 
 
-def _matches(collection: str, folded: str) -> ColumnElement[bool]:
+def _counted(
+    session: Session, actor: Actor, collection: str, quarter: str | None, review: str | None
+) -> int:
+    """How many live records of the collection the actor sees, in that neighbourhood and review
+    status when given: a sum over `record_counts`, whose keys are exactly these filters."""
+    counts = select(func.coalesce(func.sum(RecordCount.n), 0)).where(
+        RecordCount.collection == collection
+    )
+    if actor.quarters is not None:
+        # Records of no neighbourhood (counted under '') are everyone's.
+        counts = counts.where(RecordCount.quarter_key.in_([*sorted(actor.quarters), ""]))
+    if quarter:
+        counts = counts.where(RecordCount.quarter_key == quarter)
+    if review:
+        counts = counts.where(RecordCount.review_status == review)
+    return int(session.execute(counts).scalar_one())
+
+
+# The FTS5 index of the search text on SQLite (contentless, trigram; its rowid is the record's
+# seq), made and kept by triggers on `records` (migration f3a9c1d7e2b4).
+_search_index = table("records_search", column("rowid"))
+# Trigrams: a shorter query has none to look up, and is matched by LIKE over the records.
+_TRIGRAM = 3
+
+
+def _search_index_finds(session: Session, folded: str) -> bool:
+    """True when SQLite's FTS5 index finds the records matching `folded` (3 characters or more).
+
+    PostgreSQL's pg_trgm index serves LIKE itself, and its planner has statistics to choose it.
+    """
+    return len(folded) >= _TRIGRAM and session.get_bind().dialect.name == "sqlite"
+
+
+def _shown(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    return column
+
+
+def _hidden(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The column behind a unary plus: the same value, which SQLite looks up through no index."""
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
+def _matches(collection: str, folded: str, by_index: bool) -> ColumnElement[bool]:
     """`q` (already folded) in the record's own search text or, for a child record, in its
     household's (head's name, address, phone).
 
     The household's text is read at query time, by a subquery on the (collection, id) key, rather
     than copied into every child: a renamed or moved household is then found at once, and no
     write has to touch its children.
+
+    `by_index`: SQLite's FTS5 `records_search` gives the seq of the records whose text holds
+    `folded` (a phrase of trigrams is exactly a substring: the tokenizer keeps spaces and case).
+    Otherwise LIKE, which PostgreSQL answers from its pg_trgm index (3 characters or more).
     """
-    pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    own = Record.search_text.like(pattern, escape="\\")
+    household = aliased(Record)
+    if by_index:
+        phrase = '"' + folded.replace('"', '""') + '"'
+        found = select(_search_index.c.rowid).where(
+            literal_column("records_search").op("MATCH")(phrase)
+        )
+        own = Record.seq.in_(found)
+        in_household = household.seq.in_(found)
+        household_collection = _hidden(household.collection)
+    else:
+        pattern = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        own = Record.search_text.like(pattern, escape="\\")
+        in_household = household.search_text.like(pattern, escape="\\")
+        household_collection = household.collection
     if collection not in CHILDREN:
         return own
-    household = aliased(Record)
-    households = select(household.id).where(
-        household.collection == "households",
-        household.search_text.like(pattern, escape="\\"),
-    )
+    households = select(household.id).where(household_collection == "households", in_household)
     return own | Record.household_id.in_(households)
 
 

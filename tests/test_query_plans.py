@@ -111,6 +111,71 @@ def test_searching_child_records_by_household_uses_indexes(
     assert full_scans(app, seen) == []
 
 
+def plans(app, seen) -> list[tuple[str, list[str]]]:
+    """Each captured statement with the lines of its SQLite plan."""
+    out = []
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            for statement, parameters in seen:
+                rows = connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                out.append((statement, [row[-1] for row in rows]))
+        finally:
+            connection.close()
+    return out
+
+
+def test_a_list_reads_its_total_from_the_counts(
+    sqlite_only, app, admin, make_user, build, quarters
+):
+    admin.push(
+        *(build.op("households", build.id(), build.household(quarters["KP1"])) for _ in range(5))
+    )
+    kp1 = make_user("supervisor", ["KP1"])
+    with statements(app) as seen:
+        assert kp1.get("/records/households").get_json()["total"] == 5
+        assert (
+            admin.get(
+                "/records/households",
+                query_string={"quarter": quarters["KP1"], "review": "pending"},
+            ).get_json()["total"]
+            == 5
+        )
+    counts = [s for s, _ in seen if "count(" in s.lower()]
+    assert counts == [], "a total was counted over the records"
+    assert sum("FROM record_counts" in s for s, _ in seen) == 2
+    assert full_scans(app, seen) == []
+
+
+@pytest.mark.parametrize("collection", ["households", "visits"])
+def test_a_search_starts_from_the_search_index(
+    sqlite_only, app, admin, make_user, build, quarters, collection
+):
+    """A search of three characters or more finds its records through the FTS5 index and their
+    seq, never by walking the collection or a neighbourhood (which is every record of it)."""
+    households = [
+        build.op("households", build.id(), build.household(quarters["KP1"], head_name=f"Ksor {n}"))
+        for n in range(10)
+    ]
+    admin.push(*households)
+    admin.push(*(build.op("visits", build.id(), build.visit(h["id"])) for h in households))
+    kp1 = make_user("supervisor", ["KP1", "KP2"])
+    with statements(app) as seen:
+        for api in (admin, kp1):
+            found = api.get(f"/records/{collection}", query_string={"q": "ksor 1", "limit": 5})
+            assert found.get_json()["total"] == 1
+    searches = [(s, p) for s, p in plans(app, seen) if "records_search" in s]
+    assert len(searches) == 4  # the total and the page, for each of the two
+    for statement, plan in searches:
+        assert any("records_search VIRTUAL TABLE" in line for line in plan), plan
+        walks = [
+            line for line in plan if line.startswith("SEARCH records ") and "(seq=?)" not in line
+        ]
+        walks = [line for line in walks if "(household_id=?)" not in line]
+        assert walks == [], f"{plan}: {statement[:200]}"
+    assert full_scans(app, seen) == []
+
+
 def test_a_search_can_use_the_trigram_index_on_postgresql(is_postgres, app, admin, build, quarters):
     if not is_postgres:
         pytest.skip("PostgreSQL's pg_trgm index")
