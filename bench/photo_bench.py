@@ -2,13 +2,16 @@
 Pillow is decoded upright, drawn at 1600 px and encoded near 200 KB by the app's code. Two
 photos: one like a camera's (detail at every scale, grain), and coarse noise, the worst case.
 
-- In the app's photo worker (pwa/dist, as built), with the longest task on the page's main thread
-  meanwhile (the page stays responsive). Chromium cannot throttle a worker's CPU ("Operation is
-  only supported for pages, not workers"), so this is at full speed only.
+- In the app's photo worker (pwa/dist, as built), without and with 4x CPU, with the longest task
+  on the page's main thread meanwhile (the page stays responsive). Chromium cannot throttle a
+  worker's CPU through CDP ("Operation is only supported for pages, not workers"), so at 4x the
+  page gets CDP `Emulation.setCPUThrottlingRate` and the worker's thread a cgroup cap
+  (bench/throttle.py, as bench/pwa_bench.py does; root and cgroup v1): the cap is calibrated
+  first, so that a fixed loop runs as much slower in the capped worker as on the throttled page,
+  and the calibration lines are printed. Where it cannot be done the bench says so.
 - The same function (pwa/src/reduce.js) on the page's main thread, without and with 4x CPU
-  throttling (CDP `Emulation.setCPUThrottlingRate`): the figure for a slow phone. Chromium decodes
-  a bitmap off the main thread, so the throttled figure slows the drawing, encoding and hashing,
-  not the decoding.
+  throttling (CDP). Chromium decodes a bitmap off the main thread (and off the worker's thread),
+  so the throttled figures slow the drawing, encoding and hashing, not the decoding.
 
 Prints figures; never passes or fails.
 
@@ -32,7 +35,10 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
 from e2e.browser import CHROMIUM, CHROMIUM_ARGS, ServerProcess  # noqa: E402
+from throttle import CFS_PERIOD_US, WorkerThrottle, calibrate  # noqa: E402
 
 DIST = ROOT / "pwa" / "dist"
 # What pwa/src/photos.js asks of its worker.
@@ -119,11 +125,18 @@ def _jpeg(image: Image.Image) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--only", choices=["photo-like", "noise"], help="only this photo (default: both)"
+    )
     args = parser.parse_args()
     workers = sorted(DIST.glob("assets/photo-worker-*.js"))
     if not workers:
         sys.exit("pwa/dist has no photo worker: cd pwa && npm run build")
-    photos = {"photo-like": camera_photo(), "noise (worst case)": noise_photo()}
+    photos = {}
+    if args.only in (None, "photo-like"):
+        photos["photo-like"] = camera_photo()
+    if args.only in (None, "noise"):
+        photos["noise (worst case)"] = noise_photo()
     code = (ROOT / "pwa" / "src" / "reduce.js").read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
         server = ServerProcess(Path(tmp), households=None)
@@ -131,12 +144,25 @@ def main() -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                throttle = WorkerThrottle(4)
+                if throttle.available:
+                    calibrate(browser, throttle)
+                else:
+                    print(f"  workers cannot be slowed here: {throttle.reason}")
                 for name, photo in photos.items():
                     print(
                         f"{name}: 4000×3000 JPEG, {len(photo) / 1e6:.1f} MB; "
                         f"{args.runs} runs per rate"
                     )
-                    for where, rate in (("worker", 1), ("main thread", 1), ("main thread", 4)):
+                    for where, rate in (
+                        ("worker", 1),
+                        ("worker", 4),
+                        ("main thread", 1),
+                        ("main thread", 4),
+                    ):
+                        if where == "worker" and rate > 1 and not throttle.available:
+                            print(f"  worker, CPU {rate}x: not measured ({throttle.reason})")
+                            continue
                         measure(
                             browser,
                             server.url,
@@ -146,25 +172,43 @@ def main() -> None:
                             where,
                             rate,
                             args.runs,
+                            throttle,
                         )
+                throttle.close()
                 browser.close()
         finally:
             server.stop()
 
 
 def measure(
-    browser: Any, url: str, photo: bytes, code: bytes, worker: str, where: str, rate: int, runs: int
+    browser: Any,
+    url: str,
+    photo: bytes,
+    code: bytes,
+    worker: str,
+    where: str,
+    rate: int,
+    runs: int,
+    throttle: WorkerThrottle,
 ) -> None:
     """Reduce the photo `runs` times in a fresh page, in the worker or on the main thread, at a
-    CPU throttling rate; print the median, the spread and what came out."""
+    CPU throttling rate (the worker's thread capped by `throttle` when rate > 1); print the
+    median, the spread and what came out."""
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, service_workers="block")
     page = ctx.new_page()
     page.route("**/bench/photo.jpg", lambda r: r.fulfill(body=photo, content_type=JPEG))
     page.route("**/bench/reduce.js", lambda r: r.fulfill(body=code, content_type=JS))
     page.goto(f"{url}/")
     ctx.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": rate})
+    capped = ""
     if where == "worker":
-        got = page.evaluate(IN_WORKER, [f"/assets/{worker}", runs, MAX_SIDE, TARGET_BYTES])
+        with throttle if rate > 1 else WorkerThrottle(1):
+            got = page.evaluate(IN_WORKER, [f"/assets/{worker}", runs, MAX_SIDE, TARGET_BYTES])
+        if rate > 1:
+            capped = (
+                f"; {len(throttle.throttled)} worker thread(s) capped at "
+                f"{throttle.quota_us / CFS_PERIOD_US:.0%} of a core"
+            )
     else:
         got = page.evaluate(ON_MAIN_THREAD, [runs, MAX_SIDE, TARGET_BYTES])
     times = got["times"]
@@ -174,7 +218,7 @@ def measure(
     print(
         f"  {where}, CPU {rate}x: median {statistics.median(times):.0f} ms "
         f"(min {min(times):.0f}, max {max(times):.0f}) → "
-        f"{got['width']}×{got['height']}, {got['size'] / 1024:.0f} KB{longest}"
+        f"{got['width']}×{got['height']}, {got['size'] / 1024:.0f} KB{longest}{capped}"
     )
     ctx.close()
 

@@ -162,3 +162,8 @@ def calibrate(browser: Any, throttle: WorkerThrottle, rounds: int = 3) -> None:
         # Never looser than 1/rate of a core: a busy machine's noise must not free the worker.
         quota = round(throttle.quota_us * worker_x / page_x)
         throttle.quota_us = max(1000, min(CFS_PERIOD_US // rate, quota))
+    print(
+        f"  calibration did not settle within 15% in {rounds} rounds (a busy machine slows the "
+        f"page unevenly); workers capped at {throttle.quota_us / CFS_PERIOD_US:.0%} of a core, "
+        "not measured"
+    )
