@@ -22,6 +22,9 @@ from .schemas import AuditArgs, AuditList
 
 bp = Blueprint("audit", __name__)
 
+# Whose reads of residents' data are noted (field staff read nothing outside their scope).
+AUDITED_ROLES = ("supervisor", "admin")
+
 
 def audit(
     action: str,
@@ -33,7 +36,7 @@ def audit(
     """Note that the current supervisor or admin did `action` on `target`; field staff only for
     what is noted of `everyone` (their own account), since they read nothing outside their
     scope."""
-    if not everyone and g.user.role not in ("supervisor", "admin"):
+    if not everyone and g.user.role not in AUDITED_ROLES:
         return
     db.session.add(
         AuditEntry(
@@ -47,7 +50,7 @@ def audit_together(action: str, target: str, key: str, value: Any, within: timed
     and target if that entry is younger than `within`: its `key` lists every value seen (parts
     of one record shown together, its photos' thumbnails, are one look at it). Two requests at
     the same moment may each make an entry; a look is never left out."""
-    if g.user.role not in ("supervisor", "admin"):
+    if g.user.role not in AUDITED_ROLES:
         return
     entry = db.session.execute(
         select(AuditEntry)
