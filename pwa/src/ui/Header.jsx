@@ -13,11 +13,12 @@ import { STAFF_PATH } from './staff/routes.jsx';
 export function Header() {
   const status = useEngineStatus(sync);
   const online = useOnline();
-  const counts = useLive(async () => outboxCounts(await db.outbox.toArray()), [], outboxCounts([]));
+  // Undefined until the outbox has been read: the header never says "0 waiting" before it knows.
+  const counts = useLive(async () => outboxCounts(await db.outbox.toArray()), [], undefined);
   const c = counts ?? { waiting: 0, rejected: 0, conflicts: 0 };
   const toFix = useLive(() => toFixCount(db), [], 0) ?? 0;
   const offline = !online || status.unreachable;
-  const parts = [t('waiting', { n: c.waiting })];
+  const parts = [counts ? t('waiting', { n: c.waiting }) : t('counting_waiting')];
   if (c.rejected) parts.push(t('needs_attention_n', { n: c.rejected }));
   if (c.conflicts) parts.push(t('conflicts_n', { n: c.conflicts }));
   if (status.requests > 0) parts.push(syncingText(status));
@@ -31,6 +32,7 @@ export function Header() {
         role="status"
         aria-label={t('sync_status')}
         aria-live="polite"
+        aria-busy={counts ? undefined : 'true'}
         class={`sync-status${c.rejected ? ' attention' : ''}${offline ? ' offline' : ''}`}
       >
         {parts.join(' · ')}
