@@ -125,6 +125,25 @@ function fromFeed(r, collection, record) {
 }
 
 /**
+ * What a photo's placeholder says when its image is not shown (an i18n key): while its
+ * thumbnail is asked of the server, `photo_loading`; once the server refused it, why (a photo
+ * this account may not see, as when the user's neighbourhoods changed, or one the server does not
+ * have); offline or with no answer at all, that it is shown when online.
+ * @param {Photo} photo
+ * @param {{online: boolean, loading?: boolean, error?: unknown}} state
+ * @returns {string}
+ */
+export function photoPlaceholder(photo, { online, loading = false, error = null }) {
+  const offline = photo.state === 'server' ? 'photo_online_only' : 'photo_not_on_phone';
+  if (!online) return offline;
+  if (loading) return 'photo_loading';
+  if (!(error instanceof ApiError) || error.status === 0) return offline;
+  if (error.status === 403) return 'photo_forbidden';
+  if (error.status === 404 || error.status === 410) return 'photo_not_found';
+  return 'photo_load_failed';
+}
+
+/**
  * Keep a reduced photo with its record; `draft` while the record's form is not saved.
  * At most `MAX_PHOTOS` per record, those sent from other devices included (an Error beyond).
  * @param {import('./db.js').DoorstepDb} db

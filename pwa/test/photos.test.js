@@ -6,10 +6,12 @@ import {
   commitPhotos,
   dropUploadedPhotos,
   evictPhotos,
+  photoPlaceholder,
   photoStorage,
   recordPhotos,
   uploadPhotos,
 } from '../src/photos.js';
+import { catalogues } from '../src/i18n.js';
 import { freshDb } from './helpers.js';
 
 const VISIT = '00000000-0000-4000-8000-0000000000a1';
@@ -308,5 +310,59 @@ describe('photos on the phone', () => {
     await expect(
       addPhoto(db, { collection: 'visits', record: VISIT, reduced: reduced(5), draft: false }),
     ).rejects.toThrow();
+  });
+});
+
+describe("a photo's placeholder", () => {
+  const told = /** @type {import('../src/photos.js').Photo} */ ({
+    id: '00000000-0000-4000-8000-0000000000b1',
+    collection: 'visits',
+    record: VISIT,
+    data: null,
+    type: 'image/jpeg',
+    size: 10,
+    sha256: 'f'.repeat(64),
+    width: 1,
+    height: 1,
+    state: 'server',
+    sent: 10,
+    at: '',
+  });
+  const dropped = { ...told, state: /** @type {const} */ ('uploaded') };
+  const refused = (/** @type {number} */ status, /** @type {string} */ code) =>
+    new ApiError(status, code, code);
+
+  it('says the photo is shown when online only when it is offline or got no answer', () => {
+    expect(photoPlaceholder(told, { online: false })).toBe('photo_online_only');
+    expect(photoPlaceholder(dropped, { online: false })).toBe('photo_not_on_phone');
+    const lost = refused(0, 'network');
+    expect(photoPlaceholder(told, { online: true, error: lost })).toBe('photo_online_only');
+    expect(photoPlaceholder(dropped, { online: true, error: lost })).toBe('photo_not_on_phone');
+  });
+
+  it('says what the server answered when it refused the thumbnail online', () => {
+    for (const photo of [told, dropped]) {
+      const forbidden = refused(403, 'forbidden');
+      expect(photoPlaceholder(photo, { online: true, error: forbidden })).toBe('photo_forbidden');
+      const missing = refused(404, 'not_found');
+      expect(photoPlaceholder(photo, { online: true, error: missing })).toBe('photo_not_found');
+      const busy = refused(503, 'unavailable');
+      expect(photoPlaceholder(photo, { online: true, error: busy })).toBe('photo_load_failed');
+    }
+  });
+
+  it('says it is loading while the thumbnail is asked, not that the phone is offline', () => {
+    expect(photoPlaceholder(told, { online: true, loading: true })).toBe('photo_loading');
+  });
+
+  it('is said in Vietnamese and English, neither of them the offline text', () => {
+    const keys = ['photo_loading', 'photo_forbidden', 'photo_not_found', 'photo_load_failed'];
+    for (const lang of /** @type {const} */ (['vi', 'en'])) {
+      const catalogue = /** @type {Record<string, string>} */ (catalogues[lang]);
+      for (const key of keys) {
+        expect(catalogue[key]).toBeTruthy();
+        expect(catalogue[key]).not.toBe(catalogue.photo_online_only);
+      }
+    }
   });
 });

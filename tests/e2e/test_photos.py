@@ -129,13 +129,14 @@ def test_photo_taken_offline_uploads_and_the_supervisor_sees_it(server, make_wor
     assert shown.evaluate("img => img.decode().then(() => img.naturalWidth)") == 213
 
 
-def upload_photo(server, client, visit_id: str, colour: tuple[int, int, int]) -> None:
-    """A small JPEG of a visit, sent in one chunk as a phone would."""
+def upload_photo(server, client, visit_id: str, colour: tuple[int, int, int]) -> str:
+    """A small JPEG of a visit, sent in one chunk as a phone would; its id."""
     out = io.BytesIO()
     Image.new("RGB", (400, 300), colour).save(out, "JPEG")
     data = out.getvalue()
+    photo_id = str(uuid.uuid4())
     r = requests.put(
-        f"{server.url}/api/v1/photos/{uuid.uuid4()}",
+        f"{server.url}/api/v1/photos/{photo_id}",
         params={
             "collection": "visits",
             "record_id": visit_id,
@@ -151,6 +152,70 @@ def upload_photo(server, client, visit_id: str, colour: tuple[int, int, int]) ->
     )
     assert r.status_code in (200, 201), r.text
     assert r.json()["complete"], r.text
+    return photo_id
+
+
+def replay(answer: requests.Response):
+    """A route handler that answers with what the server answered."""
+
+    def handle(route) -> None:
+        route.fulfill(
+            status=answer.status_code,
+            body=answer.content,
+            content_type=answer.headers["Content-Type"],
+        )
+
+    return handle
+
+
+def test_a_thumbnail_the_server_refuses_online_says_why_not_that_it_needs_a_connection(
+    server, make_worker, town
+):
+    quarter, elsewhere = town.quarter(), town.quarter()
+    worker_user = town.person("field", [quarter])
+    outsider = server.login(town.person("field", [elsewhere])["username"])
+    household = town.household(None, quarter)
+    (visit,) = town.push(
+        town.admin,
+        {
+            "collection": "visits",
+            "fields": {
+                "household_id": household["id"],
+                "visited_at": "2024-10-12T09:00:00+07:00",
+                "purpose": "outreach",
+            },
+        },
+    )
+    photo_id = upload_photo(server, town.admin, visit["id"], (40, 160, 40))
+    thumb = f"{server.url}/api/v1/photos/{photo_id}/thumb"
+    # What the server answers a user who may not see the photo (as once a worker's
+    # neighbourhoods changed), and for a photo it does not have.
+    forbidden = requests.get(thumb, headers=outsider.headers, timeout=30)
+    assert forbidden.status_code == 403, forbidden.text
+    missing = requests.get(
+        f"{server.url}/api/v1/photos/{uuid.uuid4()}/thumb", headers=outsider.headers, timeout=30
+    )
+    assert missing.status_code == 404, missing.text
+
+    worker = make_worker(server, worker_user["username"], lang="vi")
+    page = worker.page
+    edit = f"{server.url}/records/visits/{visit['id']}/edit"
+    page.goto(edit)
+    photos = page.get_by_role("group", name="Ảnh (1/5)")
+    expect(photos.locator("img[alt='Ảnh 1']")).to_be_visible()
+
+    # The phone stays online and keeps the record; the server's answer to its thumbnail changes.
+    for answer, said in (
+        (forbidden, "Tài khoản này không được xem ảnh này"),
+        (missing, "Máy chủ không có ảnh này"),
+    ):
+        worker.context.unroute("**/thumb")
+        worker.context.route("**/thumb", replay(answer))
+        page.goto(edit)
+        placeholder = photos.get_by_role("img", name="Ảnh 1")
+        expect(placeholder).to_have_text(said)
+        expect(placeholder).not_to_have_text("Ảnh chỉ xem được khi có mạng")
+    worker.context.unroute("**/thumb")
 
 
 def test_photo_viewer_closes_on_escape_and_gives_focus_back_to_its_thumbnail(

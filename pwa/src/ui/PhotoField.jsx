@@ -8,7 +8,14 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, db } from '../app.js';
 import { isQuotaError } from '../db.js';
 import { t } from '../i18n.js';
-import { MAX_PHOTOS, addPhoto, recordPhotos, reducePhoto, removePhoto } from '../photos.js';
+import {
+  MAX_PHOTOS,
+  addPhoto,
+  photoPlaceholder,
+  recordPhotos,
+  reducePhoto,
+  removePhoto,
+} from '../photos.js';
 import { useLive, useOnline } from './hooks.js';
 
 /** @param {{collection: string, recordId: string}} props */
@@ -115,11 +122,14 @@ export function PhotoField({ collection, recordId }) {
 
 /**
  * A photo kept on the phone, or (its bytes dropped, or sent from another device) its thumbnail
- * from the server when online; offline, a placeholder says so.
+ * from the server when online; otherwise a placeholder says why it is not shown: loading,
+ * offline, or what the server answered (a photo this account may not see, one it does not have).
  * @param {{photo: import('../photos.js').Photo, label: string}} props
  */
 export function PhotoImage({ photo, label }) {
   const [url, setUrl] = useState(/** @type {string|null} */ (null));
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState(/** @type {unknown} */ (null));
   const online = useOnline();
   useEffect(() => {
     let alive = true;
@@ -129,10 +139,20 @@ export function PhotoImage({ photo, label }) {
       if (!alive) return;
       made = URL.createObjectURL(blob);
       setUrl(made);
+      setLoading(false);
     };
+    setUrl(null);
+    setError(null);
+    setLoading(false);
     if (photo.data) show(new Blob([photo.data], { type: photo.type }));
-    else if (online) api.photo(photo.id, true).then(show, () => alive && setUrl(null));
-    else setUrl(null);
+    else if (online) {
+      setLoading(true);
+      api.photo(photo.id, true).then(show, (err) => {
+        if (!alive) return;
+        setError(err);
+        setLoading(false);
+      });
+    }
     return () => {
       alive = false;
       if (made) URL.revokeObjectURL(made);
@@ -141,7 +161,7 @@ export function PhotoImage({ photo, label }) {
   if (!url)
     return (
       <span class="photo-thumb missing" role="img" aria-label={label}>
-        {t(photo.state === 'server' ? 'photo_online_only' : 'photo_not_on_phone')}
+        {t(photoPlaceholder(photo, { online, loading, error }))}
       </span>
     );
   return <img class="photo-thumb" src={url} alt={label} />;
