@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, g
 from sqlalchemy import func, select
 
-from sync.catalogue import CHILDREN, SCOPES
+from sync.catalogue import FIELD_DATA, HOUSEHOLD_SCOPED, SCOPES
 from sync.ids import canonical_uuid
 from sync.state import iso, load_states, user_names
 
@@ -24,6 +24,10 @@ bp = Blueprint("audit", __name__)
 
 # Whose reads of residents' data are noted (field staff read nothing outside their scope).
 AUDITED_ROLES = ("supervisor", "admin")
+# The collections whose records are residents' data, each read of them (a list, one record, its
+# history) noted: the field data, and the records of their photos (what a photo is of, whose
+# household, who took it).
+RESIDENTS_DATA = FIELD_DATA | {"photos"}
 
 
 def audit(
@@ -146,7 +150,7 @@ def _subjects(targets: list[str | None]) -> dict[str, dict[str, Any]]:
         {
             ("households", s.household_id)
             for s in records.values()
-            if s.collection in CHILDREN and s.household_id
+            if s.collection in HOUSEHOLD_SCOPED and s.household_id
         },
     )
     subjects: dict[str, dict[str, Any]] = {}

@@ -8,9 +8,8 @@ from typing import Any
 from flask import Blueprint, g
 
 from sync import records as engine
-from sync.catalogue import FIELD_DATA
 
-from .audit import audit, filters_of
+from .audit import RESIDENTS_DATA, audit, filters_of
 from .auth import require, utcnow
 from .dates import local_midnight
 from .errors import ApiError
@@ -68,7 +67,7 @@ def list_records(collection: str, query: dict[str, Any]):
         limit=args["limit"],
         offset=args["offset"],
     )
-    if collection in FIELD_DATA:
+    if collection in RESIDENTS_DATA:
         audit("list", collection, {"count": len(records), "total": total, **filters_of(args)})
     db.session.commit()
     return {"records": records, "total": total}
@@ -79,7 +78,7 @@ def list_records(collection: str, query: dict[str, Any]):
 @endpoint("One record", path=RecordPath, answer=RecordSchema)
 def get_record(collection: str, record_id: str):
     record = engine.get_record(db.session, g.actor, collection, record_id)
-    if collection in FIELD_DATA:
+    if collection in RESIDENTS_DATA:
         audit("view", f"{collection}/{record_id}")
     db.session.commit()
     return record
@@ -90,7 +89,7 @@ def get_record(collection: str, record_id: str):
 @endpoint("Every revision of a record, oldest first (§6)", path=RecordPath, answer=HistoryResponse)
 def record_history(collection: str, record_id: str):
     found = engine.history(db.session, g.actor, collection, record_id)
-    if collection in FIELD_DATA:
+    if collection in RESIDENTS_DATA:
         audit("history", f"{collection}/{record_id}")
     db.session.commit()
     return found

@@ -522,3 +522,26 @@ def test_a_records_thumbnails_seen_together_are_one_entry_of_the_audit_log(
         f"visits/{visit['id']}",
         {"thumbs": [photos[2]]},
     )
+
+
+def test_a_supervisors_reads_of_photo_records_are_audited_like_other_records(
+    field, supervisor, admin, visit, household
+):
+    photo_id = new_id()
+    upload(field, photo_id, visit, png(30, 20))
+    listed = supervisor.get("/records/photos").get_json()["records"]
+    assert [r["id"] for r in listed] == [photo_id]
+    assert supervisor.get(f"/records/photos/{photo_id}").status_code == 200
+    assert supervisor.get(f"/records/photos/{photo_id}/history").status_code == 200
+    field.get("/records/photos/" + photo_id)  # field staff reading their own scope: not noted
+    log = admin.get("/audit", query_string={"user": supervisor.id}).get_json()["entries"]
+    assert [(e["action"], e["target"]) for e in reversed(log)] == [
+        ("list", "photos"),
+        ("view", f"photos/{photo_id}"),
+        ("history", f"photos/{photo_id}"),
+    ]
+    # The log names a photo's record by the household it is about, as it does its visit.
+    head = household["fields"]["head_name"]
+    assert {e["subject"]["label"].split(" · ")[0] for e in log[:2]} == {head}
+    assert log[2]["details"] == {"count": 1, "total": 1, "offset": 0}
+    assert admin.get("/audit", query_string={"user": field.id}).get_json()["entries"] == []
