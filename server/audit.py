@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, g
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from sync.catalogue import FIELD_DATA, HOUSEHOLD_SCOPED, SCOPES
 from sync.ids import canonical_uuid
@@ -53,9 +53,10 @@ def audit_together(action: str, target: str, key: str, value: Any, within: timed
     """Note a look as `audit` does, but fold it into the same person's entry of the same action
     and target if that entry is younger than `within`: its `key` lists every value seen (parts
     of one record shown together, its photos' thumbnails, are one look at it). Two requests at
-    the same moment may each make an entry; a look is never left out."""
+    the same moment are folded one after the other (`_hold_looks`), into one entry."""
     if g.user.role not in AUDITED_ROLES:
         return
+    _hold_looks(f"doorstep-audit:{g.user.id}:{action}:{target}")
     entry = db.session.execute(
         select(AuditEntry)
         .where(
@@ -73,6 +74,22 @@ def audit_together(action: str, target: str, key: str, value: Any, within: timed
     elif value not in seen:
         assert entry is not None
         entry.details = {**entry.details, key: [*seen, value]}
+
+
+def _hold_looks(key: str) -> None:
+    """Serialise the folding of looks at `key` until this transaction ends, across processes, so
+    that the second of two looks at the same moment reads the entry the first made.
+
+    PostgreSQL: a transaction-level advisory lock on the key (the read that follows, in its own
+    snapshot, sees what the first committed). SQLite: the database's write lock (one writer at a
+    time), taken now by a write that changes nothing rather than at the INSERT after the read.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
+        )
+    else:
+        db.session.execute(text("UPDATE audit_log SET id = id WHERE 1 = 0"))
 
 
 def filters_of(args: dict[str, Any]) -> dict[str, Any]:

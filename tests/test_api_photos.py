@@ -3,9 +3,11 @@ that are not photos, and scope (§3: a photo is read under its record's rules)."
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import shutil
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -545,3 +547,43 @@ def test_a_supervisors_reads_of_photo_records_are_audited_like_other_records(
     assert {e["subject"]["label"].split(" · ")[0] for e in log[:2]} == {head}
     assert log[2]["details"] == {"count": 1, "total": 1, "offset": 0}
     assert admin.get("/audit", query_string={"user": field.id}).get_json()["entries"] == []
+
+
+def test_two_thumbnails_of_a_record_asked_at_the_same_moment_are_one_entry(
+    app, field, supervisor, admin, visit, monkeypatch
+):
+    photos = [new_id(), new_id()]
+    for n, photo_id in enumerate(photos):
+        upload(field, photo_id, visit, png(20 + n, 20))
+    from server import audit
+
+    # Each request, having found no entry to fold its look into, waits for the other to have
+    # found none too before it makes one; unless one waits for the other's entry first (then the
+    # wait ends without the other, and the other folds its look into that entry).
+    both_found_none = threading.Barrier(2, timeout=3)
+    make_entry = audit.audit
+
+    def make_entry_together(*args: Any, **kwargs: Any) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_found_none.wait()
+        make_entry(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "audit", make_entry_together)
+    answers: list[int] = []
+
+    def look(photo_id: str) -> None:
+        answer = app.test_client().get(
+            f"/api/v1/photos/{photo_id}/thumb", headers=supervisor.headers()
+        )
+        answers.append(answer.status_code)
+
+    threads = [threading.Thread(target=look, args=(photo_id,)) for photo_id in photos]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200, 200]
+    log = admin.get("/audit", query_string={"action": "photo"}).get_json()["entries"]
+    assert [(e["target"], sorted(e["details"]["thumbs"])) for e in log] == [
+        (f"visits/{visit['id']}", sorted(photos))
+    ]
