@@ -3,6 +3,7 @@
  * each page. Each phase is a small function; the network is never awaited inside an IndexedDB
  * transaction (push: take batch → send → store results; pull: fetch page → store page + cursor).
  */
+import Dexie, { RangeSet } from 'dexie';
 import { getMeta, isQuotaError, setMeta } from './db.js';
 import { applyPushResults, returnToPending, storeStranded, takeBatch, toWire } from './outbox.js';
 import { evictPhotos, uploadPhotos } from './photos.js';
@@ -103,65 +104,257 @@ export async function applyPullPage(
   const changes = page.changes || [];
   await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
     if (signedIn && !(await getMeta(db, 'session'))) throw new SignedOutError();
-    const keys = changes.map((c) => /** @type {[string, string]} */ ([c.collection, c.id]));
-    /** @type {Map<string, import('./db.js').OutboxOp[]>} */
-    const opsByRecord = new Map();
-    for (const op of await db.outbox.orderBy('seq').toArray()) {
-      const k = `${op.collection}/${op.id}`;
-      const ops = opsByRecord.get(k);
-      if (ops) ops.push(op);
-      else opsByRecord.set(k, [op]);
-    }
-    const pending = (/** @type {[string, string]} */ [c, id]) => opsByRecord.has(`${c}/${id}`);
-    /** @type {(import('./db.js').LocalRecord|undefined)[]} */
-    let existing;
-    if (first) {
-      const read = keys.filter(pending);
-      const rows = new Map(
-        (await db.records.bulkGet(read)).map((row, i) => [`${read[i][0]}/${read[i][1]}`, row]),
-      );
-      existing = keys.map(([c, id]) => rows.get(`${c}/${id}`));
-    } else existing = await db.records.bulkGet(keys);
+    const opsByRecord = groupOps(await db.outbox.orderBy('seq').toArray());
+    const read = keysToRead(changes, opsByRecord, first);
+    const found = await db.records.bulkGet(read);
+    const existing = new Map(read.map((k, i) => [`${k[0]}/${k[1]}`, found[i]]));
     // Stored a slice at a time: working out a slice's rows and handing them to IndexedDB is one
     // task of the main thread, so the app stays responsive while a page of 5,000 is stored.
     for (let start = 0; start < changes.length; start += slice) {
-      /** @type {import('./db.js').LocalRecord[]} */
-      const puts = [];
-      /** @type {[string, string][]} */
-      const deletes = [];
-      /** @type {number[]} */
-      const clearOps = [];
-      for (let i = start; i < Math.min(changes.length, start + slice); i++) {
-        const change = changes[i];
-        const current = existing[i];
-        const ops = opsByRecord.get(`${change.collection}/${change.id}`) || [];
-        // A row written blind on a first sync may be there without having been read.
-        const unread = first && ops.length === 0;
-        if (change.op === 'evict') {
-          // Outbox ops are never dropped silently: with some left, the row stays, server part gone.
-          if (!current && !unread) continue;
-          if (ops.length === 0) deletes.push(keys[i]);
-          else
-            puts.push(
-              buildRecord(change.collection, change.id, null, current.patch, current.localDelete),
-            );
-          continue;
-        }
-        if (!change.record) continue;
-        const wire = { ...change.record, collection: change.collection, id: change.id };
-        if (change.op === 'delete') wire.deleted = true;
-        const outcome = serverRecordOutcome(current, ops, wire);
-        clearOps.push(...outcome.clearOps);
-        if (outcome.row === null || (outcome.row === undefined && unread && wire.deleted))
-          deletes.push(keys[i]);
-        else if (outcome.row) puts.push(outcome.row);
-      }
+      const end = Math.min(changes.length, start + slice);
+      const { puts, deletes, clearOps } = pageWrites(changes, start, end, {
+        existing,
+        opsByRecord,
+        first,
+      });
       if (clearOps.length) await db.outbox.bulkDelete(clearOps);
       if (deletes.length) await db.records.bulkDelete(deletes);
       if (puts.length) await db.records.bulkPut(puts);
     }
     await setMeta(db, 'cursor', page.cursor);
   });
+}
+
+/**
+ * Outbox ops by record (`collection/id`), each record's in outbox order.
+ * @param {import('./db.js').OutboxOp[]} ops every op, in outbox order
+ */
+function groupOps(ops) {
+  /** @type {Map<string, import('./db.js').OutboxOp[]>} */
+  const byRecord = new Map();
+  for (const op of ops) {
+    const k = `${op.collection}/${op.id}`;
+    const list = byRecord.get(k);
+    if (list) list.push(op);
+    else byRecord.set(k, [op]);
+  }
+  return byRecord;
+}
+
+/**
+ * The stored rows a page must read before it is written: all of them, or on a first sync only
+ * those of records with outbox ops (see applyPullPage).
+ * @param {any[]} changes
+ * @param {Map<string, import('./db.js').OutboxOp[]>} opsByRecord
+ * @param {boolean} first
+ * @returns {[string, string][]}
+ */
+function keysToRead(changes, opsByRecord, first) {
+  /** @type {[string, string][]} */
+  const keys = [];
+  for (const c of changes)
+    if (!first || opsByRecord.has(`${c.collection}/${c.id}`)) keys.push([c.collection, c.id]);
+  return keys;
+}
+
+/**
+ * What storing changes[start..end) of a page means: rows to put, keys to delete, outbox ops to
+ * clear. A pure decision over the rows read (`existing`, by `collection/id`) and the outbox.
+ * @param {any[]} changes
+ * @param {number} start
+ * @param {number} end
+ * @param {{existing: Map<string, import('./db.js').LocalRecord|undefined>,
+ *   opsByRecord: Map<string, import('./db.js').OutboxOp[]>, first: boolean}} state
+ */
+function pageWrites(changes, start, end, { existing, opsByRecord, first }) {
+  /** @type {import('./db.js').LocalRecord[]} */
+  const puts = [];
+  /** @type {[string, string][]} */
+  const deletes = [];
+  /** @type {number[]} */
+  const clearOps = [];
+  for (let i = start; i < end; i++) {
+    const change = changes[i];
+    const k = `${change.collection}/${change.id}`;
+    const current = existing.get(k);
+    const ops = opsByRecord.get(k) || [];
+    // A row written blind on a first sync may be there without having been read.
+    const unread = first && ops.length === 0;
+    const key = /** @type {[string, string]} */ ([change.collection, change.id]);
+    if (change.op === 'evict') {
+      // Outbox ops are never dropped silently: with some left, the row stays, server part gone.
+      if (!current && !unread) continue;
+      if (ops.length === 0) deletes.push(key);
+      else
+        puts.push(
+          buildRecord(
+            change.collection,
+            change.id,
+            null,
+            current?.patch ?? null,
+            current?.localDelete ?? false,
+          ),
+        );
+      continue;
+    }
+    if (!change.record) continue;
+    const wire = { ...change.record, collection: change.collection, id: change.id };
+    if (change.op === 'delete') wire.deleted = true;
+    const outcome = serverRecordOutcome(current, ops, wire);
+    clearOps.push(...outcome.clearOps);
+    if (outcome.row === null || (outcome.row === undefined && unread && wire.deleted))
+      deletes.push(key);
+    else if (outcome.row) puts.push(outcome.row);
+  }
+  return { puts, deletes, clearOps };
+}
+
+/**
+ * Thrown when a page handed to storePullPage no longer fits what is stored: the cursor stored is
+ * not the one the page was pulled from (the page before it was not stored), or the outbox now
+ * holds changes to records of a page written without reading them. Nothing of the page is
+ * stored; the pull goes on from the stored cursor.
+ */
+export class StalePageError extends Error {
+  constructor(/** @type {string} */ why) {
+    super(`page not stored: ${why}`);
+    this.name = 'StalePageError';
+    this.code = 'stale_page';
+  }
+}
+
+/**
+ * applyPullPage in one IndexedDB transaction of the browser's own API, for the pull worker: the
+ * same decisions and guarantees, without Dexie's work per row (its promise per step and the key
+ * ranges it keeps for live queries), and such that the next page can be handed over before this
+ * one is stored (IndexedDB runs the transactions in the order they were made).
+ *
+ * Inside the transaction, before anything of the page counts: a session must still be stored
+ * (`signedIn`), the stored cursor must be `from` (the one the page was pulled from; otherwise
+ * StalePageError), and the outbox is read. On a first sync, a page whose records have no ops in
+ * `known` (the outbox as last read) is written at once, without waiting for that read, and the
+ * transaction is aborted (StalePageError) if the outbox turns out to hold ops for any of its
+ * records; otherwise the rows are worked out once the outbox (and the rows of records with ops)
+ * are read. Any failure aborts the whole transaction: nothing of the page nor its cursor stays.
+ * Live queries elsewhere (the page) are then told that the records, outbox and cursor changed,
+ * as Dexie would. Resolves to the outbox as read.
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {{changes: any[], cursor: string}} page
+ * @param {{first?: boolean, signedIn?: boolean, from?: string|null,
+ *   known?: import('./db.js').OutboxOp[]|null}} [opts]
+ * @returns {Promise<import('./db.js').OutboxOp[]>}
+ */
+export async function storePullPage(
+  db,
+  page,
+  { first = false, signedIn = false, from = null, known = null } = {},
+) {
+  const changes = page.changes || [];
+  if (!db.isOpen()) await db.open();
+  const idb = db.backendDB();
+  // Written without reading: a first sync, and no op known for any record of the page.
+  let blind = first && !!known;
+  if (blind && known?.length) {
+    const mine = groupOps(known);
+    blind = !changes.some((c) => mine.has(`${c.collection}/${c.id}`));
+  }
+  /** @type {import('./db.js').OutboxOp[]} */
+  const ops = await new Promise((resolve, reject) => {
+    const tx = idb.transaction(['records', 'outbox', 'meta'], 'readwrite');
+    const records = tx.objectStore('records');
+    const meta = tx.objectStore('meta');
+    /** @type {any} */
+    let failed = null;
+    /** @param {any} err */
+    const fail = (err) => {
+      failed ??= err;
+      try {
+        tx.abort();
+      } catch {
+        // already finished: its own error stands
+      }
+    };
+    const session = meta.get('session');
+    const cursor = meta.get('cursor');
+    const outbox = tx.objectStore('outbox').getAll();
+    tx.oncomplete = () => resolve(outbox.result);
+    tx.onabort = () => reject(failed ?? tx.error ?? new Error('transaction aborted'));
+    /**
+     * @param {Map<string, import('./db.js').OutboxOp[]>} opsByRecord
+     * @param {Map<string, import('./db.js').LocalRecord|undefined>} existing
+     */
+    const write = (opsByRecord, existing) => {
+      const { puts, deletes, clearOps } = pageWrites(changes, 0, changes.length, {
+        existing,
+        opsByRecord,
+        first,
+      });
+      const outboxStore = tx.objectStore('outbox');
+      for (const seq of clearOps) outboxStore.delete(seq);
+      for (const key of deletes) records.delete(key);
+      for (const row of puts) records.put(row);
+      meta.put({ key: 'cursor', value: page.cursor });
+    };
+    try {
+      if (blind) write(new Map(), new Map());
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    outbox.onsuccess = () => {
+      try {
+        if (signedIn && !session.result) return fail(new SignedOutError());
+        if ((cursor.result?.value ?? null) !== (from ?? null))
+          return fail(new StalePageError('the cursor moved'));
+        const opsByRecord = groupOps(outbox.result);
+        if (blind) {
+          if (changes.some((c) => opsByRecord.has(`${c.collection}/${c.id}`)))
+            fail(new StalePageError('changes were made to its records'));
+          return;
+        }
+        const read = keysToRead(changes, opsByRecord, first);
+        /** @type {Map<string, import('./db.js').LocalRecord|undefined>} */
+        const existing = new Map();
+        if (read.length === 0) return write(opsByRecord, existing);
+        let left = read.length;
+        for (const key of read) {
+          const got = records.get(key);
+          got.onsuccess = () => {
+            existing.set(`${key[0]}/${key[1]}`, got.result);
+            if (--left > 0) return;
+            try {
+              write(opsByRecord, existing);
+            } catch (err) {
+              fail(err);
+            }
+          };
+        }
+      } catch (err) {
+        fail(err);
+      }
+    };
+  });
+  Dexie.on('storagemutated').fire(everythingIn(db, ['records', 'outbox', 'meta']));
+  return ops;
+}
+
+/**
+ * Dexie's description of "every key and index of these tables changed", which makes every live
+ * query that read them run again, in every window and worker.
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {string[]} tables
+ */
+function everythingIn(db, tables) {
+  /** @type {Record<string, RangeSet>} */
+  const parts = {};
+  for (const name of tables) {
+    const prefix = `idb://${db.name}/${name}/`;
+    parts[prefix] = new RangeSet(-Infinity, [[[]]]);
+    parts[`${prefix}:dels`] = new RangeSet(-Infinity, [[[]]]);
+    for (const idx of db.table(name).schema.indexes)
+      if (idx.name) parts[prefix + idx.name] = new RangeSet(-Infinity, [[[]]]);
+  }
+  return parts;
 }
 
 /**
@@ -183,31 +376,76 @@ export async function resetForFullResync(db) {
 /**
  * Pull every page from the saved cursor. On 410 (or a cursor refused) starts over once from no
  * cursor.
+ *
+ * `direct` (the pull worker): each page is stored by storePullPage, and handed to it as soon as
+ * it is read, while the page before it may still be being stored: the next page's rows are worked
+ * out and handed to IndexedDB while the browser writes the previous ones. A page counts (progress,
+ * the total returned) once stored; a failure waits for the pages handed over before it is thrown
+ * (none is stored after the one that failed: each checks the cursor stored before it); a page
+ * found stale is pulled again from the stored cursor.
  * @param {import('./db.js').DoorstepDb} db
  * @param {import('./api.js').Api} api
  * @param {{pageSize: number, onProgress?: (applied: number, total: number|null) => void,
- *   slice?: number, signedIn?: boolean}} opts `slice` and `signedIn`: see applyPullPage
+ *   slice?: number, signedIn?: boolean, direct?: boolean}} opts `slice` and `signedIn`: see
+ *   applyPullPage; `direct`: see above
  * @returns {Promise<number>} changes applied
  */
 export async function pullChanges(db, api, opts) {
+  const direct = !!opts.direct;
   let cursor = await getMeta(db, 'cursor');
   // From no cursor, every page of this run is part of a first sync (see applyPullPage).
   let fromScratch = !cursor;
   let applied = 0;
   let restarted = false;
+  let stale = 0;
   /** @type {Promise<any>|null} */
   let prefetched = null;
+  /** @type {import('./db.js').OutboxOp[]|null} the outbox as the last page stored read it */
+  let known = direct ? await db.outbox.toArray() : null;
+  /** @type {Promise<void>[]} pages handed over and not yet settled, oldest first */
+  const storing = [];
+  /**
+   * Wait until at most `keep` pages are being stored; the first failure, if any, after every
+   * page handed over has settled (those after a failed one fail too: the cursor check).
+   * @param {number} keep
+   */
+  const settle = async (keep) => {
+    /** @type {any} */
+    let failure = null;
+    while (storing.length > (failure ? 0 : keep)) {
+      try {
+        await storing.shift();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    return failure;
+  };
+  /** After a page was found stale: pull again from what is stored. */
+  const resume = async () => {
+    prefetched = null;
+    if (++stale > 3) throw new StalePageError('the phone keeps changing under the pull');
+    cursor = await getMeta(db, 'cursor');
+    known = await db.outbox.toArray();
+  };
   for (;;) {
     let page;
     try {
       page = await (prefetched ?? api.pull(cursor, opts.pageSize));
     } catch (err) {
+      prefetched = null;
+      const failure = await settle(0);
+      if (failure instanceof StalePageError) {
+        await resume();
+        continue;
+      }
+      if (failure) throw failure;
       if (classifyError(err) === 'resync' && !restarted) {
         restarted = true;
-        prefetched = null;
         await resetForFullResync(db);
         cursor = undefined;
         fromScratch = true;
+        known = direct ? await db.outbox.toArray() : null;
         continue;
       }
       throw err;
@@ -216,24 +454,34 @@ export async function pullChanges(db, api, opts) {
     // only moves once a page is stored, in order.
     prefetched = page.more ? api.pull(page.cursor, opts.pageSize) : null;
     prefetched?.catch(() => {}); // handled when awaited above
-    try {
-      await applyPullPage(db, page, {
-        first: fromScratch,
-        slice: opts.slice,
-        signedIn: opts.signedIn,
-      });
-    } catch (err) {
-      prefetched = null;
-      throw err;
-    }
-    applied += (page.changes || []).length;
+    const how = { first: fromScratch, slice: opts.slice, signedIn: opts.signedIn };
+    const stored = direct
+      ? storePullPage(db, page, { ...how, from: cursor ?? null, known })
+      : applyPullPage(db, page, how);
+    // A page counts once stored. Pages are stored in order, and none after one that failed.
+    const count = (page.changes || []).length;
+    const { remaining } = page;
+    const counted = stored.then((/** @type {any} */ ops) => {
+      if (ops) known = ops;
+      applied += count;
+      opts.onProgress?.(applied, typeof remaining === 'number' ? applied + remaining : null);
+    });
+    counted.catch(() => {}); // handled in settle
+    storing.push(counted);
     cursor = page.cursor;
-    opts.onProgress?.(
-      applied,
-      typeof page.remaining === 'number' ? applied + page.remaining : null,
-    );
+    // The worker hands the next page over while this one is stored; the page's thread does not.
+    const failure = await settle(direct && page.more ? 1 : 0);
+    if (failure instanceof StalePageError) {
+      await settle(0);
+      await resume();
+      continue;
+    }
+    if (failure) {
+      prefetched = null;
+      throw failure;
+    }
     // Let the UI breathe between pages on a large first sync (on the page's own thread).
-    if (!opts.slice) await new Promise((r) => setTimeout(r, 0));
+    if (!direct) await new Promise((r) => setTimeout(r, 0));
     if (!page.more) return applied;
   }
 }
@@ -274,7 +522,7 @@ export async function servePullRequest(db, api, { id, pageSize }, post) {
     const applied = await pullChanges(db, api, {
       pageSize,
       // One step per page: nothing waits on the worker's thread between steps.
-      slice: Infinity,
+      direct: true,
       signedIn: true,
       onProgress: (pulled, total) => post({ id, type: 'progress', pulled, total }),
     });

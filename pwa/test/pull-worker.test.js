@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { getMeta, setMeta } from '../src/db.js';
 import { countWaiting, saveChange } from '../src/outbox.js';
-import { createSyncEngine, servePullRequest, workerPull } from '../src/sync.js';
+import { liveQuery } from 'dexie';
+import {
+  StalePageError,
+  createSyncEngine,
+  pullChanges,
+  servePullRequest,
+  storePullPage,
+  workerPull,
+} from '../src/sync.js';
 import { createFakeServer } from './fake-server.js';
 import { freshDb, household } from './helpers.js';
 
@@ -119,6 +127,127 @@ describe('storing a pulled page in the pull worker', () => {
     expect(answer.error).toMatchObject({ name: 'SignedOutError', status: 401 });
     expect(await db.records.count()).toBe(0);
     expect(await getMeta(db, 'cursor')).toBeUndefined();
+  });
+});
+
+describe('pages handed over while the one before is being stored', () => {
+  /** A feed of `pages` pages of `per` households each, `c:<n>` the cursor after page n. */
+  const feed = (pages, per = 2) => {
+    const calls = [];
+    const api = {
+      pull: async (cursor) => {
+        const n = cursor ? Number(cursor.slice(2)) : 0;
+        calls.push(n);
+        const changes = [];
+        for (let k = 1; k <= per; k++) changes.push(upsert(n * per + k, 1, household()));
+        return { changes, cursor: `c:${n + 1}`, more: n + 1 < pages };
+      },
+    };
+    return { api, calls };
+  };
+  const signedIn = async () => {
+    const db = freshDb();
+    await setMeta(db, 'session', { token: 't', user: { id: 'u1' } });
+    return db;
+  };
+
+  it('stores every page in order, the cursor with its page, and counts a page once stored', async () => {
+    const db = await signedIn();
+    const { api } = feed(4);
+    const seen = [];
+    const applied = await pullChanges(db, api, {
+      pageSize: 2,
+      direct: true,
+      signedIn: true,
+      onProgress: (n) => seen.push(n),
+    });
+    expect(applied).toBe(8);
+    expect(seen).toEqual([2, 4, 6, 8]);
+    expect(await db.records.count()).toBe(8);
+    expect(await getMeta(db, 'cursor')).toBe('c:4');
+  });
+
+  it('a page that cannot be stored stops the pull: nothing after it is stored, and the next sync resumes there', async () => {
+    const db = await signedIn();
+    const { api } = feed(4);
+    const broken = {
+      pull: async (cursor) => {
+        const page = await api.pull(cursor);
+        // The second page has a record without a usable key: IndexedDB refuses the whole page.
+        if (cursor === 'c:1') page.changes[1] = { ...page.changes[1], id: undefined };
+        return page;
+      },
+    };
+    await expect(
+      pullChanges(db, broken, { pageSize: 2, direct: true, signedIn: true }),
+    ).rejects.toThrow();
+    expect(await getMeta(db, 'cursor')).toBe('c:1');
+    expect((await db.records.toArray()).map((r) => r.id)).toEqual([id(1), id(2)]);
+    // Resumed from the stored cursor, with the server's page as it really is.
+    expect(await pullChanges(db, api, { pageSize: 2, direct: true, signedIn: true })).toBe(6);
+    expect(await db.records.count()).toBe(8);
+    expect(await getMeta(db, 'cursor')).toBe('c:4');
+  });
+
+  it('a change saved during a first sync on a record of a page already handed over stays on top', async () => {
+    const db = await signedIn();
+    const { api, calls } = feed(3);
+    let typed = false;
+    const typing = {
+      pull: async (cursor) => {
+        const page = await api.pull(cursor);
+        // Saved while the phone pulls: the page bringing that record is already on its way.
+        if (cursor === 'c:1' && !typed) {
+          typed = true;
+          await saveChange(db, 'households', id(3), { phone: '0912345678' });
+        }
+        return page;
+      },
+    };
+    expect(await pullChanges(db, typing, { pageSize: 2, direct: true, signedIn: true })).toBe(6);
+    const mine = await db.records.get(['households', id(3)]);
+    expect(mine?.server?.rev).toBe(1);
+    expect(mine?.patch).toEqual({ phone: '0912345678' });
+    expect(mine?.fields.phone).toBe('0912345678');
+    expect(await countWaiting(db)).toBe(1);
+    expect(await db.records.count()).toBe(6);
+    expect(await getMeta(db, 'cursor')).toBe('c:3');
+    // The page written without reading was refused and pulled again from the stored cursor.
+    expect(calls.filter((n) => n === 1).length).toBe(2);
+  });
+
+  it('a page whose records got changes after the outbox was read is not stored', async () => {
+    const db = await signedIn();
+    await saveChange(db, 'households', id(1), { phone: '0912345678' });
+    const page = { changes: [upsert(1, 1, household()), upsert(2, 1, household())], cursor: 'c:1' };
+    await expect(
+      storePullPage(db, page, { first: true, signedIn: true, known: [] }),
+    ).rejects.toThrow(StalePageError);
+    expect((await db.records.get(['households', id(1)]))?.server).toBeNull();
+    expect(await db.records.get(['households', id(2)])).toBeUndefined();
+    expect(await getMeta(db, 'cursor')).toBeUndefined();
+  });
+
+  it('a page pulled from another cursor than the one stored is not stored', async () => {
+    const db = await signedIn();
+    await setMeta(db, 'cursor', 'c:1');
+    const page = { changes: [upsert(5, 1, household())], cursor: 'c:3' };
+    await expect(
+      storePullPage(db, page, { first: true, signedIn: true, from: 'c:2', known: [] }),
+    ).rejects.toThrow(StalePageError);
+    expect(await db.records.count()).toBe(0);
+    expect(await getMeta(db, 'cursor')).toBe('c:1');
+  });
+
+  it('live queries see the records a page brings', async () => {
+    const db = await signedIn();
+    const counts = [];
+    const sub = liveQuery(() => db.records.count()).subscribe((n) => counts.push(n));
+    await new Promise((r) => setTimeout(r, 20));
+    await storePullPage(db, { changes: [upsert(1, 1, household())], cursor: 'c:1' }, { known: [] });
+    await new Promise((r) => setTimeout(r, 20));
+    sub.unsubscribe();
+    expect(counts).toEqual([0, 1]);
   });
 });
 
