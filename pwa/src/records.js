@@ -134,10 +134,40 @@ export function serverRecordOutcome(current, ops, wire) {
   const server = {
     fields: wire.fields || {},
     rev: wire.rev,
-    meta: wire.meta ?? null,
+    meta: storedMeta(wire.meta),
     deleted: !!wire.deleted,
   };
   return { row: buildRecord(wire.collection, wire.id, server, patch, localDelete), clearOps };
+}
+
+/**
+ * The server's meta of a record as the phone stores it: all it says, without the values that say
+ * nothing (null ones, and no open conflicts), and with the last editor the same object as the
+ * author when they are the same person, so that a structured clone writes that person once.
+ * Readers take a missing value as null (open_conflicts as 0). A pulled page is thousands of
+ * rows, each cloned into IndexedDB: the meta is most of a row.
+ * @param {Record<string, any>|null|undefined} meta
+ * @returns {Record<string, any>|null}
+ */
+export function storedMeta(meta) {
+  if (!meta) return null;
+  /** @type {Record<string, any>} */
+  const out = {};
+  for (const name in meta) {
+    const value = meta[name];
+    if (value === null || value === undefined || (name === 'open_conflicts' && value === 0))
+      continue;
+    if (name === 'review' && typeof value === 'object') {
+      /** @type {Record<string, any>} */
+      const review = {};
+      for (const part in value) if (value[part] !== null) review[part] = value[part];
+      out.review = review;
+    } else out[name] = value;
+  }
+  const { created_by: author, updated_by: editor } = out;
+  if (author && editor && author.id === editor.id && author.name === editor.name)
+    out.updated_by = author;
+  return out;
 }
 
 /**

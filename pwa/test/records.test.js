@@ -110,6 +110,56 @@ describe('pending-patch overlay', () => {
     expect(row?.server?.fields.phone).toBeNull();
   });
 
+  it("keeps what the server's meta says, without its null values, and a flag's comment", async () => {
+    const db = freshDb();
+    const linh = { id: 'u7', name: 'Bùi Hoàng Linh' };
+    const meta = (review) => ({
+      quarter_id: 'q1',
+      unit_id: null,
+      created_at: '2026-11-30T07:30:38+00:00',
+      created_by: { ...linh },
+      updated_at: '2026-11-30T08:00:00+00:00',
+      updated_by: { ...linh },
+      review,
+      open_conflicts: 0,
+    });
+    const pending = { status: 'pending', comment: null, by: null, at: null };
+    await store(db, {
+      collection: 'households',
+      id: H,
+      rev: 1,
+      fields: household(),
+      meta: meta(pending),
+    });
+    const row = await db.records.get(['households', H]);
+    expect(row?.server?.meta).toEqual({
+      quarter_id: 'q1',
+      created_at: '2026-11-30T07:30:38+00:00',
+      created_by: linh,
+      updated_at: '2026-11-30T08:00:00+00:00',
+      updated_by: linh,
+      review: { status: 'pending' },
+    });
+    expect(row?.rv).toBeUndefined();
+    const flag = {
+      status: 'has_issues',
+      comment: 'Sai địa chỉ',
+      by: { id: 's1', name: 'Tổ trưởng' },
+      at: '2026-11-30T09:00:00+00:00',
+    };
+    await store(db, {
+      collection: 'households',
+      id: H,
+      rev: 2,
+      fields: household(),
+      meta: { ...meta(flag), open_conflicts: 1 },
+    });
+    const flagged = await db.records.get(['households', H]);
+    expect(flagged?.rv).toBe('has_issues');
+    expect(flagged?.server?.meta?.review).toEqual(flag);
+    expect(flagged?.server?.meta?.open_conflicts).toBe(1);
+  });
+
   it('eviction drops the record but never a pending change', async () => {
     const db = freshDb();
     await store(db, { collection: 'households', id: H, rev: 1, fields: household(), meta: {} });
