@@ -20,9 +20,9 @@ Sections (`--only` picks some):
   The big size is reached by cloning the households of the 10k already pushed, with plain SQL
   (records, revisions and ops, new random ids and sequence numbers) while the server is stopped:
   minutes instead of an hour through the engine. The cloned ops keep their payload as sent (it
-  names the original id); nothing measured reads them. The copies go through the database's own
-  triggers on `records`, as the engine's writes do: they are counted for a list's `total`, and
-  indexed for `q` (SQLite's FTS5 table; PostgreSQL's pg_trgm index is an index like the others).
+  names the original id); nothing measured reads them. The copies are counted for a list's
+  `total` and indexed for `q` (SQLite's FTS5 table, by plain SQL as the engine does for the
+  records it writes; PostgreSQL's pg_trgm index is an index like the others).
 
 The households of KP1 and KP2 are each a quarter of all, so the field user's first page is a full
 5,000 records at 10k too. Each figure is the median of `--runs` runs (fresh databases for
@@ -800,6 +800,24 @@ def clone_records(url: str, target: int, collections: tuple[str, ...] = ("househ
         conn.execute(
             text("UPDATE feed_state SET seq = (SELECT max(seq) FROM records) WHERE id = 1")
         )
+        # The engine writes the counts and (SQLite) the search index with the records it writes:
+        # for the copies, plain SQL does the same.
+        conn.execute(text("DELETE FROM record_counts"))
+        conn.execute(
+            text(
+                "INSERT INTO record_counts (collection, quarter_key, review_status, n) "
+                "SELECT collection, coalesce(quarter_id, ''), review_status, count(*) "
+                "FROM records WHERE NOT deleted "
+                "GROUP BY collection, coalesce(quarter_id, ''), review_status"
+            )
+        )
+        if not postgres_db:
+            conn.execute(
+                text(
+                    "INSERT INTO records_search (rowid, search_text) SELECT seq, search_text "
+                    f"FROM records WHERE seq >= {span} AND search_text <> ''"
+                )
+            )
         for table in ("bench_ops", "bench_ids", "bench_copies"):
             conn.execute(text(f"DROP TABLE {table}"))
     if postgres_db:

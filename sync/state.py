@@ -11,6 +11,7 @@ from sqlalchemy import Text, cast, column, select, table
 from sqlalchemy.orm import Session
 
 from .catalogue import CollectionRule
+from .derived import CountKey, count_key
 from .models import Record
 from .text import fold
 
@@ -24,7 +25,9 @@ USERS = table("users", column("id"), column("display_name"), column("unit_id"))
 class RecordState:
     """One row of `records`, held while a request works on it, then written back in bulk."""
 
-    __slots__ = (*COLUMNS, "is_new", "dirty")
+    # `stored`: (seq, search text, count key) as the database holds them, None for a new record;
+    # what the flush takes out of the counts and the search index (see `sync.derived`).
+    __slots__ = (*COLUMNS, "is_new", "dirty", "stored")
 
     collection: str
     id: str
@@ -51,6 +54,9 @@ class RecordState:
             setattr(self, name, row.get(name))
         self.is_new = is_new
         self.dirty = is_new
+        self.stored: tuple[int, str, CountKey | None] | None = (
+            None if is_new else (self.seq, self.search_text, self.count_key())
+        )
 
     @classmethod
     def created(
@@ -95,6 +101,10 @@ class RecordState:
         )
         state.refresh_derived(rule)
         return state
+
+    def count_key(self) -> CountKey | None:
+        """The key the record is counted under in `record_counts` (None: not counted)."""
+        return count_key(self.collection, self.quarter_id, self.review_status, self.deleted)
 
     @property
     def key(self) -> tuple[str, str]:

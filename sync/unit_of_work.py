@@ -22,9 +22,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from . import derived
 from .actor import Actor
 from .catalogue import CHILDREN, HOUSEHOLD_SCOPED, Catalogue, CollectionRule
 from .feed import SequenceLock
@@ -408,12 +410,14 @@ class UnitOfWork:
     def flush(self) -> None:
         """Write every change: one executemany per table, then the sequence numbers taken.
         The caller commits."""
-        execute = self.session.connection().execute
-        new = [s.row() for s in self.records.values() if s.is_new]
-        changed = [s.row() for s in self.records.values() if s.dirty and not s.is_new]
+        connection = self.session.connection()
+        execute = connection.execute
+        written = [s for s in self.records.values() if s.dirty]
+        new = [s.row() for s in written if s.is_new]
+        changed = [s.row() for s in written if not s.is_new]
         records = Record.__table__
         if new:
-            execute(insert(records), new)
+            insert_rows(connection, records, new)
         if changed:
             execute(
                 update(records)
@@ -433,7 +437,11 @@ class UnitOfWork:
             (Op, self.ops),
         ):
             if rows:
-                execute(insert(model.__table__), rows)
+                insert_rows(connection, model.__table__, rows)
+        derived.write(connection, written)
+        for state in written:
+            state.is_new = state.dirty = False
+            state.stored = (state.seq, state.search_text, state.count_key())
         self.lock.close()
 
 
@@ -443,3 +451,32 @@ def short_text(value: Any, length: int) -> str | None:
     if value is None:
         return None
     return str(value).replace("\x00", "")[:length]
+
+
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT these rows (each with the same keys) in one executemany.
+
+    On SQLite straight through the driver, each value converted by its column type's own bind
+    processor (so stored exactly as SQLAlchemy stores it): SQLAlchemy's per-row parameter
+    processing costs more than the driver's insert itself. Elsewhere through SQLAlchemy Core,
+    which batches many rows into one statement.
+    """
+    if connection.dialect.name != "sqlite":
+        connection.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    columns = [table.c[name] for name in names]
+    processors = [c.type._cached_bind_processor(connection.dialect) for c in columns]
+    statement = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    )
+    converted = [(name, process) for name, process in zip(names, processors, strict=True)]
+    values = [
+        tuple(row[name] if process is None else process(row[name]) for name, process in converted)
+        for row in rows
+    ]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(statement, values)
+    finally:
+        cursor.close()

@@ -86,6 +86,11 @@ def empty_database(app) -> None:
                 if table.name != "feed_state":
                     db.session.execute(table.delete())
         db.session.execute(text("UPDATE feed_state SET seq = 0, purged_seq = 0"))
+        if db.engine.dialect.name == "sqlite":
+            # The search index (FTS5, no table of the metadata), which the engine writes.
+            db.session.execute(
+                text("INSERT INTO records_search (records_search) VALUES ('delete-all')")
+            )
         db.session.commit()
 
 
