@@ -82,6 +82,7 @@ def test_photos_uploaded_before_get_their_feed_records(fresh_url: str, tmp_path:
         )
         session.commit()
         cursor = pull(session, frozenset({quarter}), None, 500, user=user, secret=b"s")["cursor"]
+        session.commit()  # a migration waits for the reads under way (PostgreSQL locks)
 
         upgrade(directory=directory)
         # As a device reads it: the stored fields pass through as their JSON text.
