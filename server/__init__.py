@@ -17,6 +17,8 @@ from .jsonio import FastJSONProvider, dumps, loads
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 MAX_BODY = 10 * 1024 * 1024  # §4: at most 10 MiB per body
+# Allocations between two young-generation collections (Python's default: 700).
+GC_THRESHOLD = 50_000
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -86,6 +88,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # so that a full collection no longer walks the whole startup heap (modules, schemas, routes).
     gc.collect()
     gc.freeze()
+    # A push of 1,000 ops allocates a few hundred thousand containers that live until its answer
+    # is sent, and frees nearly all of them without cycles: collecting every 700 allocations
+    # walked them again and again for nothing (about a tenth of a push's CPU).
+    gc.set_threshold(GC_THRESHOLD, 20, 100)
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from typing import Any
 
 import orjson
@@ -12,6 +13,7 @@ from flask import Response
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.http import parse_accept_header
 
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # Below this a JSON answer goes as it is: compressing it would save less than a packet.
 GZIP_FROM = 1400
 
@@ -39,7 +41,9 @@ def strict_loads(data: bytes) -> Any:
         text = data.decode("utf-8")
         value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
         # Lone surrogates (`"\ud800"`) parse but can never be stored or echoed: refuse them.
-        json.dumps(value, ensure_ascii=False).encode()
+        # Only a `\uD800`…`\uDFFF` escape makes one (UTF-8 cannot encode a surrogate).
+        if SURROGATE_ESCAPE.search(data):
+            json.dumps(value, ensure_ascii=False).encode()
     except RecursionError as exc:  # nested deeper than any parser goes: still just bad JSON
         raise JSONError("nested too deeply") from exc
     except JSONError:

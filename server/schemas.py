@@ -7,6 +7,7 @@ Unknown fields are rejected (marshmallow's default, RAISE).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -40,6 +41,7 @@ class FullMatch(validate.Regexp):
 
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+UUID = re.compile(UUID_PATTERN)
 PHONE = re.compile(r"^(?:0[0-9]{9}|\+84[0-9]{9})$")
 
 
@@ -71,6 +73,8 @@ class StrictFloat(fields.Float):
     """A JSON number (not a string, not a bool)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if type(value) is float and math.isfinite(value):
+            return value  # what Float gives a finite float: itself
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
@@ -82,6 +86,7 @@ CONTROL = r"\x00-\x08\x0b-\x1f"
 NO_CONTROL = FullMatch(
     f"^[^{CONTROL}]*$", error="Contains a control character (only tab and newline are allowed)."
 )
+ANY_CONTROL = re.compile(f"[{CONTROL}]")
 # Dates the domain can mean: a campaign, a visit, a registration or a gift between 2000 and 2100.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 DOMAIN_YEAR = r"(?:20[0-9]{2}|2100)"
@@ -89,6 +94,8 @@ ANY_YEAR = r"[0-9]{4}"
 MONTH_DAY = r"-[0-9]{2}-[0-9]{2}"
 # RFC 3339 (what OpenAPI's `date-time` means): a `T`, seconds, and an offset or `Z`.
 TIME = r"T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+ANY_DATE = re.compile(ANY_YEAR + MONTH_DAY)
+ANY_DATE_TIME = re.compile(ANY_YEAR + MONTH_DAY + TIME)
 # Money: a single gift of more than 10^12 ₫ is a typo (domain.md).
 MONEY_MAX = 10**12
 
@@ -108,6 +115,14 @@ class Text(fields.String):
         self.min_len, self.max_len = min_len, max_len
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if (
+            type(value) is str
+            and (self.max_len is None or len(value) <= self.max_len)
+            and ANY_CONTROL.search(value) is None
+        ):
+            text = value.strip()
+            if len(text) >= self.min_len:
+                return text  # the checks below, passed: any failure is theirs to describe
         text = super()._deserialize(value, attr, data, **kwargs)
         if self.max_len is not None and len(text) > self.max_len:
             raise ValidationError(f"Longer than {self.max_len} characters.")
@@ -128,7 +143,7 @@ class IsoDate(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not re.fullmatch(ANY_YEAR + MONTH_DAY, text):
+        if not ANY_DATE.fullmatch(text):
             raise ValidationError("Not a date (YYYY-MM-DD).")
         try:
             date.fromisoformat(text)
@@ -150,7 +165,7 @@ class IsoDateTime(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not re.fullmatch(ANY_YEAR + MONTH_DAY + TIME, text):
+        if not ANY_DATE_TIME.fullmatch(text):
             raise ValidationError("Not a date and time (ISO 8601, e.g. 2024-10-12T08:30:00+07:00).")
         try:
             datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -169,8 +184,10 @@ class Uuid(fields.String):
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if type(value) is str and UUID.fullmatch(value):
+            return value.lower()
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not re.fullmatch(UUID_PATTERN, text):
+        if not UUID.fullmatch(text):
             raise ValidationError("Not a valid UUID.")
         return text.lower()
 
