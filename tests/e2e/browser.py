@@ -37,6 +37,20 @@ HAS_SYNCED = """() => new Promise((resolve) => {
   req.onerror = () => resolve(false);
 })"""
 
+# The app's last successful sync as stored (JSON), "null" before the first: a newer one than
+# before a Sync now is that sync (or a later one) done.
+LAST_SYNC = """() => new Promise((resolve) => {
+  const req = indexedDB.open('doorstep');
+  req.onsuccess = () => {
+    const db = req.result;
+    if (!db.objectStoreNames.contains('meta')) { db.close(); return resolve('null'); }
+    const get = db.transaction('meta').objectStore('meta').get('last_sync');
+    get.onsuccess = () => { resolve(JSON.stringify(get.result ?? null)); db.close(); };
+    get.onerror = () => { resolve('null'); db.close(); };
+  };
+  req.onerror = () => resolve('null');
+})"""
+
 
 def wait_until(page, expression: str, timeout_s: float) -> None:
     """Poll a JavaScript expression (or a function returning a Promise) until it is truthy.

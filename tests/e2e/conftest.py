@@ -7,6 +7,7 @@ message when pwa/dist is missing.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -19,8 +20,10 @@ import requests
 from .browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    LAST_SYNC,
     ROOT,
     ServerProcess,
+    wait_until,
     wait_until_synced_once,
 )
 
@@ -193,6 +196,8 @@ class Worker:
         self.refused: list[str] = []
         self.page = self.new_page()
         self.offline = False
+        # The last sync before the latest Sync now, until `wait_synced` has seen a newer one.
+        self.synced_before: str | None = None
 
     def new_page(self):
         page = self.context.new_page()
@@ -225,18 +230,30 @@ class Worker:
     def status(self):
         return self.page.get_by_role("status", name=self.words["sync_status"])
 
+    @property
+    def sync_button(self):
+        return self.page.get_by_role("button", name=self.words["sync_now"])
+
     def wait_synced(self) -> None:
-        """Nothing waiting and no sync running."""
+        """Nothing waiting and no sync running; after `sync_now`, the sync it asked for (or a
+        later one) has succeeded. The header's "0 waiting" alone says neither: it reads so
+        before a sync has started and between its requests."""
         from playwright.sync_api import expect
 
+        if self.synced_before is not None:
+            newer = f"() => ({LAST_SYNC})().then((at) => at !== {json.dumps(self.synced_before)})"
+            wait_until(self.page, newer, TIMEOUT_MS / 1000)
+            self.synced_before = None
         expect(self.status).to_have_text(re.compile(self.words["synced"]), timeout=TIMEOUT_MS)
+        # Disabled while a sync runs.
+        expect(self.sync_button).to_be_enabled(timeout=TIMEOUT_MS)
 
     def sync_now(self) -> None:
         from playwright.sync_api import expect
 
-        button = self.page.get_by_role("button", name=self.words["sync_now"])
-        expect(button).to_be_enabled()
-        button.click()
+        expect(self.sync_button).to_be_enabled()
+        self.synced_before = self.page.evaluate(LAST_SYNC)
+        self.sync_button.click()
 
     def go_offline(self) -> None:
         """Cut the network for pages and the service worker (playwright#2311: set_offline alone

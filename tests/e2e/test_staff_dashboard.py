@@ -262,14 +262,54 @@ def test_map_shows_households_by_state_and_a_click_opens_one(server, make_worker
     ).to_be_visible()
 
 
+def map_drawn(page) -> None:
+    """The map answers what is asked now and has drawn all its households: nothing is busy."""
+    results = page.locator(".results").filter(has=page.locator(".campaign-map"))
+    expect(results).to_have_attribute("aria-busy", "false")
+    expect(page.locator(".campaign-map")).to_have_attribute("aria-busy", "false")
+
+
 def test_map_clusters_crowded_households_and_filters_by_neighbourhood(server, make_worker, town):
     admin = server.login("admin")
     quarter = mapped_neighbourhood(town, admin)
+    earlier = f"Dân vận đợt 1/2024 {quarter['code']}"
+    town.push(
+        admin,
+        {
+            "collection": "campaigns",
+            "fields": {
+                "name": earlier,
+                "starts_on": "2024-03-01",
+                "ends_on": "2024-03-10",
+                "active": False,
+            },
+        },
+    )
     worker = make_worker(server, "admin", viewport=DESKTOP)
     page = worker.page
     worker.context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
     page.goto(f"{server.url}/map")
+    page.get_by_label("Campaign").select_option(label=earlier)
+    map_drawn(page)
+
+    # While the demo campaign's households are asked, the earlier campaign's map stays, dimmed
+    # and busy: never taken for the demo campaign's.
+    held = []
+    worker.context.route("**/reports/campaign/*/map*", lambda route: held.append(route))
     page.get_by_label("Campaign").select_option(label=CAMPAIGN)
+    results = page.locator(".results").filter(has=page.locator(".campaign-map"))
+    expect(results).to_have_attribute("aria-busy", "true")
+    expect(results).to_have_class(re.compile(r"\bstale\b"))
+    for _ in range(200):  # until the page has asked (Playwright runs route handlers meanwhile)
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the map was never asked for the demo campaign"
+    for route in held:
+        route.continue_()
+    worker.context.unroute("**/reports/campaign/*/map*")
+    map_drawn(page)
+
     shown = page.get_by_role("status", name="Households on the map")
     expect(shown).to_contain_text("households with a location on the map")
     total = int(re.search(r"(\d+) households with", shown.inner_text()).group(1))
@@ -281,6 +321,7 @@ def test_map_clusters_crowded_households_and_filters_by_neighbourhood(server, ma
     assert in_clusters + single == total
 
     page.get_by_label("Neighbourhood").select_option(label=quarter["name"])
+    map_drawn(page)
     expect(shown).to_contain_text("3 households with a location on the map")
     expect(clusters).to_have_count(0)
     expect(page.locator(".campaign-map .leaflet-marker-icon.map-point")).to_have_count(3)

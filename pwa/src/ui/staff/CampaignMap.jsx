@@ -33,13 +33,19 @@ export function CampaignMap({ user, path }) {
   const lookups = useLookups();
   const [campaignId, setCampaign] = useCampaign(lookups);
   const [quarter, setQuarter] = useState('');
+  // What is asked now; the answer says what it answers, so that the previous campaign's or
+  // neighbourhood's households are never shown as the current ones while the next are loading.
+  const asked = `${campaignId}/${quarter}`;
   const found = useRemote(
     () =>
       campaignId
-        ? staff.map(campaignId, { quarters: quarter ? [quarter] : [] })
+        ? staff
+            .map(campaignId, { quarters: quarter ? [quarter] : [] })
+            .then((/** @type {any} */ data) => ({ ...data, asked }))
         : Promise.resolve(null),
     [campaignId, quarter],
   );
+  const stale = !!found.data && found.data.asked !== asked;
   const settings = useRemote(() => staff.settings(), []);
   const points = /** @type {Point[]} */ (found.data?.households ?? []);
   const counts = Object.fromEntries(
@@ -62,26 +68,29 @@ export function CampaignMap({ user, path }) {
           </select>
         </label>
       </form>
-      <ul class="map-legend" aria-label={t('staff_map_legend')}>
-        {POINT_STATES.map((s) => (
-          <li key={s}>
-            <span class={`map-point ${s}`} aria-hidden="true" />
-            {t(`staff_map_state.${s}`)}: <strong>{counts[s]}</strong>
-          </li>
-        ))}
-      </ul>
       <ErrorNotice error={found.error} />
       {found.loading && !found.data && <p class="muted">{t('staff_loading')}</p>}
-      {found.data && settings.data && (
-        <PointsMap points={points} tiles={settings.data.map_tiles ?? null} />
-      )}
-      {found.data && (
-        <p class="muted" role="status" aria-label={t('staff_map_count')}>
-          {t('staff_map_shown', { n: points.length })}
-          {found.data.without_location > 0 &&
-            ` · ${t('staff_map_without_location', { n: found.data.without_location })}`}
-        </p>
-      )}
+      {/* Until the answer to what is asked now arrives, the previous one is dimmed and busy. */}
+      <div class={`results${stale ? ' stale' : ''}`} aria-busy={stale ? 'true' : 'false'}>
+        <ul class="map-legend" aria-label={t('staff_map_legend')}>
+          {POINT_STATES.map((s) => (
+            <li key={s}>
+              <span class={`map-point ${s}`} aria-hidden="true" />
+              {t(`staff_map_state.${s}`)}: <strong>{counts[s]}</strong>
+            </li>
+          ))}
+        </ul>
+        {found.data && settings.data && (
+          <PointsMap points={points} tiles={settings.data.map_tiles ?? null} />
+        )}
+        {found.data && (
+          <p class="muted" role="status" aria-label={t('staff_map_count')}>
+            {t('staff_map_shown', { n: points.length })}
+            {found.data.without_location > 0 &&
+              ` · ${t('staff_map_without_location', { n: found.data.without_location })}`}
+          </p>
+        )}
+      </div>
     </StaffPage>
   );
 }
@@ -133,6 +142,9 @@ function clusterIcon(L, cluster) {
 function PointsMap({ points, tiles }) {
   const box = useRef(/** @type {HTMLDivElement|null} */ (null));
   const [failed, setFailed] = useState(false);
+  // The points the map has drawn: busy until these are (Leaflet loads, then adds its markers).
+  const drawing = `${JSON.stringify(points)} ${tiles}`;
+  const [drawn, setDrawn] = useState(/** @type {string|null} */ (null));
 
   useEffect(() => {
     if (!box.current || !points.length) return undefined;
@@ -164,15 +176,23 @@ function PointsMap({ points, tiles }) {
         );
         map.addLayer(group);
         map.fitBounds(group.getBounds(), { padding: [24, 24], maxZoom: 17 });
+        setDrawn(drawing);
       })
       .catch(() => setFailed(true));
     return () => {
       cancelled = true;
       map?.remove();
     };
-  }, [JSON.stringify(points), tiles]);
+  }, [drawing]);
 
   if (!points.length) return <p class="muted">{t('staff_map_none')}</p>;
   if (failed) return <p class="notice warn">{t('staff_map_failed')}</p>;
-  return <div ref={box} class="campaign-map" aria-label={t('staff_map_title')} />;
+  return (
+    <div
+      ref={box}
+      class="campaign-map"
+      aria-label={t('staff_map_title')}
+      aria-busy={drawn === drawing ? 'false' : 'true'}
+    />
+  );
 }
