@@ -11,6 +11,8 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -359,6 +361,29 @@ class Town:
         fields = {"code": code, "name": name}
         (result,) = self.push(self.admin, {"collection": "quarters", "fields": fields})
         return {"id": result["id"], **fields}
+
+    @contextmanager
+    def campaign_today(self) -> Iterator[dict]:
+        """A campaign running today, the one forms and the Deeds screen open on: `{"id",
+        "name"}`. Campaigns are town-wide: it is ended when the block ends, so that the next
+        test's is the only one running today."""
+        today = date.today()
+        name = f"Dân vận đợt {today.month}/{today.year} {uuid.uuid4().hex[:4]}"
+        fields = {
+            "name": name,
+            "starts_on": (today - timedelta(days=3)).isoformat(),
+            "ends_on": (today + timedelta(days=10)).isoformat(),
+            "active": True,
+        }
+        (campaign,) = self.push(self.admin, {"collection": "campaigns", "fields": fields})
+        try:
+            yield {"id": campaign["id"], "name": name}
+        finally:
+            ended = {"active": False}
+            self.push(
+                self.admin,
+                {"collection": "campaigns", "id": campaign["id"], "base_rev": 1, "fields": ended},
+            )
 
     def unit(self) -> dict:
         """A new unit (ban ngành, đoàn thể): `{"id", "name"}`."""

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -273,10 +274,9 @@ def test_draft_restored_in_vietnamese(town, make_worker):
 
 
 @pytest.fixture
-def campaign_today(town):
+def campaign_today(town) -> Iterator[dict]:
     """A worker with a household that has a clean-water registration in the campaign running
     today; an older campaign, still marked active, does not run today."""
-    today = date.today()
     town.push(
         town.admin,
         {
@@ -289,59 +289,34 @@ def campaign_today(town):
             },
         },
     )
-    name = f"Dân vận đợt {today.month}/{today.year} {uuid.uuid4().hex[:4]}"
-    (campaign,) = town.push(
-        town.admin,
-        {
-            "collection": "campaigns",
-            "fields": {
-                "name": name,
-                "starts_on": (today - timedelta(days=3)).isoformat(),
-                "ends_on": (today + timedelta(days=10)).isoformat(),
-                "active": True,
+    with town.campaign_today() as campaign:
+        quarter = town.quarter()
+        worker = town.person("field", [quarter])
+        client = town.server.login(worker["username"])
+        head = town.head_name()
+        household_id = str(uuid.uuid4())
+        fields = {"quarter_id": quarter["id"], "address": "8 Lý Tự Trọng", "head_name": head}
+        _, registration = town.push(
+            client,
+            {"collection": "households", "id": household_id, "fields": fields},
+            {
+                "collection": "registrations",
+                "fields": {
+                    "household_id": household_id,
+                    "kind": "clean_water",
+                    "status": "considering",
+                    "registered_on": date.today().isoformat(),
+                    "campaign_id": campaign["id"],
+                },
             },
-        },
-    )
-    quarter = town.quarter()
-    worker = town.person("field", [quarter])
-    client = town.server.login(worker["username"])
-    head = town.head_name()
-    household_id = str(uuid.uuid4())
-    _, registration = town.push(
-        client,
-        {
-            "collection": "households",
-            "id": household_id,
-            "fields": {"quarter_id": quarter["id"], "address": "8 Lý Tự Trọng", "head_name": head},
-        },
-        {
-            "collection": "registrations",
-            "fields": {
-                "household_id": household_id,
-                "kind": "clean_water",
-                "status": "considering",
-                "registered_on": today.isoformat(),
-                "campaign_id": campaign["id"],
-            },
-        },
-    )
-    yield {
-        "worker": worker,
-        "head": head,
-        "campaign": name,
-        "registration": registration["id"],
-        "household": household_id,
-    }
-    # Campaigns are town-wide: end this one, so that the next test's is the only one today.
-    town.push(
-        town.admin,
-        {
-            "collection": "campaigns",
-            "id": campaign["id"],
-            "base_rev": 1,
-            "fields": {"active": False},
-        },
-    )
+        )
+        yield {
+            "worker": worker,
+            "head": head,
+            "campaign": campaign["name"],
+            "registration": registration["id"],
+            "household": household_id,
+        }
 
 
 def test_forms_start_empty_and_refuse_an_untouched_save(town, campaign_today, make_worker):

@@ -5,8 +5,7 @@ read by the admin on the dashboard and in the downloaded XLSX report."""
 from __future__ import annotations
 
 import re
-import uuid
-from datetime import date, timedelta
+from collections.abc import Iterator
 
 import pytest
 from openpyxl import load_workbook
@@ -117,33 +116,10 @@ def test_a_supervisor_records_their_units_deed_offline_and_the_admin_reads_it_in
 
 
 @pytest.fixture
-def campaign_today(town):
-    """A campaign running today, the one the Deeds screen opens on; ended after the test, so that
-    the next test's is the only one today."""
-    today = date.today()
-    name = f"Dân vận đợt {today.month}/{today.year} {uuid.uuid4().hex[:4]}"
-    (campaign,) = town.push(
-        town.admin,
-        {
-            "collection": "campaigns",
-            "fields": {
-                "name": name,
-                "starts_on": (today - timedelta(days=3)).isoformat(),
-                "ends_on": (today + timedelta(days=10)).isoformat(),
-                "active": True,
-            },
-        },
-    )
-    yield name
-    town.push(
-        town.admin,
-        {
-            "collection": "campaigns",
-            "id": campaign["id"],
-            "base_rev": 1,
-            "fields": {"active": False},
-        },
-    )
+def campaign_today(town) -> Iterator[str]:
+    """The name of a campaign running today, the one the Deeds screen opens on."""
+    with town.campaign_today() as campaign:
+        yield campaign["name"]
 
 
 def test_a_deed_saved_under_an_earlier_campaign_is_shown_under_that_campaign(
