@@ -141,6 +141,10 @@ def test_bulk_approve_asks_first_and_can_be_undone(server, make_worker):
     ).click()
     outcome = sp.locator(".bulk-outcome")
     expect(outcome).to_contain_text("Approved 3 of 3")
+    # The button that asked is disabled now: the keyboard is on what was done, Undo next.
+    expect(outcome).to_be_focused()
+    sp.keyboard.press("Tab")
+    expect(outcome.get_by_role("button", name="Undo")).to_be_focused()
     expect(sp.locator(".staff-list .badge", has_text="Approved")).to_have_count(3)
     found_records = admin.get("/records/households", q=f"hang loat {tag}")["records"]
     assert sorted(r["fields"]["head_name"] for r in found_records) == heads
@@ -150,6 +154,7 @@ def test_bulk_approve_asks_first_and_can_be_undone(server, make_worker):
     outcome.get_by_role("button", name="Undo").click()
     expect(outcome).to_contain_text("Undone: 3 records back to their previous status")
     expect(outcome.get_by_role("button", name="Undo")).to_have_count(0)
+    expect(outcome).to_be_focused()
     expect(sp.locator(".staff-list .badge", has_text="Approved")).to_have_count(0)
     expect(sp.locator(".staff-list .badge", has_text="Has issues")).to_have_count(1)
     undone = {

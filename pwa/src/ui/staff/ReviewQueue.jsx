@@ -4,7 +4,7 @@
  * (by the server), a page at a time; approve one by one or in bulk (after confirming the count),
  * and undo the last bulk approval.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
 import { REVIEW_COLLECTIONS, REVIEW_STATUSES } from '../../staff-api.js';
 import { formatDateTime } from '../../text.js';
@@ -42,6 +42,7 @@ export function ReviewQueue({ user, path }) {
     ),
   );
   const [bulkError, setBulkError] = useState(/** @type {any} */ (null));
+  const outcome = useRef(/** @type {HTMLDivElement|null} */ (null));
   const [staffSeen, setStaffSeen] = useState(/** @type {Map<string, string>} */ (new Map()));
   const lookups = useLookups();
 
@@ -85,6 +86,12 @@ export function ReviewQueue({ user, path }) {
       return next.size === seen.size ? seen : next;
     });
   }, [list.data]);
+
+  // After a bulk approval or its undo, the button that asked is disabled or gone: the keyboard
+  // and a screen reader go on from what it did (with Undo next to it), not from the page's top.
+  useEffect(() => {
+    if (bulk) outcome.current?.focus();
+  }, [bulk]);
 
   const set = (/** @type {string} */ key, /** @type {string} */ value) => {
     setFilters((f) => ({ ...f, [key]: value }));
@@ -240,7 +247,12 @@ export function ReviewQueue({ user, path }) {
         />
       )}
       {bulk && (
-        <div class={`notice${bulk.skipped ? ' warn' : ''} bulk-outcome`} role="status">
+        <div
+          ref={outcome}
+          class={`notice${bulk.skipped ? ' warn' : ''} bulk-outcome`}
+          role="status"
+          tabIndex={-1}
+        >
           <span>
             {bulk.kind === 'approved'
               ? t('staff_bulk_progress', { done: bulk.done, total: bulk.total })
