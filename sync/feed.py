@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import heapq
 import hmac
 import json
 from dataclasses import dataclass, field
@@ -38,10 +39,14 @@ from sqlalchemy.orm import Session
 
 from .errors import BadCursor, CursorExpired
 from .ids import CANONICAL_UUID
-from .models import FeedState, Move, Record
+from .models import FeedState, Move, Record, RecordCount
 from .state import WIRE_COLUMNS, PageWriter, user_names, wire_names_for
 
 CURSOR_VERSION = 2
+# `remaining` is counted exactly up to this many changes; beyond, it is estimated: from the live
+# records in scope on the first page that has more, then carried in the cursor and lowered by
+# each page sent (counting a big town's neighbourhoods would cost a page what the town holds).
+COUNTED_UP_TO = 10_000
 # Positions are BIGINT sequence numbers: anything larger is no position this server made.
 MAX_SEQ = 2**63 - 1
 
@@ -100,6 +105,9 @@ class Cursor:
     catching_up: dict[str, int] = field(default_factory=dict)
     evicting: dict[str, int] = field(default_factory=dict)
     departed: dict[str, int] = field(default_factory=dict)
+    # The `remaining` of the page this cursor came with, when it was estimated rather than
+    # counted (see `remaining`).
+    estimate: int | None = None
 
     def encode(self, secret: bytes) -> str:
         """The signed, opaque form handed to the device."""
@@ -111,6 +119,8 @@ class Cursor:
             body["x"] = self.evicting
         if self.departed:
             body["m"] = self.departed
+        if self.estimate is not None:
+            body["r"] = self.estimate
         raw = json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
         text = base64.urlsafe_b64encode(raw).decode().rstrip("=")
         return f"{text}.{_signature(secret, text)}"
@@ -142,6 +152,7 @@ class Cursor:
                 catching_up={_quarter(k): _position(v) for k, v in body.get("a", {}).items()},
                 evicting={_quarter(k): _position(v) for k, v in body.get("x", {}).items()},
                 departed={_quarter(k): _position(v) for k, v in body.get("m", {}).items()},
+                estimate=None if body.get("r") is None else _position(body["r"]),
             )
         except (
             ValueError,
@@ -213,11 +224,22 @@ def pull(
     else:
         cursor = Cursor(epoch=state.epoch, user=user, seq=0, scope=scope_list)
 
+    carried = cursor.estimate
     if cursor.evicting or cursor.departed:
         page = _evictions_page(session, cursor, scope, limit)
     else:
         page = _changes_page(session, cursor, scope, head, limit)
-    page["remaining"] = remaining(session, cursor, scope, head) if page["more"] else 0
+        if carried is not None:
+            carried = max(0, carried - len(page["changes"]))
+    cursor.estimate = None
+    page["remaining"] = 0
+    if page["more"]:
+        counted = remaining(session, cursor, scope, head)
+        if counted is None:
+            if carried is None:  # a long first sync: all the live records in scope, but these
+                carried = _in_scope(session, scope) - len(page["changes"])
+            counted = cursor.estimate = max(COUNTED_UP_TO, carried)
+        page["remaining"] = counted
     page["cursor"] = cursor.encode(secret)
     return page
 
@@ -226,6 +248,7 @@ def _adjust_scope(cursor: Cursor, scope: list[str] | None) -> None:
     """Start catch-up for neighbourhoods gained and evictions for those lost since the cursor,
     then hold everything the cursor names to the user's scope now."""
     if cursor.scope != scope:
+        cursor.estimate = None  # an estimate of another scope's changes
         if cursor.scope is None or scope is None:
             raise CursorExpired("Your access changed; sync again from the start.")
         before, now = set(cursor.scope), set(scope)
@@ -315,6 +338,14 @@ def _changes_page(
             for q, position in cursor.catching_up.items()
         ]
         visible = or_(*clauses)
+        # The rows of several index ranges, in seq order: a database reads every row of every
+        # range and sorts them (a neighbourhood of a big town holds a great many). First the
+        # seq at which the page ends, from at most limit + 1 entries of each range (the index
+        # alone), so that the rows read are only the page's own.
+        ranges = [(None, cursor.seq)]
+        ranges += [(q, cursor.seq) for q in sorted(steady)]
+        ranges += sorted(cursor.catching_up.items())
+        in_range = table.c.seq <= _page_end(session, ranges, head, limit + 1)
     rows = session.execute(
         select(*WIRE_COLUMNS).where(visible, in_range).order_by(table.c.seq).limit(limit + 1)
     ).all()
@@ -374,31 +405,61 @@ def _changes_page(
     return {"changes": changes, "more": more}
 
 
-def remaining(session: Session, cursor: Cursor, scope: frozenset[str] | None, head: int) -> int:
-    """An estimate of the changes still to come for this cursor (§5 `remaining`).
+def _page_end(
+    session: Session, ranges: list[tuple[str | None, int]], head: int, wanted: int
+) -> int:
+    """The seq of the `wanted`-th record, in seq order, of these (neighbourhood, after seq)
+    ranges up to `head` (None: records of no neighbourhood), or `head` when they hold fewer.
+    Each range is read on the (quarter_id, seq) index alone, `wanted` entries at most."""
+    table = Record.__table__
+    seqs: list[int] = []
+    for quarter, after in ranges:
+        where = table.c.quarter_id.is_(None) if quarter is None else table.c.quarter_id == quarter
+        seqs += session.scalars(
+            select(table.c.seq)
+            .where(where, table.c.seq > after, table.c.seq <= head)
+            .order_by(table.c.seq)
+            .limit(wanted)
+        )
+    if len(seqs) < wanted:
+        return head
+    return heapq.nsmallest(wanted, seqs)[-1]
 
-    Counted on the (quarter_id, seq) and seq indexes, so it costs what is left, never the table.
+
+def remaining(
+    session: Session, cursor: Cursor, scope: frozenset[str] | None, head: int
+) -> int | None:
+    """The changes still to come for this cursor (§5 `remaining`), counted when they are fewer
+    than `COUNTED_UP_TO`, else None (the caller estimates).
+
+    Counted on the (quarter_id, seq) and seq indexes, each range no further than the bound, so it
+    costs what is left up to the bound, never the table.
     """
     table = Record.__table__
     up_to = table.c.seq <= head
     if scope is None:
-        counts = [select(func.count()).where(table.c.seq > cursor.seq, up_to)]
+        wheres = [(table.c.seq > cursor.seq, up_to)]
     else:
         steady = sorted(q for q in scope if q not in cursor.catching_up)
-        counts = [
-            select(func.count()).where(
-                table.c.quarter_id.is_(None), table.c.seq > cursor.seq, up_to
-            )
-        ]
-        if steady:
-            counts.append(
-                select(func.count()).where(
-                    table.c.quarter_id.in_(steady), table.c.seq > cursor.seq, up_to
-                )
-            )
-        counts += [
-            select(func.count()).where(table.c.quarter_id == q, table.c.seq > position, up_to)
+        wheres = [(table.c.quarter_id.is_(None), table.c.seq > cursor.seq, up_to)]
+        wheres += [(table.c.quarter_id == q, table.c.seq > cursor.seq, up_to) for q in steady]
+        wheres += [
+            (table.c.quarter_id == q, table.c.seq > position, up_to)
             for q, position in sorted(cursor.catching_up.items())
         ]
-    total = sum(query.scalar_subquery() for query in counts)
-    return int(session.execute(select(total)).scalar_one())
+    counts = [
+        select(func.count()).select_from(
+            select(table.c.seq).where(*where).limit(COUNTED_UP_TO).subquery()
+        )
+        for where in wheres
+    ]
+    total = int(session.execute(select(sum(q.scalar_subquery() for q in counts))).scalar_one())
+    return total if total < COUNTED_UP_TO else None
+
+
+def _in_scope(session: Session, scope: frozenset[str] | None) -> int:
+    """How many live records the scope holds: a sum of a few rows of `record_counts`."""
+    counts = select(func.coalesce(func.sum(RecordCount.n), 0))
+    if scope is not None:
+        counts = counts.where(RecordCount.quarter_key.in_([*sorted(scope), ""]))
+    return int(session.execute(counts).scalar_one())

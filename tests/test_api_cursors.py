@@ -180,6 +180,34 @@ def test_first_sync_pages_estimate_what_remains(field, quarters, build):
     assert remaining == [4, 2, 0]
 
 
+def test_a_long_first_sync_estimates_what_remains_without_counting_it(
+    field, admin, quarters, build, monkeypatch
+):
+    """Beyond what the server counts, `remaining` starts at the live records in scope and goes
+    down by each page sent, so "pulled / about N" keeps the same N; near the end it is counted
+    exactly again."""
+    import sync.feed
+
+    monkeypatch.setattr(sync.feed, "COUNTED_UP_TO", 4)
+    field.push(
+        *(build.op("households", build.id(), build.household(quarters["KP1"])) for _ in range(11))
+    )
+    admin.push(build.op("households", build.id(), build.household(quarters["KP3"])))
+    pulled, totals, remaining, cursor = 0, [], [], None
+    while True:
+        page = field.pull(cursor, limit=2)
+        pulled += len(page["changes"])
+        remaining.append(page["remaining"])
+        totals.append(pulled + page["remaining"])
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    # KP1 and its 11 households, 2 a page (KP3's household is no concern of theirs).
+    assert remaining == [10, 8, 6, 4, 2, 0]
+    assert totals == [12] * 6
+    assert "r" in body_of(field.pull(None, limit=2)["cursor"])
+
+
 def test_the_estimate_counts_a_gained_neighbourhood(admin, field, quarters, build):
     admin.push(
         *(build.op("households", build.id(), build.household(quarters["KP2"])) for _ in range(3))
