@@ -75,6 +75,10 @@ class StrictFloat(fields.Float):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if type(value) is float and math.isfinite(value):
             return value  # what Float gives a finite float: itself
+        return self.checked(value, attr, data, **kwargs)
+
+    def checked(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        """marshmallow's path, which gives every error (`_deserialize` may skip it)."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
@@ -122,7 +126,11 @@ class Text(fields.String):
         ):
             text = value.strip()
             if len(text) >= self.min_len:
-                return text  # the checks below, passed: any failure is theirs to describe
+                return text  # the checks of `checked`, passed: any failure is theirs to describe
+        return self.checked(value, attr, data, **kwargs)
+
+    def checked(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        """marshmallow's path, which gives every error (`_deserialize` may skip it)."""
         text = super()._deserialize(value, attr, data, **kwargs)
         if self.max_len is not None and len(text) > self.max_len:
             raise ValidationError(f"Longer than {self.max_len} characters.")
@@ -186,6 +194,10 @@ class Uuid(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if type(value) is str and UUID.fullmatch(value):
             return value.lower()
+        return self.checked(value, attr, data, **kwargs)
+
+    def checked(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        """marshmallow's path, which gives every error (`_deserialize` may skip it)."""
         text = super()._deserialize(value, attr, data, **kwargs)
         if not UUID.fullmatch(text):
             raise ValidationError("Not a valid UUID.")

@@ -20,7 +20,15 @@ from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError, fields, validate
 
 from server.fastload import fast_loader
-from server.schemas import COLLECTION_SCHEMAS, IsoDate, IsoDateTime, Text, Uuid, op_schema
+from server.schemas import (
+    COLLECTION_SCHEMAS,
+    IsoDate,
+    IsoDateTime,
+    StrictFloat,
+    Text,
+    Uuid,
+    op_schema,
+)
 
 SCHEMAS = {**COLLECTION_SCHEMAS, "op": op_schema}
 
@@ -209,3 +217,45 @@ def test_a_bad_op_still_gets_every_marshmallow_error() -> None:
     clean, errors = parse_op({"op_id": "x", "collection": "nope", "id": None, "delete": 1})
     assert clean == {}
     assert set(errors) == {"op_id", "collection", "id", "delete"}
+
+
+# The field types' own shortcuts (`_deserialize`) skip marshmallow's path (`checked`) for values
+# that path would accept: for any value, both give the same result or the shortcut defers.
+FIELD_VALUES = (
+    st.text()
+    | WORDS
+    | UUID_LIKE
+    | st.sampled_from(["", "\x0b", " a ", "\n", "\u00a0x\u00a0", "x" * 200, "x" * 201])
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.integers()
+    | st.booleans()
+    | st.none()
+    | st.binary(max_size=8)
+)
+SHORTCUT_FIELDS = [
+    Text(),
+    Text(min_len=1),
+    Text(min_len=1, max_len=200),
+    Text(max_len=3),
+    Uuid(),
+    StrictFloat(),
+]
+
+
+def outcome(load: Any, value: Any) -> tuple[str, Any]:
+    try:
+        result = load(value, None, None)
+    except ValidationError as error:
+        return "error", error.messages
+    return "ok", (type(result), result)
+
+
+@pytest.mark.parametrize(
+    "field",
+    SHORTCUT_FIELDS,
+    ids=lambda f: f"{type(f).__name__}-{getattr(f, 'min_len', '')}-{getattr(f, 'max_len', '')}",
+)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=FIELD_VALUES)
+def test_field_shortcuts_give_what_marshmallow_gives(field: fields.Field, value: Any) -> None:
+    assert outcome(field._deserialize, value) == outcome(field.checked, value)
