@@ -236,8 +236,8 @@ export class StalePageError extends Error {
  * transaction is aborted (StalePageError) if the outbox turns out to hold ops for any of its
  * records; otherwise the rows are worked out once the outbox (and the rows of records with ops)
  * are read. Any failure aborts the whole transaction: nothing of the page nor its cursor stays.
- * Live queries elsewhere (the page) are then told that the records, outbox and cursor changed,
- * as Dexie would. Resolves to the outbox as read.
+ * Live queries elsewhere (the page) are then told what changed, as Dexie would. Resolves to the
+ * outbox as read.
  * @param {import('./db.js').DoorstepDb} db
  * @param {{changes: any[], cursor: string}} page
  * @param {{first?: boolean, signedIn?: boolean, from?: string|null,
@@ -258,6 +258,7 @@ export async function storePullPage(
     const mine = groupOps(known);
     blind = !changes.some((c) => mine.has(`${c.collection}/${c.id}`));
   }
+  let clearedOps = false;
   /** @type {import('./db.js').OutboxOp[]} */
   const ops = await new Promise((resolve, reject) => {
     const tx = idb.transaction(['records', 'outbox', 'meta'], 'readwrite');
@@ -291,6 +292,7 @@ export async function storePullPage(
       });
       const outboxStore = tx.objectStore('outbox');
       for (const seq of clearOps) outboxStore.delete(seq);
+      clearedOps ||= clearOps.length > 0;
       for (const key of deletes) records.delete(key);
       for (const row of puts) records.put(row);
       meta.put({ key: 'cursor', value: page.cursor });
@@ -334,7 +336,12 @@ export async function storePullPage(
       }
     };
   });
-  Dexie.on('storagemutated').fire(everythingIn(db, ['records', 'outbox', 'meta']));
+  // What Dexie would say of this transaction: the records (all of them, as for any bulk put),
+  // the cursor, and the outbox only if ops were cleared; so that only the live queries that read
+  // those run again (each is a transaction that the next page's waits behind).
+  const parts = everythingIn(db, clearedOps ? ['records', 'outbox'] : ['records']);
+  parts[`idb://${db.name}/meta/`] = new RangeSet('cursor');
+  Dexie.on('storagemutated').fire(parts);
   return ops;
 }
 

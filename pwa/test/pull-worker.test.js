@@ -249,6 +249,32 @@ describe('pages handed over while the one before is being stored', () => {
     sub.unsubscribe();
     expect(counts).toEqual([0, 1]);
   });
+
+  it('live queries of the outbox see a conflict notice cleared by a page', async () => {
+    const db = await signedIn();
+    await db.outbox.add({
+      op_id: 'op-1',
+      collection: 'households',
+      id: id(1),
+      base_rev: 1,
+      fields: { phone: '0912345678' },
+      delete: false,
+      state: 'conflict',
+      attempts: 1,
+      client_time: '2026-11-30T07:00:00Z',
+      conflict_rev: 1,
+    });
+    const known = await db.outbox.toArray();
+    const counts = [];
+    const sub = liveQuery(() => db.outbox.count()).subscribe((n) => counts.push(n));
+    await new Promise((r) => setTimeout(r, 20));
+    const resolved = upsert(1, 2, household());
+    resolved.record.meta = { open_conflicts: 0 };
+    await storePullPage(db, { changes: [resolved], cursor: 'c:1' }, { first: true, known });
+    await new Promise((r) => setTimeout(r, 20));
+    sub.unsubscribe();
+    expect(counts).toEqual([1, 0]);
+  });
 });
 
 describe('the sync engine with a pull worker', () => {
