@@ -49,11 +49,15 @@ def audit(
     )
 
 
-def audit_together(action: str, target: str, key: str, value: Any, within: timedelta) -> None:
+def audit_together(
+    action: str, target: str, key: str, values: list[Any], within: timedelta
+) -> None:
     """Note a look as `audit` does, but fold it into the same person's entry of the same action
     and target if that entry is younger than `within`: its `key` lists every value seen (parts
     of one record shown together, its photos' thumbnails, are one look at it). Two requests at
-    the same moment are folded one after the other (`_hold_looks`), into one entry."""
+    the same moment are folded one after the other (`_hold_looks`), into one entry; a request
+    that notes several targets notes them in a stable order (sorted), so that two such requests
+    never wait on each other's locks."""
     if g.user.role not in AUDITED_ROLES:
         return
     _hold_looks(f"doorstep-audit:{g.user.id}:{action}:{target}")
@@ -70,10 +74,12 @@ def audit_together(action: str, target: str, key: str, value: Any, within: timed
     ).scalar_one_or_none()
     seen = entry.details.get(key) if entry is not None else None
     if not isinstance(seen, list):
-        audit(action, target, {key: [value]})
-    elif value not in seen:
+        audit(action, target, {key: list(dict.fromkeys(values))})
+        return
+    new = [v for v in dict.fromkeys(values) if v not in seen]
+    if new:
         assert entry is not None
-        entry.details = {**entry.details, key: [*seen, value]}
+        entry.details = {**entry.details, key: [*seen, *new]}
 
 
 def _hold_looks(key: str) -> None:

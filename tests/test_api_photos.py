@@ -587,3 +587,72 @@ def test_two_thumbnails_of_a_record_asked_at_the_same_moment_are_one_entry(
     assert [(e["target"], sorted(e["details"]["thumbs"])) for e in log] == [
         (f"visits/{visit['id']}", sorted(photos))
     ]
+
+
+def test_a_records_list_of_photos_seen_again_is_one_entry_of_the_audit_log(
+    field, supervisor, admin, visit, household, build, monkeypatch
+):
+    photos = [new_id(), new_id()]
+    for n, photo_id in enumerate(photos):
+        upload(field, photo_id, visit, png(20 + n, 20))
+    other = field.push_one(op("visits", new_id(), build.visit(household["id"])))["record"]
+    elsewhere = new_id()
+    upload(field, elsewhere, other, png(10, 10))
+    bare = field.push_one(op("visits", new_id(), build.visit(household["id"])))["record"]
+    asked = {"collection": "visits", "record_id": [visit["id"], other["id"], bare["id"]]}
+
+    def listed(api: Api) -> list[str]:
+        answer = api.get("/photos", query_string=asked)
+        assert answer.status_code == 200, answer.get_json()
+        return [p["id"] for p in answer.get_json()["photos"]]
+
+    def looks(api: Api) -> dict[str, Any]:
+        log = admin.get("/audit", query_string={"user": api.id}).get_json()["entries"]
+        log = [e for e in log if e["action"] not in ("create_user", "change_user")]
+        assert {e["action"] for e in log} <= {"photo_list"}, log
+        # The photos each entry lists (in the order the server gave them: by time, then id).
+        found = {e["target"]: {k: sorted(v) for k, v in e["details"].items()} for e in log}
+        assert len(found) == len(log), log  # one entry for each record
+        return found
+
+    # A review queue shown, then shown again: one entry for each record with photos, not two.
+    assert sorted(listed(supervisor)) == sorted([*photos, elsewhere])
+    listed(supervisor)
+    assert looks(supervisor) == {
+        f"visits/{visit['id']}": {"photos": sorted(photos)},
+        f"visits/{other['id']}": {"photos": [elsewhere]},
+    }
+    # A photo added since is noted in the same look.
+    added = new_id()
+    upload(field, added, visit, png(30, 20))
+    listed(supervisor)
+    assert looks(supervisor)[f"visits/{visit['id']}"] == {"photos": sorted([*photos, added])}
+    # The log names the record by its household, as it does the record's other reads.
+    entry = admin.get("/audit", query_string={"action": "photo_list"}).get_json()["entries"][0]
+    assert entry["subject"]["label"].split(" · ")[0] == household["fields"]["head_name"]
+
+    # Another person's look, and a look later on, are looks of their own.
+    assert len(listed(admin)) == 4
+    assert looks(admin) == {
+        f"visits/{visit['id']}": {"photos": sorted([*photos, added])},
+        f"visits/{other['id']}": {"photos": [elsewhere]},
+    }
+    from server import audit
+
+    later = audit.utcnow() + timedelta(minutes=11)
+    monkeypatch.setattr(audit, "utcnow", lambda: later)
+    supervisor.get("/photos", query_string={"collection": "visits", "record_id": other["id"]})
+    log = admin.get("/audit", query_string={"user": supervisor.id}).get_json()["entries"]
+    assert (log[0]["target"], log[0]["details"]) == (
+        f"visits/{other['id']}",
+        {"photos": [elsewhere]},
+    )
+    assert len(log) == 3
+    assert {e["target"]: sorted(e["details"]["photos"]) for e in log[1:]} == {
+        f"visits/{visit['id']}": sorted([*photos, added]),
+        f"visits/{other['id']}": [elsewhere],
+    }
+
+    # Field staff reading their own scope are not noted.
+    assert len(listed(field)) == 4
+    assert admin.get("/audit", query_string={"user": field.id}).get_json()["entries"] == []

@@ -1,7 +1,7 @@
 """The photo endpoints: a resumable upload in chunks, the photo, its thumbnail, and a record's
 photos. A photo is read under its record's scope (§3: 404 unknown, 403 outside one's
 neighbourhoods); supervisors' and admins' looks are audited (a record's thumbnails seen together
-as one look)."""
+as one look, and so its list of photos)."""
 
 from __future__ import annotations
 
@@ -233,7 +233,7 @@ def get_thumbnail(photo_id: str):
         if not original.exists():
             raise ApiError(404, "not_found", "This photo's file is missing on the server.")
         store.write_atomically(thumb, examine(original).thumbnail)
-    audit_together("photo", f"{photo.collection}/{photo.record_id}", "thumbs", photo.id, ONE_LOOK)
+    audit_together("photo", f"{photo.collection}/{photo.record_id}", "thumbs", [photo.id], ONE_LOOK)
     db.session.commit()
     return send_file(thumb, mimetype="image/jpeg", etag=photo.sha256 + "-thumb")
 
@@ -255,6 +255,17 @@ def list_photos(query: dict[str, Any]):
         .all()
     )
     names = user_names(db.session, {p.uploaded_by for p in photos})
+    # Each record whose photos were given is a look at it, its list of photos seen within
+    # ONE_LOOK one entry (a review queue or a record's page asks again as it is shown again);
+    # a record without photos shows nothing of anyone. In the order of record ids: see
+    # `audit_together`.
+    shown: dict[str, list[str]] = {}
+    for p in photos:
+        shown.setdefault(p.record_id, []).append(p.id)
+    for record_id in sorted(shown):
+        audit_together(
+            "photo_list", f"{collection}/{record_id}", "photos", shown[record_id], ONE_LOOK
+        )
     db.session.commit()
     return {"photos": [wire(p, names) for p in photos]}
 
