@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -413,11 +414,12 @@ class UnitOfWork:
         connection = self.session.connection()
         execute = connection.execute
         written = [s for s in self.records.values() if s.dirty]
+        memo: dict[tuple[type, int], Any] = {}
         new = [s.row() for s in written if s.is_new]
         changed = [s.row() for s in written if not s.is_new]
         records = Record.__table__
         if new:
-            insert_rows(connection, records, new)
+            insert_rows(connection, records, new, memo)
         if changed:
             execute(
                 update(records)
@@ -437,7 +439,7 @@ class UnitOfWork:
             (Op, self.ops),
         ):
             if rows:
-                insert_rows(connection, model.__table__, rows)
+                insert_rows(connection, model.__table__, rows, memo)
         derived.write(connection, written)
         for state in written:
             state.is_new = state.dirty = False
@@ -453,28 +455,46 @@ def short_text(value: Any, length: int) -> str | None:
     return str(value).replace("\x00", "")[:length]
 
 
-def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def insert_rows(
+    connection: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    memo: dict[tuple[type, int], Any] | None = None,
+) -> None:
     """INSERT these rows (each with the same keys) in one executemany.
 
     On SQLite straight through the driver, each value converted by its column type's own bind
     processor (so stored exactly as SQLAlchemy stores it): SQLAlchemy's per-row parameter
-    processing costs more than the driver's insert itself. Elsewhere through SQLAlchemy Core,
-    which batches many rows into one statement.
+    processing costs more than the driver's insert itself. A value met again (the moment of the
+    flush, a record's fields in its revision) is converted once: `memo` holds the conversions by
+    column type and object, for as long as the rows (and so their values) live. Elsewhere
+    through SQLAlchemy Core, which batches many rows into one statement.
     """
     if connection.dialect.name != "sqlite":
         connection.execute(insert(table), rows)
         return
+    memo = {} if memo is None else memo
     names = list(rows[0])
-    columns = [table.c[name] for name in names]
-    processors = [c.type._cached_bind_processor(connection.dialect) for c in columns]
+    converted = []
+    for i, name in enumerate(names):
+        kind = table.c[name].type
+        process = kind._cached_bind_processor(connection.dialect)
+        if process is not None:
+            converted.append((i, type(kind), process))
     statement = (
         f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
     )
-    converted = [(name, process) for name, process in zip(names, processors, strict=True)]
-    values = [
-        tuple(row[name] if process is None else process(row[name]) for name, process in converted)
-        for row in rows
-    ]
+    get = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    values = []
+    for row in rows:
+        value = list(get(row))
+        for i, kind, process in converted:
+            key = (kind, id(value[i]))
+            found = memo.get(key, memo)
+            if found is memo:
+                found = memo[key] = process(value[i])
+            value[i] = found
+        values.append(value)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(statement, values)
