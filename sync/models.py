@@ -8,8 +8,9 @@ review as columns); every revision of it in `revisions` (a full snapshot, which 
 three-way merge reads its base from); every op a device sent in `ops` (§1.1, nothing typed is lost).
 `feed_state` holds the change-feed counter: see `sync.feed` for how it keeps pulls complete.
 `record_counts` holds how many live records each collection has per neighbourhood and review
-status, for a record list's `total`; triggers on `records` keep it (and, on SQLite, the FTS5 index
-`records_search` that `q` searches) in step with every write, in the writing transaction.
+status, for a record list's `total`; the unit of work keeps it (and, on SQLite, the FTS5 index
+`records_search` that `q` searches) in step with every write, in the writing transaction
+(`sync.derived`).
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ class Record(Base):
 class RecordCount(Base):
     """How many live (not deleted) records of a collection a neighbourhood has in a review status.
 
-    Written only by the triggers on `records` (migration f3a9c1d7e2b4): a record list asks it for
-    `total` when no filter other than scope, neighbourhood and review status applies.
+    Written with the records, by the flush of the unit of work (`sync.derived`): a record list
+    asks it for `total` when no filter other than scope, neighbourhood and review status applies.
     """
 
     __tablename__ = "record_counts"

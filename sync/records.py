@@ -128,7 +128,7 @@ def _counted(
 
 
 # The FTS5 index of the search text on SQLite (contentless, trigram; its rowid is the record's
-# seq), made and kept by triggers on `records` (migration f3a9c1d7e2b4).
+# seq), made by migration f3a9c1d7e2b4 and kept with every write of records (`sync.derived`).
 _search_index = table("records_search", column("rowid"))
 # Trigrams: a shorter query has none to look up, and is matched by LIKE over the records.
 _TRIGRAM = 3
