@@ -144,6 +144,22 @@ export function photoPlaceholder(photo, { online, loading = false, error = null 
 }
 
 /**
+ * What the staff console's placeholder for a photo from the server says (an i18n key), in the
+ * field app's words (`photoPlaceholder`): while it is asked, `photo_loading`; once the server
+ * refused it, why (a photo this account may not see, one the server does not have); any other
+ * failure (no answer, an image that would not show) that it could not be loaded, since the
+ * console has no offline copy to speak of.
+ * @param {{loading?: boolean, error?: unknown}} state
+ * @returns {string}
+ */
+export function serverPhotoPlaceholder({ loading = false, error = null }) {
+  if (loading) return 'photo_loading';
+  if (!(error instanceof ApiError) || error.status === 0) return 'photo_load_failed';
+  const fromServer = /** @type {Photo} */ (/** @type {unknown} */ ({ state: 'server' }));
+  return photoPlaceholder(fromServer, { online: true, error });
+}
+
+/**
  * Keep a reduced photo with its record; `draft` while the record's form is not saved.
  * At most `MAX_PHOTOS` per record, those sent from other devices included (an Error beyond).
  * @param {import('./db.js').DoorstepDb} db

@@ -9,6 +9,7 @@ import {
   photoPlaceholder,
   photoStorage,
   recordPhotos,
+  serverPhotoPlaceholder,
   uploadPhotos,
 } from '../src/photos.js';
 import { catalogues } from '../src/i18n.js';
@@ -349,6 +350,17 @@ describe("a photo's placeholder", () => {
       const busy = refused(503, 'unavailable');
       expect(photoPlaceholder(photo, { online: true, error: busy })).toBe('photo_load_failed');
     }
+  });
+
+  it('says in the staff console what the server answered, and else that it could not load', () => {
+    expect(serverPhotoPlaceholder({ loading: true })).toBe('photo_loading');
+    const said = (/** @type {unknown} */ error) => serverPhotoPlaceholder({ error });
+    expect(said(refused(403, 'forbidden'))).toBe('photo_forbidden');
+    expect(said(refused(404, 'not_found'))).toBe('photo_not_found');
+    expect(said(refused(410, 'gone'))).toBe('photo_not_found');
+    expect(said(refused(503, 'unavailable'))).toBe('photo_load_failed');
+    expect(said(refused(0, 'network'))).toBe('photo_load_failed');
+    expect(said(new TypeError('Failed to fetch'))).toBe('photo_load_failed');
   });
 
   it('says it is loading while the thumbnail is asked, not that the phone is offline', () => {

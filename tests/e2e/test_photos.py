@@ -273,3 +273,64 @@ def test_photo_viewer_closes_on_escape_and_gives_focus_back_to_its_thumbnail(
     viewer.get_by_role("button", name="Close").click()
     expect(viewer).to_have_count(0)
     expect(first).to_be_focused()
+
+
+def test_a_thumbnail_the_console_cannot_show_says_why(server, make_worker, town):
+    quarter = town.quarter()
+    supervisor_user = town.person("supervisor", [quarter])
+    outsider = server.login(town.person("field", [town.quarter()])["username"])
+    head = town.head_name()
+    (household,) = town.push(
+        town.admin,
+        {
+            "collection": "households",
+            "fields": {"quarter_id": quarter["id"], "address": "5 Lê Lợi", "head_name": head},
+        },
+    )
+    (visit,) = town.push(
+        town.admin,
+        {
+            "collection": "visits",
+            "fields": {
+                "household_id": household["id"],
+                "visited_at": "2024-10-12T09:00:00+07:00",
+                "purpose": "outreach",
+            },
+        },
+    )
+    photo_id = upload_photo(server, town.admin, visit["id"], (160, 40, 160))
+    thumb = f"{server.url}/api/v1/photos/{photo_id}/thumb"
+    forbidden = requests.get(thumb, headers=outsider.headers, timeout=30)
+    assert forbidden.status_code == 403, forbidden.text
+    missing = requests.get(
+        f"{server.url}/api/v1/photos/{uuid.uuid4()}/thumb", headers=outsider.headers, timeout=30
+    )
+    assert missing.status_code == 404, missing.text
+
+    def busy(route) -> None:
+        route.fulfill(status=503, body="Service Unavailable", content_type="text/plain")
+
+    supervisor = make_worker(server, supervisor_user["username"])
+    sp = supervisor.page
+    queue = f"{server.url}/review?collection=visits&review=all"
+    for answer, said in (
+        (replay(forbidden), "This photo is not available to this account"),
+        (replay(missing), "The server does not have this photo"),
+        (busy, "Could not load the photo; try again later"),
+    ):
+        supervisor.context.unroute("**/thumb")
+        supervisor.context.route("**/thumb", answer)
+        sp.goto(queue)
+        sp.get_by_label("Search names and addresses (accents optional)").fill(head)
+        expect(sp.get_by_role("status", name="Records found")).to_have_text("1 records")
+        placeholder = sp.get_by_role("img", name=f"Photo 1: {said}")
+        expect(placeholder).to_have_text(said)
+        # A screen reader on the thumbnail's button hears why too.
+        opener = sp.get_by_role("button", name="Open photo 1")
+        expect(opener).to_have_accessible_description(said)
+    supervisor.context.unroute("**/thumb")
+    # Once the server gives it, the thumbnail shows, with nothing more to say.
+    sp.reload()
+    sp.get_by_label("Search names and addresses (accents optional)").fill(head)
+    expect(sp.locator(".staff-list img[alt='Photo 1']")).to_be_visible()
+    expect(sp.get_by_role("button", name="Open photo 1")).to_have_accessible_description("")

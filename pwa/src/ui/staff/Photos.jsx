@@ -1,10 +1,11 @@
 /**
  * Photos of records for supervisors and admins: thumbnails (each look is audited by the server)
- * and, on a click, the photo itself in a dialog.
+ * and, on a click, the photo itself in a dialog. A photo not shown says why, in the field app's
+ * words (loading, not available to this account, not on the server, could not be loaded).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../../i18n.js';
-import { PHOTO_COLLECTIONS } from '../../photos.js';
+import { PHOTO_COLLECTIONS, serverPhotoPlaceholder } from '../../photos.js';
 import { Dialog } from '../Dialog.jsx';
 import { staff, useRemote } from './common.jsx';
 
@@ -41,9 +42,15 @@ export function PhotoThumbs({ photos }) {
               type="button"
               class="photo-open"
               aria-label={t('open_photo', { n: i + 1 })}
+              aria-describedby={`photo-note-${p.id}`}
               onClick={() => setOpen(i)}
             >
-              <ServerImage id={p.id} thumb alt={t('photo_n', { n: i + 1 })} />
+              <ServerImage
+                id={p.id}
+                thumb
+                alt={t('photo_n', { n: i + 1 })}
+                noteId={`photo-note-${p.id}`}
+              />
             </button>
           </li>
         ))}
@@ -55,27 +62,48 @@ export function PhotoThumbs({ photos }) {
   );
 }
 
-/** @param {{id: string, thumb?: boolean, alt: string}} props */
-function ServerImage({ id, thumb = false, alt }) {
+/**
+ * A photo from the server, or a placeholder that says why it is not shown (its name says it
+ * too, and `noteId` lets the button around a thumbnail be described by it).
+ * @param {{id: string, thumb?: boolean, alt: string, noteId?: string}} props
+ */
+function ServerImage({ id, thumb = false, alt, noteId }) {
   const [url, setUrl] = useState(/** @type {string|null} */ (null));
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState(/** @type {unknown} */ (null));
   useEffect(() => {
     let alive = true;
     /** @type {string|null} */
     let made = null;
+    setUrl(null);
+    setError(null);
+    setLoading(true);
     staff.photo(id, thumb).then(
       (blob) => {
         if (!alive) return;
         made = URL.createObjectURL(blob);
         setUrl(made);
+        setLoading(false);
       },
-      () => {},
+      (err) => {
+        if (!alive) return;
+        setError(err);
+        setLoading(false);
+      },
     );
     return () => {
       alive = false;
       if (made) URL.revokeObjectURL(made);
     };
   }, [id, thumb]);
-  if (!url) return <span class="photo-thumb missing" role="img" aria-label={alt} />;
+  if (!url) {
+    const note = t(serverPhotoPlaceholder({ loading, error }));
+    return (
+      <span class="photo-thumb missing" role="img" aria-label={`${alt}: ${note}`}>
+        <span id={noteId}>{note}</span>
+      </span>
+    );
+  }
   return <img class={thumb ? 'photo-thumb' : undefined} src={url} alt={alt} />;
 }
 
