@@ -44,8 +44,9 @@ from .state import WIRE_COLUMNS, PageWriter, user_names, wire_names_for
 
 CURSOR_VERSION = 2
 # `remaining` is counted exactly up to this many changes; beyond, it is estimated: from the live
-# records in scope on the first page that has more, then carried in the cursor and lowered by
-# each page sent (counting a big town's neighbourhoods would cost a page what the town holds).
+# records in scope (`record_counts`, before any counting on a first sync), then carried in the
+# cursor and lowered by each page sent, uncounted while it stays at this many or more (counting a
+# big town's neighbourhoods would cost a page what the town holds).
 COUNTED_UP_TO = 10_000
 # Positions are BIGINT sequence numbers: anything larger is no position this server made.
 MAX_SEQ = 2**63 - 1
@@ -225,6 +226,7 @@ def pull(
         cursor = Cursor(epoch=state.epoch, user=user, seq=0, scope=scope_list)
 
     carried = cursor.estimate
+    from_start = cursor.seq == 0 and not (cursor.catching_up or cursor.evicting or cursor.departed)
     if cursor.evicting or cursor.departed:
         page = _evictions_page(session, cursor, scope, limit)
     else:
@@ -234,9 +236,16 @@ def pull(
     cursor.estimate = None
     page["remaining"] = 0
     if page["more"]:
-        counted = remaining(session, cursor, scope, head)
+        if carried is None and from_start:
+            # A first sync: every row in scope is still to come, at least the live records.
+            carried = _in_scope(session, scope) - len(page["changes"])
+        # An estimate of `COUNTED_UP_TO` or more stands uncounted: counting reads up to that
+        # many index entries of every range, on every page. Below it, count exactly.
+        counted = None
+        if carried is None or carried < COUNTED_UP_TO:
+            counted = remaining(session, cursor, scope, head)
         if counted is None:
-            if carried is None:  # a long first sync: all the live records in scope, but these
+            if carried is None:  # a long sync: all the live records in scope, but these
                 carried = _in_scope(session, scope) - len(page["changes"])
             counted = cursor.estimate = max(COUNTED_UP_TO, carried)
         page["remaining"] = counted

@@ -191,3 +191,29 @@ def test_a_search_can_use_the_trigram_index_on_postgresql(is_postgres, app, admi
             connection.rollback()
             connection.close()
     assert "ix_records_search_trgm" in plan, plan
+
+
+def test_a_long_first_sync_does_not_count_what_remains_until_near_the_end(
+    app, field, admin, build, quarters, monkeypatch
+):
+    """Counting what remains reads up to `COUNTED_UP_TO` index entries of every range: a page of
+    a long first sync takes its estimate from the counts instead, and counts only near the end."""
+    import sync.feed
+
+    monkeypatch.setattr(sync.feed, "COUNTED_UP_TO", 4)
+    field.push(
+        *(build.op("households", build.id(), build.household(quarters["KP1"])) for _ in range(11))
+    )
+    admin.push(build.op("households", build.id(), build.household(quarters["KP3"])))
+    remaining, counting, cursor = [], [], None
+    while True:
+        with statements(app) as seen:
+            page = field.pull(cursor, limit=2)
+        remaining.append(page["remaining"])
+        counting.append(any("count(" in s.lower() and "records" in s.lower() for s, _ in seen))
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    assert remaining == [10, 8, 6, 4, 2, 0]
+    # Counted once the estimate falls below the bound, to end on the exact figure.
+    assert counting == [False, False, False, False, True, False]
