@@ -419,20 +419,49 @@ def _page_end(
 ) -> int:
     """The seq of the `wanted`-th record, in seq order, of these (neighbourhood, after seq)
     ranges up to `head` (None: records of no neighbourhood), or `head` when they hold fewer.
-    Each range is read on the (quarter_id, seq) index alone, `wanted` entries at most."""
-    table = Record.__table__
+
+    Each range is read on the (quarter_id, seq) index alone, a chunk at a time: every seq up to
+    the lowest last-read seq of the ranges not yet read to their end is known, so reading stops
+    once that many reach `wanted`. About `wanted` entries are read in all, not `wanted` of each.
+    """
     seqs: list[int] = []
-    for quarter, after in ranges:
-        where = table.c.quarter_id.is_(None) if quarter is None else table.c.quarter_id == quarter
-        seqs += session.scalars(
-            select(table.c.seq)
-            .where(where, table.c.seq > after, table.c.seq <= head)
-            .order_by(table.c.seq)
-            .limit(wanted)
-        )
+    # Per range: [quarter, last seq read, read to its end].
+    reads: list[list[Any]] = [[quarter, after, False] for quarter, after in ranges]
+    chunk = wanted // max(1, len(ranges)) + 1
+    for read in reads:
+        _read_range(session, read, head, chunk, seqs)
+    while True:
+        open_reads = [read for read in reads if not read[2]]
+        if not open_reads:
+            break
+        lagging = min(open_reads, key=lambda read: read[1])
+        known = sum(1 for seq in seqs if seq <= lagging[1])
+        if known >= wanted:
+            break
+        _read_range(session, lagging, head, max(wanted - known, 64), seqs)
     if len(seqs) < wanted:
         return head
     return heapq.nsmallest(wanted, seqs)[-1]
+
+
+def _read_range(session: Session, read: list[Any], head: int, count: int, seqs: list[int]) -> None:
+    """Read the next `count` seqs of one range of `_page_end` into `seqs`."""
+    table = Record.__table__
+    quarter, after = read[0], read[1]
+    where = table.c.quarter_id.is_(None) if quarter is None else table.c.quarter_id == quarter
+    got = list(
+        session.scalars(
+            select(table.c.seq)
+            .where(where, table.c.seq > after, table.c.seq <= head)
+            .order_by(table.c.seq)
+            .limit(count)
+        )
+    )
+    seqs += got
+    if got:
+        read[1] = got[-1]
+    if len(got) < count:
+        read[2] = True
 
 
 def remaining(

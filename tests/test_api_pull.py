@@ -283,3 +283,20 @@ def test_review_reaches_field_staff_by_pull(field, supervisor, household):
     [change] = field.pull(cursor)["changes"]
     assert change["record"]["meta"]["review"]["status"] == "has_issues"
     assert change["record"]["meta"]["review"]["comment"] == "Thiếu số điện thoại"
+
+
+def test_pages_over_unevenly_filled_neighbourhoods_bring_every_record_once_in_order(
+    admin, make_user, quarters, build
+):
+    """A page is cut where its `limit`-th record of the scope lies, wherever the neighbourhoods'
+    records fall: in long runs of one, then of the other, and among records of others."""
+    user = make_user("field", ["KP1", "KP2"])
+    expected = []
+    for code, count in (("KP1", 150), ("KP3", 40), ("KP2", 20), ("KP1", 5), ("KP2", 130)):
+        ids = create_households(admin, quarters[code], build, count)
+        if code != "KP3":
+            expected += ids
+    for limit in (70, 133):
+        changes, _ = user.pull_all(limit=limit)
+        households = [c["id"] for c in changes if c["collection"] == "households"]
+        assert households == expected, f"every household of KP1 and KP2 once, in order ({limit})"
