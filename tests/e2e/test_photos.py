@@ -168,6 +168,32 @@ def replay(answer: requests.Response):
     return handle
 
 
+def refused_thumbnails(server, town, household_id: str, outsider, colour: tuple[int, int, int]):
+    """A visit of the household with one photo, and what the server answers `outsider` (who may
+    not see it, as once a worker's neighbourhoods changed) for its thumbnail, and for a photo it
+    does not have: (visit, forbidden, missing)."""
+    (visit,) = town.push(
+        town.admin,
+        {
+            "collection": "visits",
+            "fields": {
+                "household_id": household_id,
+                "visited_at": "2024-10-12T09:00:00+07:00",
+                "purpose": "outreach",
+            },
+        },
+    )
+    photo_id = upload_photo(server, town.admin, visit["id"], colour)
+    thumb = f"{server.url}/api/v1/photos/{photo_id}/thumb"
+    forbidden = requests.get(thumb, headers=outsider.headers, timeout=30)
+    assert forbidden.status_code == 403, forbidden.text
+    missing = requests.get(
+        f"{server.url}/api/v1/photos/{uuid.uuid4()}/thumb", headers=outsider.headers, timeout=30
+    )
+    assert missing.status_code == 404, missing.text
+    return visit, forbidden, missing
+
+
 def test_a_thumbnail_the_server_refuses_online_says_why_not_that_it_needs_a_connection(
     server, make_worker, town
 ):
@@ -175,27 +201,9 @@ def test_a_thumbnail_the_server_refuses_online_says_why_not_that_it_needs_a_conn
     worker_user = town.person("field", [quarter])
     outsider = server.login(town.person("field", [elsewhere])["username"])
     household = town.household(None, quarter)
-    (visit,) = town.push(
-        town.admin,
-        {
-            "collection": "visits",
-            "fields": {
-                "household_id": household["id"],
-                "visited_at": "2024-10-12T09:00:00+07:00",
-                "purpose": "outreach",
-            },
-        },
+    visit, forbidden, missing = refused_thumbnails(
+        server, town, household["id"], outsider, (40, 160, 40)
     )
-    photo_id = upload_photo(server, town.admin, visit["id"], (40, 160, 40))
-    thumb = f"{server.url}/api/v1/photos/{photo_id}/thumb"
-    # What the server answers a user who may not see the photo (as once a worker's
-    # neighbourhoods changed), and for a photo it does not have.
-    forbidden = requests.get(thumb, headers=outsider.headers, timeout=30)
-    assert forbidden.status_code == 403, forbidden.text
-    missing = requests.get(
-        f"{server.url}/api/v1/photos/{uuid.uuid4()}/thumb", headers=outsider.headers, timeout=30
-    )
-    assert missing.status_code == 404, missing.text
 
     worker = make_worker(server, worker_user["username"], lang="vi")
     page = worker.page
@@ -287,25 +295,9 @@ def test_a_thumbnail_the_console_cannot_show_says_why(server, make_worker, town)
             "fields": {"quarter_id": quarter["id"], "address": "5 Lê Lợi", "head_name": head},
         },
     )
-    (visit,) = town.push(
-        town.admin,
-        {
-            "collection": "visits",
-            "fields": {
-                "household_id": household["id"],
-                "visited_at": "2024-10-12T09:00:00+07:00",
-                "purpose": "outreach",
-            },
-        },
+    _, forbidden, missing = refused_thumbnails(
+        server, town, household["id"], outsider, (160, 40, 160)
     )
-    photo_id = upload_photo(server, town.admin, visit["id"], (160, 40, 160))
-    thumb = f"{server.url}/api/v1/photos/{photo_id}/thumb"
-    forbidden = requests.get(thumb, headers=outsider.headers, timeout=30)
-    assert forbidden.status_code == 403, forbidden.text
-    missing = requests.get(
-        f"{server.url}/api/v1/photos/{uuid.uuid4()}/thumb", headers=outsider.headers, timeout=30
-    )
-    assert missing.status_code == 404, missing.text
 
     def busy(route) -> None:
         route.fulfill(status=503, body="Service Unavailable", content_type="text/plain")
