@@ -3,6 +3,7 @@ password changes and an admin's changes to users."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -50,36 +51,43 @@ def audit(
 
 
 def audit_together(
-    action: str, target: str, key: str, values: list[Any], within: timedelta
+    action: str, key: str, looks: Mapping[str, list[Any]], within: timedelta
 ) -> None:
-    """Note a look as `audit` does, but fold it into the same person's entry of the same action
-    and target if that entry is younger than `within`: its `key` lists every value seen (parts
-    of one record shown together, its photos' thumbnails, are one look at it). Two requests at
-    the same moment are folded one after the other (`_hold_looks`), into one entry; a request
-    that notes several targets notes them in a stable order (sorted), so that two such requests
-    never wait on each other's locks."""
-    if g.user.role not in AUDITED_ROLES:
+    """Note looks as `audit` does, one per target (`looks`: the values seen of each), but fold
+    each into the same person's entry of the same action and target if that entry is younger
+    than `within`: its `key` lists every value seen (parts of one record shown together, its
+    photos' thumbnails, are one look at it). Two requests at the same moment are folded one
+    after the other (`_hold_looks`), into one entry; the targets are held in a stable order
+    (sorted), so that two requests never wait on each other's locks. One read finds the entries
+    of every target."""
+    if g.user.role not in AUDITED_ROLES or not looks:
         return
-    _hold_looks(f"doorstep-audit:{g.user.id}:{action}:{target}")
-    entry = db.session.execute(
+    targets = sorted(looks)
+    for target in targets:
+        _hold_looks(f"doorstep-audit:{g.user.id}:{action}:{target}")
+    entries: dict[str, AuditEntry] = {}
+    for entry in db.session.execute(
         select(AuditEntry)
         .where(
             AuditEntry.at >= utcnow() - within,
             AuditEntry.user_id == g.user.id,
             AuditEntry.action == action,
-            AuditEntry.target == target,
+            AuditEntry.target.in_(targets),
         )
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    seen = entry.details.get(key) if entry is not None else None
-    if not isinstance(seen, list):
-        audit(action, target, {key: list(dict.fromkeys(values))})
-        return
-    new = [v for v in dict.fromkeys(values) if v not in seen]
-    if new:
-        assert entry is not None
-        entry.details = {**entry.details, key: [*seen, *new]}
+        .order_by(AuditEntry.id)
+    ).scalars():
+        entries[entry.target] = entry  # the latest of each target stays
+    for target in targets:
+        values = list(dict.fromkeys(looks[target]))
+        entry = entries.get(target)
+        seen = entry.details.get(key) if entry is not None else None
+        if not isinstance(seen, list):
+            audit(action, target, {key: values})
+            continue
+        new = [v for v in values if v not in seen]
+        if new:
+            assert entry is not None
+            entry.details = {**entry.details, key: [*seen, *new]}
 
 
 def _hold_looks(key: str) -> None:

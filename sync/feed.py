@@ -349,8 +349,8 @@ def _changes_page(
         visible = or_(*clauses)
         # The rows of several index ranges, in seq order: a database reads every row of every
         # range and sorts them (a neighbourhood of a big town holds a great many). First the
-        # seq at which the page ends, from at most limit + 1 entries of each range (the index
-        # alone), so that the rows read are only the page's own.
+        # seq at which the page ends, from about limit + 1 index entries in all (`_page_end`),
+        # so that the rows read are only the page's own.
         ranges = [(None, cursor.seq)]
         ranges += [(q, cursor.seq) for q in sorted(steady)]
         ranges += sorted(cursor.catching_up.items())

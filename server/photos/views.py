@@ -233,7 +233,9 @@ def get_thumbnail(photo_id: str):
         if not original.exists():
             raise ApiError(404, "not_found", "This photo's file is missing on the server.")
         store.write_atomically(thumb, examine(original).thumbnail)
-    audit_together("photo", f"{photo.collection}/{photo.record_id}", "thumbs", [photo.id], ONE_LOOK)
+    audit_together(
+        "photo", "thumbs", {f"{photo.collection}/{photo.record_id}": [photo.id]}, ONE_LOOK
+    )
     db.session.commit()
     return send_file(thumb, mimetype="image/jpeg", etag=photo.sha256 + "-thumb")
 
@@ -257,15 +259,11 @@ def list_photos(query: dict[str, Any]):
     names = user_names(db.session, {p.uploaded_by for p in photos})
     # Each record whose photos were given is a look at it, its list of photos seen within
     # ONE_LOOK one entry (a review queue or a record's page asks again as it is shown again);
-    # a record without photos shows nothing of anyone. In the order of record ids: see
-    # `audit_together`.
+    # a record without photos shows nothing of anyone.
     shown: dict[str, list[str]] = {}
     for p in photos:
-        shown.setdefault(p.record_id, []).append(p.id)
-    for record_id in sorted(shown):
-        audit_together(
-            "photo_list", f"{collection}/{record_id}", "photos", shown[record_id], ONE_LOOK
-        )
+        shown.setdefault(f"{collection}/{p.record_id}", []).append(p.id)
+    audit_together("photo_list", "photos", shown, ONE_LOOK)
     db.session.commit()
     return {"photos": [wire(p, names) for p in photos]}
 
