@@ -122,7 +122,9 @@ class ServerProcess:
             stdout=self.log,
             stderr=self.log,
         )
-        deadline = time.monotonic() + 30
+        # A start-up deadline, not a race: the process is watched for an early exit, so a long
+        # deadline only matters on a machine loaded enough to start slowly.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"doorstep serve exited; see {self.workdir / 'server.log'}")
@@ -132,7 +134,10 @@ class ServerProcess:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("doorstep serve did not answer /api/v1/health")
+        raise RuntimeError(
+            "doorstep serve did not answer /api/v1/health in 120 s; "
+            f"see {self.workdir / 'server.log'}"
+        )
 
     def kill(self) -> None:
         """Stop at once, as a crash would (no graceful shutdown)."""
