@@ -114,7 +114,10 @@ def test_photo_taken_offline_uploads_and_the_supervisor_sees_it(server, make_wor
     assert told.evaluate("img => img.decode().then(() => img.naturalWidth)") == 213
     expect(theirs.get_by_role("button", name="Bỏ ảnh 1")).to_have_count(0)
     colleague.go_offline()
-    expect(theirs.get_by_role("img", name="Ảnh 1")).to_have_text("Ảnh chỉ xem được khi có mạng")
+    offline = theirs.get_by_role("img", name="Ảnh 1")
+    expect(offline).to_have_text("Ảnh chỉ xem được khi có mạng")
+    # A screen reader hears why, too: an image's text is not read out, its name is.
+    expect(offline).to_have_accessible_name("Ảnh 1: Ảnh chỉ xem được khi có mạng")
     colleague.go_online()
     expect(told).to_be_visible()
 
@@ -222,6 +225,7 @@ def test_a_thumbnail_the_server_refuses_online_says_why_not_that_it_needs_a_conn
         page.goto(edit)
         placeholder = photos.get_by_role("img", name="Ảnh 1")
         expect(placeholder).to_have_text(said)
+        expect(placeholder).to_have_accessible_name(f"Ảnh 1: {said}")
         expect(placeholder).not_to_have_text("Ảnh chỉ xem được khi có mạng")
     worker.context.unroute("**/thumb")
 
@@ -317,6 +321,7 @@ def test_a_thumbnail_the_console_cannot_show_says_why(server, make_worker, town)
         expect(sp.get_by_role("status", name="Records found")).to_have_text("1 records")
         placeholder = sp.get_by_role("img", name=f"Photo 1: {said}")
         expect(placeholder).to_have_text(said)
+        expect(placeholder).to_have_accessible_name(f"Ảnh 1: {said}")
         # A screen reader on the thumbnail's button hears why too.
         opener = sp.get_by_role("button", name="Open photo 1")
         expect(opener).to_have_accessible_description(said)

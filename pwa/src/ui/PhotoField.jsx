@@ -158,11 +158,14 @@ export function PhotoImage({ photo, label }) {
       if (made) URL.revokeObjectURL(made);
     };
   }, [photo.id, !!photo.data, online]);
-  if (!url)
+  if (!url) {
+    // An image's children are not read out: the reason is part of its name as well.
+    const reason = t(photoPlaceholder(photo, { online, loading, error }));
     return (
-      <span class="photo-thumb missing" role="img" aria-label={label}>
-        {t(photoPlaceholder(photo, { online, loading, error }))}
+      <span class="photo-thumb missing" role="img" aria-label={`${label}: ${reason}`}>
+        {reason}
       </span>
     );
+  }
   return <img class="photo-thumb" src={url} alt={label} />;
 }
