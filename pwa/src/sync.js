@@ -428,7 +428,10 @@ export async function pullChanges(db, api, opts) {
     }
     return failure;
   };
-  /** After a page was found stale: pull again from what is stored. */
+  /**
+   * After a page was found stale: pull again from what is stored. Given up on after more than 3
+   * stale pages with none stored between them (`stale` restarts with each page stored).
+   */
   const resume = async () => {
     prefetched = null;
     if (++stale > 3) throw new StalePageError('the phone keeps changing under the pull');
@@ -470,6 +473,7 @@ export async function pullChanges(db, api, opts) {
     const { remaining } = page;
     const counted = stored.then((/** @type {any} */ ops) => {
       if (ops) known = ops;
+      stale = 0;
       applied += count;
       opts.onProgress?.(applied, typeof remaining === 'number' ? applied + remaining : null);
     });

@@ -216,6 +216,44 @@ describe('pages handed over while the one before is being stored', () => {
     expect(calls.filter((n) => n === 1).length).toBe(2);
   });
 
+  it('gives up only on pages found stale again and again, not on one stale page after another stored', async () => {
+    const db = await signedIn();
+    const { api, calls } = feed(12);
+    const typedOn = new Set();
+    // On each page's first pull a change is saved to one of its records: a page written without
+    // reading them is found stale, and pulled again with the pages handed over after it.
+    const typing = {
+      pull: async (cursor) => {
+        const page = await api.pull(cursor);
+        if (!typedOn.has(cursor ?? '')) {
+          typedOn.add(cursor ?? '');
+          await saveChange(db, 'households', page.changes[0].id, { phone: '0912345678' });
+        }
+        return page;
+      },
+    };
+    expect(await pullChanges(db, typing, { pageSize: 2, direct: true, signedIn: true })).toBe(24);
+    const restarts = calls.filter((n, i) => i > 0 && n <= calls[i - 1]).length;
+    expect(restarts).toBeGreaterThan(3);
+    expect(await db.records.count()).toBe(24);
+    expect(await countWaiting(db)).toBe(12);
+    expect(await getMeta(db, 'cursor')).toBe('c:12');
+
+    // A cursor that keeps moving under the pull (another pull storing pages): given up on.
+    const db2 = await signedIn();
+    let n = 0;
+    const elsewhere = {
+      pull: async () => {
+        await setMeta(db2, 'cursor', `elsewhere:${++n}`);
+        return { changes: [upsert(1, 1, household())], cursor: 'c:1', more: true };
+      },
+    };
+    await expect(
+      pullChanges(db2, elsewhere, { pageSize: 2, direct: true, signedIn: true }),
+    ).rejects.toThrow('keeps changing');
+    expect(await db2.records.count()).toBe(0);
+  });
+
   it('a page whose records got changes after the outbox was read is not stored', async () => {
     const db = await signedIn();
     await saveChange(db, 'households', id(1), { phone: '0912345678' });
