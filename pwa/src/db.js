@@ -6,11 +6,11 @@
  * - records: one row per synced record, `[collection+id]`. `server` holds the last state the server
  *   sent (fields, rev, meta), `patch` the pending local fields (merge of outbox ops), `fields` the
  *   overlay the UI shows (`{...server.fields, ...patch}`; the server's fields object itself when
- *   nothing is pending). `hh` is the household id of a child record, `q` a household's
- *   neighbourhood and `search` the folded text of a household or nomination, for indexed lookups
- *   (null for other records, which then have no entry in those indexes); `rv` is the review
- *   status of a record a supervisor flagged (`has_issues`, `rejected`), absent otherwise, so
- *   flagged work is one lookup.
+ *   nothing is pending). `hh` is the household id of a child record and `search` the folded
+ *   text of a household or nomination, for indexed lookups (null for other records, which then
+ *   have no entry in those indexes); `q` is a household's neighbourhood (not indexed); `rv` is
+ *   the review status of a record a supervisor flagged (`has_issues`, `rejected`), absent
+ *   otherwise, so flagged work is one lookup.
  * - outbox: operations waiting for (or refused by) the server, in the order they were made.
  * - meta: key/value (session, device id, pull cursor, last sync, language, the changes handed to an
  *   admin and what became of them: `stranded`).
@@ -85,6 +85,12 @@ export function openDb(name = 'doorstep') {
   // (`inCollection`), and every record written costs one index entry less.
   db.version(6).stores({
     records: '[collection+id], [collection+hh], [collection+q], [collection+search], rv',
+  });
+  // Version 7: no `[collection+q]` index: the one lookup by neighbourhood (possible duplicates of
+  // a household) is a range of `[collection+search]`, and every household written costs one index
+  // entry less. `q` stays on the row (the list's neighbourhood filter and names read it).
+  db.version(7).stores({
+    records: '[collection+id], [collection+hh], [collection+search], rv',
   });
   return db;
 }

@@ -206,6 +206,9 @@ export function toFixCount(db) {
 
 /**
  * Households in the same neighbourhood with the same head name and address, diacritics ignored.
+ * A household's search text starts with its folded head name and address (records.js
+ * `buildRecord`), so they are one short range of the `[collection+search]` index: only the
+ * households with that name and address are read, whatever the size of the neighbourhood.
  * @param {import('./db.js').DoorstepDb} db
  * @param {{id: string, quarter_id: string, head_name: string, address: string}} h
  */
@@ -213,14 +216,16 @@ export async function possibleDuplicates(db, h) {
   if (!h.quarter_id || !h.head_name || !h.address) return [];
   const name = fold(h.head_name);
   const address = fold(h.address);
+  const prefix = fold(`${h.head_name} ${h.address}`);
   const rows = await db.records
-    .where('[collection+q]')
-    .equals(['households', h.quarter_id])
+    .where('[collection+search]')
+    .between(['households', prefix], ['households', `${prefix}\uffff`], true, true)
     .toArray();
   return rows.filter(
     (r) =>
       r.id !== h.id &&
       !r.localDelete &&
+      r.q === h.quarter_id &&
       fold(r.fields.head_name) === name &&
       fold(r.fields.address) === address,
   );

@@ -53,8 +53,9 @@ export function buildRecord(collection, id, server, patch, localDelete) {
     localDelete,
     fields,
     hh: fields.household_id ?? null,
-    // `q` and `search` are only looked up for the collections below; null elsewhere, so that no
-    // index entry is written for them (null is not an IndexedDB key).
+    // `q` and `search` are only read for the collections below; null elsewhere, so that no index
+    // entry is written for `search` (null is not an IndexedDB key). A household's search text
+    // starts with its head name and address: possible duplicates are a range of it (queries.js).
     q: households ? (fields.quarter_id ?? server?.meta?.quarter_id ?? null) : null,
     search: households
       ? fold(`${fields.head_name ?? ''} ${fields.address ?? ''} ${fields.phone ?? ''}`)

@@ -1,8 +1,14 @@
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
-import { openDb } from '../src/db.js';
+import { getMeta, openDb } from '../src/db.js';
 import { deleteRecord, saveChange } from '../src/outbox.js';
-import { findHouseholds, flaggedHouseholdIds, toFixCount, toFixList } from '../src/queries.js';
+import {
+  findHouseholds,
+  flaggedHouseholdIds,
+  possibleDuplicates,
+  toFixCount,
+  toFixList,
+} from '../src/queries.js';
 import { storeServerRecord } from '../src/records.js';
 import { freshDb, household } from './helpers.js';
 
@@ -127,5 +133,152 @@ describe('search as the user types', () => {
     ]);
     await deleteRecord(db, 'households', '0190a000-0000-7000-8000-0000000000a9');
     expect((await findHouseholds(db, { query: 'chin' })).total).toBe(0);
+  });
+});
+
+describe('possible duplicates of a household', () => {
+  const Q1 = '00000000-0000-4000-8000-000000000001';
+  const Q2 = '00000000-0000-4000-8000-000000000002';
+  const H3 = '0190a000-0000-7000-8000-0000000000a3';
+  const H4 = '0190a000-0000-7000-8000-0000000000a4';
+  const NEW = '0190a000-0000-7000-8000-0000000000ff';
+
+  it('are the households of the same neighbourhood with the same head name and address, diacritics, case and spaces ignored', async () => {
+    const db = freshDb();
+    const put = (id, fields) =>
+      store(db, { collection: 'households', id, rev: 1, fields: household(fields), meta: {} });
+    await put(H1, { quarter_id: Q1, head_name: 'Nguyễn Văn An', address: '12 Hùng Vương' });
+    await put(H2, { quarter_id: Q1, head_name: 'nguyen  van an', address: '12 HUNG VUONG' });
+    await put(H3, { quarter_id: Q2, head_name: 'Nguyễn Văn An', address: '12 Hùng Vương' });
+    await put(H4, { quarter_id: Q1, head_name: 'Nguyễn Văn Anh', address: '12 Hùng Vương' });
+    const typed = {
+      id: NEW,
+      quarter_id: Q1,
+      head_name: 'Nguyễn Văn  An ',
+      address: '12 Hùng Vương',
+    };
+    const found = await possibleDuplicates(db, typed);
+    expect(found.map((r) => r.id).sort()).toEqual([H1, H2]);
+    // Not the household being edited itself, nor one deleted on this phone.
+    expect((await possibleDuplicates(db, { ...typed, id: H1 })).map((r) => r.id)).toEqual([H2]);
+    await deleteRecord(db, 'households', H2);
+    expect((await possibleDuplicates(db, typed)).map((r) => r.id)).toEqual([H1]);
+  });
+
+  it('a phone of the version before keeps everything typed and finds duplicates after the upgrade', async () => {
+    const name = `upgrade-7-${Math.random()}`;
+    const old = new Dexie(name);
+    old.version(6).stores({
+      records: '[collection+id], [collection+hh], [collection+q], [collection+search], rv',
+      outbox: '++seq, &op_id, [collection+id], state',
+      meta: 'key',
+      drafts: 'key',
+      photos: 'id, [collection+record], state',
+    });
+    const serverFields = household({ quarter_id: Q1, head_name: 'Nguyễn Văn An' });
+    const patch = { phone: '0912345678' };
+    // As version 6 stored them: a pulled household with a pending edit, one created on this
+    // phone and never sent, a visit; the ops, a draft and a photo that go with them.
+    await old.table('records').bulkPut([
+      {
+        collection: 'households',
+        id: H1,
+        server: { fields: serverFields, rev: 2, meta: { quarter_id: Q1 }, deleted: false },
+        patch,
+        localDelete: false,
+        fields: { ...serverFields, ...patch },
+        hh: null,
+        q: Q1,
+        search: 'nguyen van an 12 hung vuong 0912345678',
+      },
+      {
+        collection: 'households',
+        id: H2,
+        server: null,
+        patch: household({ quarter_id: Q1, head_name: 'Nguyễn văn an' }),
+        localDelete: false,
+        fields: household({ quarter_id: Q1, head_name: 'Nguyễn văn an' }),
+        hh: null,
+        q: Q1,
+        search: 'nguyen van an 12 hung vuong',
+      },
+      {
+        collection: 'visits',
+        id: V1,
+        server: {
+          fields: { household_id: H1, purpose: 'outreach' },
+          rev: 1,
+          meta: { quarter_id: Q1 },
+          deleted: false,
+        },
+        patch: null,
+        localDelete: false,
+        fields: { household_id: H1, purpose: 'outreach' },
+        hh: H1,
+        q: null,
+        search: null,
+      },
+    ]);
+    const op = (n, id, fields, base_rev) => ({
+      op_id: `0190a000-0000-7000-8000-00000000010${n}`,
+      collection: 'households',
+      id,
+      base_rev,
+      fields,
+      delete: false,
+      state: 'pending',
+      attempts: 0,
+      client_time: '2026-11-30T07:00:00+07:00',
+    });
+    await old.table('outbox').bulkAdd([op(1, H1, patch, 2), op(2, H2, household(), null)]);
+    await old.table('meta').bulkPut([
+      { key: 'cursor', value: 'c:9' },
+      { key: 'session', value: { token: 't', user: { id: 'u1' } } },
+    ]);
+    const draft = {
+      key: `visits/${V1}`,
+      collection: 'visits',
+      recordId: V1,
+      householdId: H1,
+      path: `/households/${H1}/visits/${V1}`,
+      title: 'Nguyễn Văn An',
+      form: { notes: 'Hẹn thứ Bảy' },
+      base: {},
+      at: '2026-11-30T07:00:00+07:00',
+    };
+    await old.table('drafts').put(draft);
+    const photo = {
+      id: '0190a000-0000-7000-8000-000000000201',
+      collection: 'visits',
+      record: V1,
+      data: new ArrayBuffer(8),
+      type: 'image/jpeg',
+      size: 8,
+      sha256: 'ab'.repeat(32),
+      width: 2,
+      height: 2,
+      state: 'waiting',
+      sent: 0,
+      at: '2026-11-30T07:00:00+07:00',
+    };
+    await old.table('photos').put(photo);
+    old.close();
+
+    const db = openDb(name);
+    await db.open();
+    expect(db.verno).toBe(7);
+    expect(db.records.schema.idxByName['[collection+q]']).toBeUndefined();
+    const mine = await db.records.get(['households', H1]);
+    expect(mine?.patch).toEqual(patch);
+    expect(mine?.fields.phone).toBe('0912345678');
+    expect(await db.records.count()).toBe(3);
+    expect((await db.outbox.toArray()).map((o) => o.id)).toEqual([H1, H2]);
+    expect(await db.drafts.get(draft.key)).toEqual(draft);
+    expect((await db.photos.get(photo.id))?.state).toBe('waiting');
+    expect(await getMeta(db, 'cursor')).toBe('c:9');
+    const typed = { id: NEW, quarter_id: Q1, head_name: 'Nguyễn Văn An', address: '12 Hùng Vương' };
+    expect((await possibleDuplicates(db, typed)).map((r) => r.id).sort()).toEqual([H1, H2]);
+    expect((await findHouseholds(db, { quarter: Q1 })).total).toBe(2);
+    db.close();
   });
 });
