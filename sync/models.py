@@ -106,7 +106,10 @@ class RecordCount(Base):
 
 
 class Revision(Base):
-    """One revision of a record: who, which device, when, what changed, and the full state."""
+    """One revision of a record: who, which device, when, what changed, and the full state.
+
+    A create's `changes` are written empty, since its fields are all it changed
+    (`sync.records.changes_of`); older rows hold them in full, which reads the same."""
 
     __tablename__ = "revisions"
 

@@ -14,6 +14,7 @@ from sqlalchemy.sql.operators import custom_op
 from .actor import Actor
 from .catalogue import CHILDREN, Catalogue
 from .errors import AlreadyDone, Forbidden, NotFound
+from .merge import changed_fields
 from .models import Record, RecordCount, ReviewBatch, Revision
 from .state import RecordState, iso, load_states, person, to_wire, user_names, wire_names_for
 from .stranded import authors
@@ -226,13 +227,20 @@ def history(session: Session, actor: Actor, collection: str, record_id: str) -> 
             "by": person(r.user_id, names),
             "device_id": r.device_id,
             "kind": r.kind,
-            "changes": r.changes,
+            "changes": changes_of(r),
             "op_id": r.op_id,
         }
         if r.op_id in on_behalf:
             revision["on_behalf_of"] = person(on_behalf[r.op_id], names)
         out.append(revision)
     return {"record": to_wire(state, names), "revisions": out}
+
+
+def changes_of(revision: Revision) -> dict[str, Any]:
+    """What a revision changed: a create written without its changes changed its fields."""
+    if revision.kind == "create" and not revision.changes:
+        return changed_fields({}, revision.fields)
+    return revision.changes
 
 
 def _reviewing(

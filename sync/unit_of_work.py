@@ -23,7 +23,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -54,6 +54,8 @@ class UnitOfWork:
         self.logged: dict[str, tuple[str, str, dict[str, Any]]] = {}
         self.names: dict[str, str] = {}
         self.revisions: list[dict[str, Any]] = []
+        # The fields of each revision written here, by (collection, record id, rev).
+        self.fields_at: dict[tuple[str, str, int], dict[str, Any]] = {}
         self.ops: list[dict[str, Any]] = []
         self.conflicts: list[dict[str, Any]] = []
         self.moves: list[dict[str, Any]] = []
@@ -80,7 +82,8 @@ class UnitOfWork:
         )
 
     def load_ops(self, op_ids: Iterable[str]) -> None:
-        """Read these ops from the log, if they are there (a replay, §4 rule 1)."""
+        """Read these ops from the log, if they are there (a replay, §4 rule 1), each with its
+        result as first answered (see `kept_result`)."""
         wanted = sorted(set(op_ids))
         for start in range(0, len(wanted), 500):
             rows = self.session.execute(
@@ -90,6 +93,27 @@ class UnitOfWork:
             )
             for op_id, user_id, digest, result in rows:
                 self.logged[op_id] = (user_id, digest, result)
+        slim = {
+            op_id: result["record"]
+            for op_id, (_, _, result) in self.logged.items()
+            if result.get("record") is not None and "fields" not in result["record"]
+        }
+        if not slim:
+            return
+        keys = sorted({(r["collection"], r["id"], r["rev"]) for r in slim.values()})
+        revision = (Revision.collection, Revision.record_id, Revision.rev)
+        fields = {}
+        for start in range(0, len(keys), 500):
+            rows = self.session.execute(
+                select(*revision, Revision.fields).where(
+                    tuple_(*revision).in_(keys[start : start + 500])
+                )
+            )
+            fields.update(((c, i, r), f) for c, i, r, f in rows)
+        for op_id, record in slim.items():
+            user_id, digest, result = self.logged[op_id]
+            found = fields[(record["collection"], record["id"], record["rev"])]
+            self.logged[op_id] = (user_id, digest, {**result, "record": with_fields(record, found)})
 
     def load_names(self) -> None:
         """The display names of everyone the loaded records (and the actor) mention."""
@@ -223,7 +247,9 @@ class UnitOfWork:
             rule=rule,
         )
         self.records[state.key] = state
-        self.add_revision(state, "create", changed_fields({}, fields), op_id)
+        # A create's changes are its fields, which the revision holds: not written twice (see
+        # `Revision`).
+        self.add_revision(state, "create", {}, op_id)
         return state
 
     def change(
@@ -357,11 +383,23 @@ class UnitOfWork:
                 "payload": payload,
                 "payload_hash": digest,
                 "status": result["status"],
-                "result": result,
+                "result": self.kept_result(result),
             }
         )
         if op_id:
             self.logged[op_id] = (self.actor.user_id, digest, result)
+
+    def kept_result(self, result: dict[str, Any]) -> dict[str, Any]:
+        """A result as the op log keeps it: without the record's fields when they are those of
+        the revision it names (written here), which a replay reads back (`load_ops`); a copy of
+        the record in every op would be written again for nothing."""
+        record = result.get("record")
+        if record is None:
+            return result
+        written = self.fields_at.get((record["collection"], record["id"], record["rev"]))
+        if written is None or written is not record["fields"]:
+            return result
+        return {**result, "record": {k: v for k, v in record.items() if k != "fields"}}
 
     def touch(self, state: RecordState) -> None:
         """The record changed: it takes the next sequence number and will be written."""
@@ -405,6 +443,7 @@ class UnitOfWork:
                 "op_id": op_id,
             }
         )
+        self.fields_at[(state.collection, state.id, state.rev)] = state.fields
 
     # -- flushing -------------------------------------------------------------------------
 
@@ -445,6 +484,18 @@ class UnitOfWork:
             state.is_new = state.dirty = False
             state.stored = (state.seq, state.search_text, state.count_key())
         self.lock.close()
+
+
+def with_fields(record: Mapping[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """A record of a kept result with its fields back, in `to_wire`'s order."""
+    return {
+        "id": record["id"],
+        "collection": record["collection"],
+        "rev": record["rev"],
+        "deleted": record["deleted"],
+        "fields": fields,
+        "meta": record["meta"],
+    }
 
 
 def short_text(value: Any, length: int) -> str | None:

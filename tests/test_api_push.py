@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 
 
@@ -445,6 +446,35 @@ def test_replayed_op_returns_first_result(field, household, build, sql):
     assert record["rev"] == 3
     assert record["fields"]["members_count"] == 3
     assert len(revisions(field, household)) == 3
+
+
+def test_replays_answer_byte_for_byte_what_the_ops_first_answered(
+    field, admin, household, quarters, build
+):
+    """Each outcome's answer, replayed after the records moved on, is the first one to the byte
+    (plus `replayed`): a create, an edit, a merge, a conflict, a delete, a create of a record
+    that is already there, a rejection."""
+    created = build.id()
+    ops = [
+        build.op("households", household["id"], household["fields"]),
+        build.op("households", created, build.household(quarters["KP1"], head_name="Lê Văn Cường")),
+        build.op("households", household["id"], {"phone": "0987654321"}, base_rev=1),
+        build.op("households", household["id"], {"address": "7 Lý Thường Kiệt"}, base_rev=1),
+        build.op("households", household["id"], {"phone": "0911111111"}, base_rev=1),
+        build.op("households", created, base_rev=1, delete=True),
+        build.op("households", build.id(), build.household(quarters["KP1"], phone="1")),
+    ]
+    first = field.post("/sync/push", {"device_id": "phone-1", "ops": ops})
+    assert first.status_code == 200
+    assert [r["status"] for r in first.get_json()["results"]] == [
+        *("applied", "applied", "applied", "merged", "conflict", "applied", "rejected")
+    ]
+    admin.push(build.op("households", household["id"], {"members_count": 5}, base_rev=4))
+    again = field.post("/sync/push", {"device_id": "phone-1", "ops": ops})
+    assert again.status_code == 200
+    replayed = orjson.loads(again.data)
+    assert [r.pop("replayed") for r in replayed["results"]] == [True] * len(ops)
+    assert orjson.dumps(replayed) == first.data
 
 
 def test_replay_within_one_batch_is_applied_once(field, quarters, build):
