@@ -23,8 +23,9 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from . import derived
@@ -512,18 +513,15 @@ def insert_rows(
     rows: list[dict[str, Any]],
     memo: dict[tuple[type, int], Any] | None = None,
 ) -> None:
-    """INSERT these rows (each with the same keys) in one executemany.
+    """INSERT these rows (each with the same keys) straight through the driver: one
+    executemany on SQLite, one COPY on PostgreSQL.
 
-    On SQLite straight through the driver, each value converted by its column type's own bind
-    processor (so stored exactly as SQLAlchemy stores it): SQLAlchemy's per-row parameter
-    processing costs more than the driver's insert itself. A value met again (the moment of the
-    flush, a record's fields in its revision) is converted once: `memo` holds the conversions by
-    column type and object, for as long as the rows (and so their values) live. Elsewhere
-    through SQLAlchemy Core, which batches many rows into one statement.
+    Each value is converted by its column type's own bind processor, so it is stored exactly as
+    SQLAlchemy stores it: SQLAlchemy's per-row parameter processing costs more than the
+    driver's insert itself. A value met again (the moment of the flush, a record's fields in its
+    revision) is converted once: `memo` holds the conversions by column type and object, for as
+    long as the rows (and so their values) live.
     """
-    if connection.dialect.name != "sqlite":
-        connection.execute(insert(table), rows)
-        return
     memo = {} if memo is None else memo
     names = list(rows[0])
     converted = []
@@ -532,9 +530,6 @@ def insert_rows(
         process = kind._cached_bind_processor(connection.dialect)
         if process is not None:
             converted.append((i, type(kind), process))
-    statement = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-    )
     get = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     values = []
     for row in rows:
@@ -546,8 +541,25 @@ def insert_rows(
                 found = memo[key] = process(value[i])
             value[i] = found
         values.append(value)
+    columns = ", ".join(names)
+    dialect = connection.dialect
+    if dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in names)
+        statement = f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"
+    else:
+        statement = f"COPY {table.name} ({columns}) FROM STDIN"
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(statement, values)
+        if dialect.name == "sqlite":
+            cursor.executemany(statement, values)
+        else:
+            with cursor.copy(statement) as copy:
+                for value in values:
+                    copy.write_row(value)
+    except dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy would have raised it (a full disk is a 507, a duplicate an IntegrityError).
+        raise DBAPIError.instance(
+            statement, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from exc
     finally:
         cursor.close()
