@@ -29,11 +29,18 @@ from .unit_of_work import UnitOfWork
 def push(
     session: Session, catalogue: Catalogue, actor: Actor, ops: list[Any], now: datetime
 ) -> list[dict[str, Any]]:
-    """Apply a push (§4) and return one result per op, in order. The caller commits."""
-    work = UnitOfWork(session, catalogue, actor, now)
-    rules = Push(work)
-    rules.preload(ops)
-    results = [rules.apply(raw) for raw in ops]
+    """Apply a push (§4) and return one result per op, in order. The caller commits.
+
+    On PostgreSQL, where several server processes push at once, the batch is worked out before
+    the feed lock is taken, and under it only checked again and written: done again under the
+    lock if anything it read has changed meanwhile (see `UnitOfWork.lock_unchanged`).
+    """
+    early = session.get_bind().dialect.name == "postgresql"
+    work = UnitOfWork(session, catalogue, actor, now, locked=not early)
+    results = Push(work).run(ops)
+    if early and not work.lock_unchanged():
+        work = UnitOfWork(session, catalogue, actor, now)
+        results = Push(work).run(ops)
     work.flush()
     return results
 
@@ -76,6 +83,11 @@ class Push:
         self.work = work
         self.actor = work.actor
         self.catalogue = work.catalogue
+
+    def run(self, raw_ops: list[Any]) -> list[dict[str, Any]]:
+        """Every op of a batch, in order: its result (nothing is written yet)."""
+        self.preload(raw_ops)
+        return [self.apply(raw) for raw in raw_ops]
 
     def preload(self, raw_ops: list[Any]) -> None:
         """Load, in a few queries, the earlier ops and every record the batch names."""

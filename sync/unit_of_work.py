@@ -3,9 +3,12 @@
 Every change to records goes through one `UnitOfWork`: a push (§4), a review (§6), a conflict
 resolution (§6) and a stranded change an admin applies (§6a). It
 
-- takes the feed lock first, in its constructor and nowhere else (see `sync.feed`: every writing
-  transaction locks the feed before it takes sequence numbers), so units of work from several
-  processes apply one after another and each sees the others' results;
+- takes the feed lock first, in its constructor (see `sync.feed`: every writing transaction locks
+  the feed before it takes sequence numbers), so units of work from several processes apply one
+  after another and each sees the others' results; or, for a push on PostgreSQL, works without
+  it and takes it at the end (`lock_unchanged`): under the lock only what it read is checked
+  again (the records' sequence numbers, the op ids), and its numbers are made real, so a push of
+  one process loads and validates while another's writes;
 - loads the rows it needs in a handful of queries on primary keys, and answers from memory after
   that (so a later change of the unit sees what an earlier one did);
 - applies changes in memory: a create, a patch, a tombstone, a review, a move to another
@@ -44,15 +47,32 @@ FLAGGED = frozenset({"has_issues", "rejected"})
 class UnitOfWork:
     """One writing transaction: the feed lock, the records it works on, and what it changes."""
 
-    def __init__(self, session: Session, catalogue: Catalogue, actor: Actor, now: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        catalogue: Catalogue,
+        actor: Actor,
+        now: datetime,
+        *,
+        locked: bool = True,
+    ) -> None:
         self.session = session
         self.catalogue = catalogue
         self.actor = actor
         self.now = now
-        self.lock = SequenceLock(session)
+        # Without the lock (`locked=False`) the numbers taken are provisional (1, 2…) until
+        # `lock_unchanged` shifts them past the feed's.
+        self.lock: SequenceLock | None = SequenceLock(session) if locked else None
+        self.provisional = 0
+        # What a unit of work without the lock read that `lock_unchanged` cannot check again
+        # (a whole collection for a unique value, a household's children): it is redone.
+        self.unsure = False
+        # Every key asked for that was not there, to check again under the lock.
+        self.absent: set[tuple[str, str]] = set()
         self.records: dict[tuple[str, str], RecordState] = {}
         # Ops already in the log, by op_id: (author, content hash, result).
         self.logged: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        self.found_ops: set[str] = set()
         self.names: dict[str, str] = {}
         self.revisions: list[dict[str, Any]] = []
         # The fields of each revision written here, by (collection, record id, rev).
@@ -66,9 +86,11 @@ class UnitOfWork:
 
     def load(self, keys: Iterable[tuple[str, str]]) -> None:
         """Load the records with these (collection, id) keys that are not loaded yet."""
-        missing = [key for key in keys if key not in self.records]
+        missing = [key for key in keys if key not in self.records and key not in self.absent]
         if missing:
-            self.records.update(load_states(self.session, missing))
+            found = load_states(self.session, missing)
+            self.records.update(found)
+            self.absent.update(key for key in missing if key not in found)
 
     def load_references(self) -> None:
         """Load what the loaded records point at: a patch is validated on the whole record (§4),
@@ -94,6 +116,7 @@ class UnitOfWork:
             )
             for op_id, user_id, digest, result in rows:
                 self.logged[op_id] = (user_id, digest, result)
+                self.found_ops.add(op_id)
         slim = {
             op_id: result["record"]
             for op_id, (_, _, result) in self.logged.items()
@@ -170,6 +193,7 @@ class UnitOfWork:
         if value is None:
             return False
         wanted = fold(str(value))
+        self.unsure = self.lock is None
         keys = self.session.execute(
             select(Record.collection, Record.id).where(
                 Record.collection == collection, Record.deleted.is_(False)
@@ -189,6 +213,7 @@ class UnitOfWork:
         loaded once."""
         if household_id not in self.children_loaded:
             self.children_loaded.add(household_id)
+            self.unsure = self.lock is None
             keys = self.session.execute(
                 select(Record.collection, Record.id).where(
                     Record.household_id == household_id,
@@ -244,7 +269,7 @@ class UnitOfWork:
             unit_id=self.actor.unit_id if rule.credits_unit else None,
             user_id=self.actor.user_id,
             now=self.now,
-            seq=self.lock.next(),
+            seq=self.next_seq(),
             rule=rule,
         )
         self.records[state.key] = state
@@ -404,8 +429,59 @@ class UnitOfWork:
 
     def touch(self, state: RecordState) -> None:
         """The record changed: it takes the next sequence number and will be written."""
-        state.seq = self.lock.next()
+        state.seq = self.next_seq()
         state.dirty = True
+
+    def next_seq(self) -> int:
+        """The next sequence number (provisional without the lock)."""
+        if self.lock is not None:
+            return self.lock.next()
+        self.provisional += 1
+        return self.provisional
+
+    def lock_unchanged(self) -> bool:
+        """Take the feed lock after working without it. True when nothing the work read has
+        changed since (no record it loaded or found missing was written, no op it did not find
+        in the log is there now): its results stand, and its numbers are made real. False when
+        it must be done again under the lock."""
+        self.lock = lock = SequenceLock(self.session)
+        if self.unsure or not self.records_unchanged() or not self.ops_unchanged():
+            return False
+        taken, offset = self.provisional, lock.last
+        for state in self.records.values():
+            if state.dirty:
+                state.seq += offset
+        for move in self.moves:
+            move["seq"] += offset
+        lock.last += taken
+        return True
+
+    def records_unchanged(self) -> bool:
+        """Each record read is as it was: every write of a record gives it a new sequence number
+        (a purge deletes it)."""
+        read = {key: s.stored[0] for key, s in self.records.items() if s.stored is not None}
+        read.update(dict.fromkeys(self.absent))
+        now: dict[tuple[str, str], int | None] = dict.fromkeys(read)
+        keys = sorted(read)
+        for start in range(0, len(keys), 500):
+            rows = self.session.execute(
+                select(Record.collection, Record.id, Record.seq).where(
+                    tuple_(Record.collection, Record.id).in_(keys[start : start + 500])
+                )
+            )
+            now.update(((collection, record_id), seq) for collection, record_id, seq in rows)
+        return now == read
+
+    def ops_unchanged(self) -> bool:
+        """None of the batch's op ids that were not in the log is there now (ops are never
+        rewritten, so those that were still say the same)."""
+        unseen = sorted({o["op_id"] for o in self.ops if o["op_id"]} - self.found_ops)
+        for start in range(0, len(unseen), 500):
+            if self.session.execute(
+                select(Op.op_id).where(Op.op_id.in_(unseen[start : start + 500])).limit(1)
+            ).first():
+                return False
+        return True
 
     def relocate(self, state: RecordState, quarter: str | None) -> None:
         """Move a record (and a household's children) to another neighbourhood (domain.md)."""
@@ -484,6 +560,7 @@ class UnitOfWork:
         for state in written:
             state.is_new = state.dirty = False
             state.stored = (state.seq, state.search_text, state.count_key())
+        assert self.lock is not None, "a unit of work writes under the feed lock"
         self.lock.close()
 
 
