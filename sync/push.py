@@ -22,7 +22,7 @@ from .actor import Actor
 from .catalogue import Catalogue, CollectionRule
 from .ids import canonical_uuid
 from .merge import FieldConflict, changed_fields, create_conflicts, merge
-from .state import RecordState, to_wire
+from .state import PageWriter, RecordState
 from .unit_of_work import UnitOfWork
 
 
@@ -83,6 +83,8 @@ class Push:
         self.work = work
         self.actor = work.actor
         self.catalogue = work.catalogue
+        # Renders the results' records; made again with the names once they are loaded.
+        self.wire = PageWriter(work.names)
 
     def run(self, raw_ops: list[Any]) -> list[dict[str, Any]]:
         """Every op of a batch, in order: its result (nothing is written yet)."""
@@ -106,6 +108,7 @@ class Push:
         self.work.load(keys)
         self.work.load_references()
         self.work.load_names()
+        self.wire = PageWriter(self.work.names)
 
     def apply(self, raw: Any) -> dict[str, Any]:
         """Decide one op (rules 1–6) and keep it with its result in the op log."""
@@ -302,7 +305,7 @@ class Push:
             "status": status,
             "id": state.id,
             "rev": state.rev,
-            "record": to_wire(state, self.work.names),
+            "record": self.wire.state(state),
         }
 
     def rejection(self, op_id: Any, raw: Any, rejection: Rejected) -> dict[str, Any]:

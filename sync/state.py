@@ -201,9 +201,10 @@ def to_wire(state: RecordState | Mapping[str, Any], names: Mapping[str, str]) ->
 
 
 class PageWriter:
-    """Records on the wire for one pull page (§2), built for speed: the stored fields pass through
-    as the JSON text they were stored as (never parsed and re-encoded), and each moment and each
-    person is formatted once per page (a batch of records shares them)."""
+    """Records on the wire for one pull page or one push's results (§2), built for speed: the
+    stored fields of a page pass through as the JSON text they were stored as (never parsed and
+    re-encoded), and each moment and each person is formatted once (a batch of records shares
+    them)."""
 
     def __init__(self, names: Mapping[str, str]) -> None:
         self.names = names
@@ -221,6 +222,31 @@ class PageWriter:
         if found is False:
             found = self.people[user_id] = person(user_id, self.names)
         return found  # type: ignore[return-value]
+
+    def state(self, state: RecordState) -> dict[str, Any]:
+        """`to_wire` of a record in memory."""
+        return {
+            "id": state.id,
+            "collection": state.collection,
+            "rev": state.rev,
+            "deleted": bool(state.deleted),
+            "fields": state.fields,
+            "meta": {
+                "quarter_id": state.quarter_id,
+                "unit_id": state.unit_id,
+                "created_at": self.moment(state.created_at),
+                "created_by": self.person(state.created_by),
+                "updated_at": self.moment(state.updated_at),
+                "updated_by": self.person(state.updated_by),
+                "review": {
+                    "status": state.review_status,
+                    "comment": state.review_comment,
+                    "by": self.person(state.review_by),
+                    "at": self.moment(state.review_at),
+                },
+                "open_conflicts": state.open_conflicts or 0,
+            },
+        }
 
     def record(self, row: Any) -> dict[str, Any]:
         """`to_wire` of a row of `WIRE_COLUMNS` (its fields as stored JSON text)."""

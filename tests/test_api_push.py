@@ -47,6 +47,19 @@ def test_create_applies_at_rev_one_with_defaults(field, quarters, build):
     assert field.record("households", record_id)["fields"]["head_name"] == "Nguyễn Văn An"
 
 
+def test_a_result_shows_the_record_as_a_read_of_it_does(field, supervisor, household, build):
+    response = supervisor.post(
+        f"/records/households/{household['id']}/review",
+        {"status": "has_issues", "comment": "Thiếu số điện thoại"},
+    )
+    assert response.status_code == 200, response.get_json()
+    result = field.push_one(
+        build.op("households", household["id"], {"phone": "0987654321"}, base_rev=2)
+    )
+    assert result["record"]["meta"]["review"]["by"]["id"] == supervisor.id
+    assert result["record"] == field.record("households", household["id"])
+
+
 def test_create_of_existing_record_conflicts_on_differing_fields(field, admin, household, build):
     result = field.push_one(
         build.op(
