@@ -26,7 +26,7 @@ from marshmallow import (
 from sync.catalogue import FIELD_DATA, Catalogue, Validator, build_catalogue
 from sync.stranded import STATES as ESCALATION_STATES
 
-from .fastload import fast_loader
+from .fastload import Namer, fast_loader
 from .vocabulary import values
 
 
@@ -38,6 +38,14 @@ class FullMatch(validate.Regexp):
         if self.regex.fullmatch(value) is None:
             raise ValidationError(self._format_error(value))
         return value
+
+    def fast_source(self, value: str, name: Namer) -> list[str]:
+        """This check as lines of Python for `fastload` (only a string is vouched for)."""
+        regex = name(self.regex, "regex")
+        return [
+            f"if type({value}) is not str or {regex}.fullmatch({value}) is None:",
+            "    raise Slow",
+        ]
 
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -59,6 +67,10 @@ class StrictInt(fields.Integer):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 
+    def fast_source(self, value: str, name: Namer) -> list[str]:
+        """`_deserialize` as lines of Python for `fastload`: an int is itself."""
+        return [f"if type({value}) is not int:", "    raise Slow"]
+
 
 class StrictBool(fields.Boolean):
     """true or false, nothing truthy."""
@@ -67,6 +79,10 @@ class StrictBool(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+    def fast_source(self, value: str, name: Namer) -> list[str]:
+        """`_deserialize` as lines of Python for `fastload`."""
+        return [f"if type({value}) is not bool:", "    raise Slow"]
 
 
 class StrictFloat(fields.Float):
@@ -82,6 +98,20 @@ class StrictFloat(fields.Float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
+
+    def fast_source(self, value: str, name: Namer) -> list[str]:
+        """`_deserialize` as lines of Python for `fastload`: a finite float is itself, an integer
+        (short of where floats end) becomes a float."""
+        isfinite = name(math.isfinite, "isfinite")
+        return [
+            f"if type({value}) is float:",
+            f"    if not {isfinite}({value}):",
+            "        raise Slow",
+            f"elif type({value}) is int and {-FLOAT_INT} <= {value} <= {FLOAT_INT}:",
+            f"    {value} = float({value})",
+            "else:",
+            "    raise Slow",
+        ]
 
 
 # C0 control characters other than tab and newline: no one types them, and spreadsheets and
@@ -100,6 +130,8 @@ MONTH_DAY = r"-[0-9]{2}-[0-9]{2}"
 TIME = r"T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})"
 ANY_DATE = re.compile(ANY_YEAR + MONTH_DAY)
 ANY_DATE_TIME = re.compile(ANY_YEAR + MONTH_DAY + TIME)
+# Integers a float holds exactly (the fast path converts only these; marshmallow takes the rest).
+FLOAT_INT = 2**53
 # Money: a single gift of more than 10^12 ₫ is a typo (domain.md).
 MONEY_MAX = 10**12
 
@@ -128,6 +160,22 @@ class Text(fields.String):
             if len(text) >= self.min_len:
                 return text  # the checks of `checked`, passed: any failure is theirs to describe
         return self.checked(value, attr, data, **kwargs)
+
+    def fast_source(self, value: str, name: Namer) -> list[str]:
+        """`_deserialize` as lines of Python for `fastload`. Printable text has no control
+        character: the regular expression is asked only about text that is not."""
+        control = name(ANY_CONTROL, "control")
+        longer = "" if self.max_len is None else f" or len({value}) > {self.max_len}"
+        lines = [
+            f"if type({value}) is not str{longer}:",
+            "    raise Slow",
+            f"if not {value}.isprintable() and {control}.search({value}) is not None:",
+            "    raise Slow",
+            f"{value} = {value}.strip()",
+        ]
+        if self.min_len:
+            lines += [f"if len({value}) < {self.min_len}:", "    raise Slow"]
+        return lines
 
     def checked(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         """marshmallow's path, which gives every error (`_deserialize` may skip it)."""
@@ -161,6 +209,16 @@ class IsoDate(fields.String):
             raise ValidationError(f"Must be between {FIRST_YEAR} and {LAST_YEAR}.")
         return text
 
+    def fast_source(self, value: str, name: Namer) -> list[str]:
+        """`_deserialize` as lines of Python for `fastload`: the field's own pattern (which only
+        `YYYY-MM-DD` matches), then a real date (a ValueError is not vouched for)."""
+        regex, parse = name(self.regex, "regex"), name(date.fromisoformat, "date")
+        return [
+            f"if type({value}) is not str or {regex}.fullmatch({value}) is None:",
+            "    raise Slow",
+            f"{parse}({value})",
+        ]
+
 
 class IsoDateTime(fields.String):
     """An RFC 3339 date and time with an offset, kept as sent; `domain=True` keeps its date
@@ -183,6 +241,16 @@ class IsoDateTime(fields.String):
             raise ValidationError(f"Must be between {FIRST_YEAR} and {LAST_YEAR}.")
         return text
 
+    def fast_source(self, value: str, name: Namer) -> list[str]:
+        """`_deserialize` as lines of Python for `fastload`: the field's own pattern (which only
+        RFC 3339 matches), then a real moment (a ValueError is not vouched for)."""
+        regex, parse = name(self.regex, "regex"), name(datetime.fromisoformat, "moment")
+        return [
+            f"if type({value}) is not str or {regex}.fullmatch({value}) is None:",
+            "    raise Slow",
+            f"{parse}({value}.replace('Z', '+00:00'))",
+        ]
+
 
 class Uuid(fields.String):
     """A UUID written 8-4-4-4-12 (any case), kept in its canonical lower-case form."""
@@ -195,6 +263,15 @@ class Uuid(fields.String):
         if type(value) is str and UUID.fullmatch(value):
             return value.lower()
         return self.checked(value, attr, data, **kwargs)
+
+    def fast_source(self, value: str, name: Namer) -> list[str]:
+        """`_deserialize` as lines of Python for `fastload`."""
+        uuid = name(UUID, "uuid")
+        return [
+            f"if type({value}) is not str or {uuid}.fullmatch({value}) is None:",
+            "    raise Slow",
+            f"{value} = {value}.lower()",
+        ]
 
     def checked(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         """marshmallow's path, which gives every error (`_deserialize` may skip it)."""
