@@ -1,0 +1,108 @@
+"""A request body read by orjson gives what the careful parser gives (§7), for any body.
+
+`strict_loads` takes orjson's reading only when orjson writes the body back byte for byte;
+Hypothesis sends it bodies as encoders write them and as they should not be: keys twice, NaN,
+lone surrogates, integers beyond 64 bits, odd numbers, spaces, nesting near every parser's limit.
+Whatever it answers, the standard library's parser (`checked_loads`) must answer the same.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server import jsonio
+from server.jsonio import JSONError, checked_loads, strict_loads
+
+# A JSON document whose objects are lists of pairs, so that a key can be given twice.
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from([2**63 - 1, 2**63, 2**64, -(2**63) - 1, 10**30])
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=6)
+    | st.sampled_from(["\ud800", "\udc80x", "😀", "\u2028", "\x00\x1f\x7f", '"\\/'])
+)
+KEYS = st.sampled_from(["a", "b", "op_id", "fields"]) | st.text(max_size=3)
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3).map(lambda items: ("list", items))
+        | st.lists(st.tuples(KEYS, inner), max_size=3).map(lambda pairs: ("object", pairs))
+    ),
+    max_leaves=8,
+)
+
+
+def scalar_text(value: Any, style: str) -> str:
+    if style == "orjson":
+        try:
+            return orjson.dumps(value).decode()
+        except (TypeError, UnicodeDecodeError):  # beyond orjson: the standard library's way
+            pass
+    return json.dumps(value, ensure_ascii=style == "ascii")
+
+
+def write(document: Any, style: str) -> str:
+    """The document as text: compact as orjson writes it, or spaced, or ASCII-escaped."""
+    comma, colon = (", ", ": ") if style == "spaced" else (",", ":")
+    if isinstance(document, tuple) and document[0] == "list":
+        return "[" + comma.join(write(item, style) for item in document[1]) + "]"
+    if isinstance(document, tuple):
+        pairs = (scalar_text(k, style) + colon + write(v, style) for k, v in document[1])
+        return "{" + comma.join(pairs) + "}"
+    return scalar_text(document, style)
+
+
+def outcome(parse: Any, body: bytes) -> tuple[str, str]:
+    try:
+        return "ok", repr(parse(body))  # repr: 1, 1.0 and True differ, and so does key order
+    except JSONError as error:
+        return "error", str(error)
+
+
+@settings(max_examples=500, deadline=None)
+@given(document=DOCUMENTS, style=st.sampled_from(["orjson", "spaced", "ascii"]))
+def test_a_body_reads_the_same_either_way(document: Any, style: str) -> None:
+    try:
+        body = write(document, style).encode("utf-8", "surrogatepass")
+    except UnicodeEncodeError:
+        return
+    assert outcome(strict_loads, body) == outcome(checked_loads, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a":1,"a":2}',
+        b'{"ops":[{"op_id":"x","op_id":"y"}]}',
+        b'{"a":NaN}',
+        b'{"a":Infinity}',
+        b'["\\ud800"]',
+        b'["\\ud83d\\ude00"]',
+        b"[1e400]",
+        b"[-0]",
+        b"[18446744073709551616]",
+        b"\xef\xbb\xbf{}",
+        b'{"a":"\xff"}',
+        b'"\\\\ud800"',
+        b"[" * 254 + b"]" * 254,
+        b"[" * 255 + b"]" * 255,
+        b"[" * 2000 + b"]" * 2000,
+    ],
+)
+def test_bodies_at_the_edges_read_the_same_either_way(body: bytes) -> None:
+    assert outcome(strict_loads, body) == outcome(checked_loads, body)
+
+
+def test_a_body_as_the_app_sends_it_is_read_by_orjson_alone(monkeypatch) -> None:
+    """The fast reading is used: a push as `JSON.stringify` writes it needs no second parser."""
+    monkeypatch.setattr(jsonio, "checked_loads", lambda data: pytest.fail("parsed twice"))
+    body = b'{"device_id":"d1","ops":[{"op_id":"5f0c","fields":{"head_name":"L\xc3\xaa","n":1.5}}]}'
+    assert strict_loads(body)["ops"][0]["fields"] == {"head_name": "Lê", "n": 1.5}
