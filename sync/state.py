@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Text, cast, column, select, table
+from sqlalchemy import ColumnElement, Text, any_, bindparam, cast, column, select, table
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from .catalogue import CollectionRule
@@ -141,11 +142,20 @@ def load_states(
         ids = sorted(wanted)
         for start in range(0, len(ids), 500):
             query = select(table).where(
-                table.c.collection == collection, table.c.id.in_(ids[start : start + 500])
+                table.c.collection == collection,
+                among(session, table.c.id, ids[start : start + 500]),
             )
             for row in session.execute(query).mappings():
                 found[(row["collection"], row["id"])] = RecordState(row)
     return found
+
+
+def among(session: Session, column: Any, values: list[Any]) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(array)`, one parameter instead of one
+    per value (which the driver would parse out of the statement's text every time)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def user_names(session: Session, user_ids: Iterable[str | None]) -> dict[str, str]:

@@ -38,7 +38,7 @@ from .feed import SequenceLock
 from .ids import canonical_uuid
 from .merge import FieldConflict, changed_fields
 from .models import Conflict, Move, Op, Record, Revision
-from .state import COLUMNS, RecordState, load_states, user_names, wire_names_for
+from .state import COLUMNS, RecordState, among, load_states, user_names, wire_names_for
 from .text import fold
 
 FLAGGED = frozenset({"has_issues", "rejected"})
@@ -111,7 +111,7 @@ class UnitOfWork:
         for start in range(0, len(wanted), 500):
             rows = self.session.execute(
                 select(Op.op_id, Op.user_id, Op.payload_hash, Op.result).where(
-                    Op.op_id.in_(wanted[start : start + 500])
+                    among(self.session, Op.op_id, wanted[start : start + 500])
                 )
             )
             for op_id, user_id, digest, result in rows:
@@ -462,14 +462,18 @@ class UnitOfWork:
         read = {key: s.stored[0] for key, s in self.records.items() if s.stored is not None}
         read.update(dict.fromkeys(self.absent))
         now: dict[tuple[str, str], int | None] = dict.fromkeys(read)
-        keys = sorted(read)
-        for start in range(0, len(keys), 500):
-            rows = self.session.execute(
-                select(Record.collection, Record.id, Record.seq).where(
-                    tuple_(Record.collection, Record.id).in_(keys[start : start + 500])
+        by_collection: dict[str, list[str]] = {}
+        for collection, record_id in sorted(read):
+            by_collection.setdefault(collection, []).append(record_id)
+        for collection, ids in by_collection.items():
+            for start in range(0, len(ids), 500):
+                rows = self.session.execute(
+                    select(Record.id, Record.seq).where(
+                        Record.collection == collection,
+                        among(self.session, Record.id, ids[start : start + 500]),
+                    )
                 )
-            )
-            now.update(((collection, record_id), seq) for collection, record_id, seq in rows)
+                now.update(((collection, record_id), seq) for record_id, seq in rows)
         return now == read
 
     def ops_unchanged(self) -> bool:
@@ -478,7 +482,9 @@ class UnitOfWork:
         unseen = sorted({o["op_id"] for o in self.ops if o["op_id"]} - self.found_ops)
         for start in range(0, len(unseen), 500):
             if self.session.execute(
-                select(Op.op_id).where(Op.op_id.in_(unseen[start : start + 500])).limit(1)
+                select(Op.op_id)
+                .where(among(self.session, Op.op_id, unseen[start : start + 500]))
+                .limit(1)
             ).first():
                 return False
         return True
