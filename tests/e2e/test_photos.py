@@ -321,7 +321,7 @@ def test_a_thumbnail_the_console_cannot_show_says_why(server, make_worker, town)
         expect(sp.get_by_role("status", name="Records found")).to_have_text("1 records")
         placeholder = sp.get_by_role("img", name=f"Photo 1: {said}")
         expect(placeholder).to_have_text(said)
-        expect(placeholder).to_have_accessible_name(f"Ảnh 1: {said}")
+        expect(placeholder).to_have_accessible_name(f"Photo 1: {said}")
         # A screen reader on the thumbnail's button hears why too.
         opener = sp.get_by_role("button", name="Open photo 1")
         expect(opener).to_have_accessible_description(said)
