@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -54,6 +55,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
     """A fresh database per session: a SQLite file, or a PostgreSQL database made and dropped."""
     if request.param == "sqlite":
         yield from _sqlite_url(tmp_path_factory)
+    else:
+        yield from _postgres_url()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own for one test (a migration's, say): a SQLite file, or a
+    PostgreSQL database made and dropped."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
     else:
         yield from _postgres_url()
 

@@ -5,31 +5,14 @@ the record each photo is of, and a device of another neighbourhood does not."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 from conftest import TEST_CONFIG, new_id
 from sqlalchemy import text
 
 BEFORE = "e7f8a9b0c1d2"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    pytest.importorskip("psycopg")
-    from server.testing import PostgresUnavailable, temporary_postgres
-
-    try:
-        with temporary_postgres("doorstep_migration") as url:
-            yield url
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 def record_row(collection: str, record_id: str, fields: dict[str, Any], quarter: str, seq: int):

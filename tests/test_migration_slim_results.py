@@ -5,32 +5,15 @@ byte what it first answered; a result whose fields are not its revision's stays 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 from conftest import TEST_CONFIG, household_fields, new_id, op
 from sqlalchemy import text
 
 BEFORE = "a8e2c6f0b931"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    pytest.importorskip("psycopg")
-    from server.testing import PostgresUnavailable, temporary_postgres
-
-    try:
-        with temporary_postgres("doorstep_slim_results") as url:
-            yield url
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 def stored_results(session) -> dict[str, dict[str, Any]]:
