@@ -235,51 +235,35 @@ class PageWriter:
 
     def state(self, state: RecordState) -> dict[str, Any]:
         """`to_wire` of a record in memory."""
-        return {
-            "id": state.id,
-            "collection": state.collection,
-            "rev": state.rev,
-            "deleted": bool(state.deleted),
-            "fields": state.fields,
-            "meta": {
-                "quarter_id": state.quarter_id,
-                "unit_id": state.unit_id,
-                "created_at": self.moment(state.created_at),
-                "created_by": self.person(state.created_by),
-                "updated_at": self.moment(state.updated_at),
-                "updated_by": self.person(state.updated_by),
-                "review": {
-                    "status": state.review_status,
-                    "comment": state.review_comment,
-                    "by": self.person(state.review_by),
-                    "at": self.moment(state.review_at),
-                },
-                "open_conflicts": state.open_conflicts or 0,
-            },
-        }
+        return self.wire(state, state.fields)
 
     def record(self, row: Any) -> dict[str, Any]:
         """`to_wire` of a row of `WIRE_COLUMNS` (its fields as stored JSON text)."""
+        return self.wire(row, orjson.Fragment(row.fields_json))
+
+    def wire(self, record: Any, fields: Any) -> dict[str, Any]:
+        """`to_wire` of a record state or a row (both name their columns alike), with its
+        fields as given."""
         return {
-            "id": row.id,
-            "collection": row.collection,
-            "rev": row.rev,
-            "deleted": bool(row.deleted),
-            "fields": orjson.Fragment(row.fields_json),
+            "id": record.id,
+            "collection": record.collection,
+            "rev": record.rev,
+            "deleted": bool(record.deleted),
+            "fields": fields,
             "meta": {
-                "quarter_id": row.quarter_id,
-                "unit_id": row.unit_id,
-                "created_at": self.moment(row.created_at),
-                "created_by": self.person(row.created_by),
-                "updated_at": self.moment(row.updated_at),
-                "updated_by": self.person(row.updated_by),
+                "quarter_id": record.quarter_id,
+                "unit_id": record.unit_id,
+                "created_at": self.moment(record.created_at),
+                "created_by": self.person(record.created_by),
+                "updated_at": self.moment(record.updated_at),
+                "updated_by": self.person(record.updated_by),
                 "review": {
-                    "status": row.review_status,
-                    "comment": row.review_comment,
-                    "by": self.person(row.review_by),
-                    "at": self.moment(row.review_at),
+                    "status": record.review_status,
+                    "comment": record.review_comment,
+                    "by": self.person(record.review_by),
+                    "at": self.moment(record.review_at),
                 },
-                "open_conflicts": row.open_conflicts or 0,
+                "open_conflicts": record.open_conflicts or 0,
             },
         }
 
