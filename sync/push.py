@@ -32,12 +32,15 @@ def push(
     """Apply a push (§4) and return one result per op, in order. The caller commits.
 
     On PostgreSQL, where several server processes push at once, the batch is worked out before
-    the feed lock is taken, and under it only checked again and written: done again under the
-    lock if anything it read has changed meanwhile (see `UnitOfWork.lock_unchanged`).
+    the feed lock is taken, its rows converted for writing too, and under the lock only checked
+    again and written: done again under the lock if anything it read has changed meanwhile (see
+    `UnitOfWork.lock_unchanged`).
     """
     early = session.get_bind().dialect.name == "postgresql"
     work = UnitOfWork(session, catalogue, actor, now, locked=not early)
     results = Push(work).run(ops)
+    if early:
+        work.prepare()  # the rows' conversion too, so that under the lock only writing is left
     if early and not work.lock_unchanged():
         work = UnitOfWork(session, catalogue, actor, now)
         results = Push(work).run(ops)

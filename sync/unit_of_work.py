@@ -20,16 +20,18 @@ It decides nothing: the rules (who may write what, the order of §4) belong to i
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, tuple_, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import sqltypes
 
 from . import derived
 from .actor import Actor
@@ -81,6 +83,10 @@ class UnitOfWork:
         self.conflicts: list[dict[str, Any]] = []
         self.moves: list[dict[str, Any]] = []
         self.children_loaded: set[str] = set()
+        # The rows converted for the flush (`prepare`), and their values' conversions.
+        self.new_states: list[RecordState] = []
+        self.prepared: list[PreparedRows] | None = None
+        self.memo: dict[tuple[Any, int], Any] = {}
 
     # -- loading -------------------------------------------------------------------------
 
@@ -530,20 +536,39 @@ class UnitOfWork:
 
     # -- flushing -------------------------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Convert the new records, the revisions and the ops for the flush, all but the
+        records' sequence numbers (see `prepare_rows`): on PostgreSQL a push does this before it
+        takes the feed lock, so that under it there is only writing left. Nothing but sequence
+        numbers may change after it (`lock_unchanged` shifts them)."""
+        dialect = self.session.get_bind().dialect
+        self.new_states = [s for s in self.records.values() if s.dirty and s.is_new]
+        self.prepared = [
+            prepare_rows(dialect, table, rows, self.memo, late)
+            for table, rows, late in (
+                (Record.__table__, [s.row() for s in self.new_states], "seq"),
+                (Revision.__table__, self.revisions, None),
+                (Op.__table__, self.ops, None),
+            )
+            if rows
+        ]
+
     def flush(self) -> None:
-        """Write every change: one executemany per table, then the sequence numbers taken.
-        The caller commits."""
+        """Write every change: one executemany (or COPY) per table, then the sequence numbers
+        taken. The caller commits."""
         connection = self.session.connection()
-        execute = connection.execute
+        if self.prepared is None:
+            self.prepare()
+        assert self.prepared is not None
         written = [s for s in self.records.values() if s.dirty]
-        memo: dict[tuple[type, int], Any] = {}
-        new = [s.row() for s in written if s.is_new]
+        assert {id(s) for s in written if s.is_new} == {id(s) for s in self.new_states}
         changed = [s.row() for s in written if not s.is_new]
         records = Record.__table__
-        if new:
-            insert_rows(connection, records, new, memo)
+        for prepared in self.prepared:
+            late = [s.seq for s in self.new_states] if prepared.table is records else None
+            write_rows(connection, prepared, late)
         if changed:
-            execute(
+            connection.execute(
                 update(records)
                 .where(
                     records.c.collection == bindparam("k_collection"),
@@ -554,18 +579,14 @@ class UnitOfWork:
                 ),
                 [{**row, "k_collection": row["collection"], "k_id": row["id"]} for row in changed],
             )
-        for model, rows in (
-            (Revision, self.revisions),
-            (Conflict, self.conflicts),
-            (Move, self.moves),
-            (Op, self.ops),
-        ):
+        for model, rows in ((Conflict, self.conflicts), (Move, self.moves)):
             if rows:
-                insert_rows(connection, model.__table__, rows, memo)
+                insert_rows(connection, model.__table__, rows, self.memo)
         derived.write(connection, written)
         for state in written:
             state.is_new = state.dirty = False
             state.stored = (state.seq, state.search_text, state.count_key())
+        self.prepared, self.memo = None, {}
         assert self.lock is not None, "a unit of work writes under the feed lock"
         self.lock.close()
 
@@ -590,30 +611,100 @@ def short_text(value: Any, length: int) -> str | None:
     return str(value).replace("\x00", "")[:length]
 
 
-def insert_rows(
-    connection: Connection,
+class PreparedRows:
+    """Rows of one table converted for the driver, ready to be written (`prepare_rows`).
+
+    On PostgreSQL each row is already its line of COPY text, so that writing them is one
+    `copy.write` of their bytes; elsewhere (or for a value COPY text is not made here for) each
+    row is its list of converted values. A `late` column (the records' `seq`, which the feed
+    lock gives) is left out until the rows are written, and then goes last.
+    """
+
+    __slots__ = ("late", "lines", "names", "table", "values")
+
+    def __init__(
+        self,
+        table: Table,
+        names: list[str],
+        lines: list[str] | None,
+        values: list[list[Any]] | None,
+        late: str | None,
+    ) -> None:
+        self.table, self.names, self.late = table, names, late
+        self.lines, self.values = lines, values
+
+
+class Unformatted(Exception):
+    """A value `copy_text` does not write: the driver converts the row."""
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+NULL_TEXT = "\\N"
+
+
+def needs_escape(text: str) -> bool:
+    """True when text has a character COPY text escapes (four scans are quicker than a regular
+    expression's one)."""
+    return "\\" in text or "\n" in text or "\t" in text or "\r" in text
+
+
+def copy_text(value: Any) -> str:
+    """A value as PostgreSQL's COPY text format writes it (what psycopg's `write_row` sends):
+    NULL as `\\N`, booleans as t/f, moments as `str` does, a backslash, tab or line break
+    escaped."""
+    kind = type(value)
+    if kind is str:
+        return value.translate(_COPY_ESCAPES) if needs_escape(value) else value
+    if value is None:
+        return NULL_TEXT
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is int or kind is datetime:
+        return str(value)
+    raise Unformatted(kind.__name__)
+
+
+def copy_bool(value: Any) -> str:
+    """A boolean column's value in COPY text (its bind processor takes 0 and 1 as well)."""
+    if value is None:
+        return NULL_TEXT
+    if type(value) is not bool and value not in (0, 1):
+        raise Unformatted(type(value).__name__)
+    return "t" if value else "f"
+
+
+def prepare_rows(
+    dialect: Dialect,
     table: Table,
     rows: list[dict[str, Any]],
-    memo: dict[tuple[type, int], Any] | None = None,
-) -> None:
-    """INSERT these rows (each with the same keys) straight through the driver: one
-    executemany on SQLite, one COPY on PostgreSQL.
+    memo: dict[tuple[Any, int], Any],
+    late: str | None = None,
+) -> PreparedRows:
+    """Convert these rows (each with the same keys) for `write_rows`.
 
-    Each value is converted by its column type's own bind processor, so it is stored exactly as
-    SQLAlchemy stores it: SQLAlchemy's per-row parameter processing costs more than the
-    driver's insert itself. A value met again (the moment of the flush, a record's fields in its
-    revision) is converted once: `memo` holds the conversions by column type and object, for as
+    Each value is converted as SQLAlchemy would store it: by its column type's own bind
+    processor, or on PostgreSQL into the COPY text psycopg would send for it (a JSON value
+    serialised by the engine's own serializer, as the driver is set up to do). SQLAlchemy's
+    per-row parameter processing, and psycopg's per-row `write_row`, cost more than the
+    database's insert itself. A value met again (the moment of the flush, a record's fields in
+    its revision) is converted once: `memo` holds the conversions by kind and object, for as
     long as the rows (and so their values) live.
     """
-    memo = {} if memo is None else memo
-    names = list(rows[0])
+    names = [name for name in rows[0] if name != late]
+    get = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    if dialect.name == "postgresql":
+        try:
+            lines = copy_lines(dialect, table, names, rows, get, memo)
+        except Unformatted:
+            pass
+        else:
+            return PreparedRows(table, names, lines, None, late)
     converted = []
     for i, name in enumerate(names):
         kind = table.c[name].type
-        process = kind._cached_bind_processor(connection.dialect)
+        process = kind._cached_bind_processor(dialect)
         if process is not None:
             converted.append((i, type(kind), process))
-    get = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     values = []
     for row in rows:
         value = list(get(row))
@@ -624,21 +715,94 @@ def insert_rows(
                 found = memo[key] = process(value[i])
             value[i] = found
         values.append(value)
+    return PreparedRows(table, names, None, values, late)
+
+
+def copy_lines(
+    dialect: Dialect,
+    table: Table,
+    names: list[str],
+    rows: list[dict[str, Any]],
+    get: Callable[[dict[str, Any]], Any],
+    memo: dict[tuple[Any, int], Any],
+) -> list[str]:
+    """Each row's line of COPY text (tab-separated, no line break); `Unformatted` when a value
+    is of a type `copy_text` does not write. Made a column at a time: most columns need no
+    escaping at all, which one search of the whole column tells."""
+    serialize = dialect._json_serializer or json.dumps  # type: ignore[attr-defined]
+    columns = list(zip(*[get(row) for row in rows], strict=True)) if names else []
+    texts: list[list[str]] = []
+    for name, values in zip(names, columns, strict=True):
+        kind = table.c[name].type
+        if isinstance(kind, sqltypes.JSON):
+            if kind.none_as_null:
+                raise Unformatted("JSON, none as null")
+            text = []
+            for value in values:
+                key = ("copy", id(value))
+                found = memo.get(key)
+                if found is None:
+                    found = memo[key] = serialize(value)
+                text.append(found)
+            values = text
+        elif isinstance(kind, sqltypes.Boolean):
+            texts.append([copy_bool(value) for value in values])
+            continue
+        elif kind._cached_bind_processor(dialect) is not None:
+            raise Unformatted(type(kind).__name__)
+        kinds = set(map(type, values))
+        if kinds <= {int, datetime, type(None)}:  # numbers and moments: a few distinct ones
+            once = {value: copy_text(value) for value in set(values)}
+            texts.append([once[value] for value in values])
+            continue
+        if not kinds <= {str, type(None)}:
+            texts.append([copy_text(value) for value in values])
+            continue
+        present = values if type(None) not in kinds else [v for v in values if v is not None]
+        if needs_escape("".join(present)):
+            texts.append([copy_text(value) for value in values])
+        elif len(present) < len(values):
+            texts.append([NULL_TEXT if value is None else value for value in values])
+        else:
+            texts.append(list(values))
+    return ["\t".join(parts) for parts in zip(*texts, strict=True)]
+
+
+def write_rows(
+    connection: Connection, prepared: PreparedRows, late: list[Any] | None = None
+) -> None:
+    """INSERT prepared rows straight through the driver: one executemany on SQLite, one COPY on
+    PostgreSQL; `late` has the value of the `late` column for each row."""
+    names = prepared.names if prepared.late is None else [*prepared.names, prepared.late]
+    assert (late is None) == (prepared.late is None)
     columns = ", ".join(names)
     dialect = connection.dialect
+    table = prepared.table.name
     if dialect.name == "sqlite":
         marks = ", ".join("?" for _ in names)
-        statement = f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"
+        statement = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
     else:
-        statement = f"COPY {table.name} ({columns}) FROM STDIN"
+        statement = f"COPY {table} ({columns}) FROM STDIN"
+    values = prepared.values
+    if values is not None and late is not None:
+        values = [[*value, last] for value, last in zip(values, late, strict=True)]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if dialect.name == "sqlite":
             cursor.executemany(statement, values)
         else:
             with cursor.copy(statement) as copy:
-                for value in values:
-                    copy.write_row(value)
+                if prepared.lines is None:
+                    for value in values or ():
+                        copy.write_row(value)
+                elif late is None:
+                    copy.write("\n".join(prepared.lines).encode() + b"\n")
+                else:
+                    text = "".join(
+                        f"{line}\t{copy_text(last)}\n"
+                        for line, last in zip(prepared.lines, late, strict=True)
+                    )
+                    copy.write(text.encode())
     except dialect.loaded_dbapi.Error as exc:
         # As SQLAlchemy would have raised it (a full disk is a 507, a duplicate an IntegrityError).
         raise DBAPIError.instance(
@@ -646,3 +810,15 @@ def insert_rows(
         ) from exc
     finally:
         cursor.close()
+
+
+def insert_rows(
+    connection: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    memo: dict[tuple[Any, int], Any] | None = None,
+) -> None:
+    """INSERT these rows (each with the same keys) straight through the driver (see
+    `prepare_rows` and `write_rows`)."""
+    memo = {} if memo is None else memo
+    write_rows(connection, prepare_rows(connection.dialect, table, rows, memo))

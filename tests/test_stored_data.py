@@ -211,6 +211,47 @@ def test_tab_and_newline_are_kept_in_text(admin, quarters, build):
     assert result["record"]["fields"]["notes"] == "Hẹn lại:\tthứ Bảy\nsáng"
 
 
+ESCAPED = 'C:\\Hồ sơ\\N\tcột 2\nhàng 2 \\t \\\\N "trích"'
+
+
+def test_text_that_copy_escapes_is_stored_exactly(app, admin, quarters, build):
+    """Backslashes, tabs, line breaks and a literal `\\N` (on PostgreSQL rows go in as COPY
+    text, where each of these is escaped) come back as sent: the record, its revision, the op's
+    payload and result, an op's short columns, and the search text."""
+    from sqlalchemy import select
+
+    from server.extensions import db
+    from sync.models import Op, Record, Revision
+    from sync.text import fold
+
+    record_id = build.id()
+    fields = build.household(
+        quarters["KP1"], head_name="Lê \\N\\ Hà", address=ESCAPED, notes=ESCAPED
+    )
+    created = build.op("households", record_id, fields)
+    odd = {**build.op("households", "x\ty\\N", fields), "client_time": "\\N\n"}
+    [applied, rejected] = admin.push(created, odd)
+    assert applied["status"] == "applied" and rejected["status"] == "rejected"
+    with app.app_context():
+        record = db.session.get(Record, ("households", record_id))
+        assert record.fields["notes"] == ESCAPED and record.fields["head_name"] == "Lê \\N\\ Hà"
+        assert record.search_text == fold(f"Lê \\N\\ Hà {ESCAPED} {fields['phone']}")
+        revision = db.session.get(Revision, ("households", record_id, 1))
+        assert revision.fields == record.fields
+        ops = {
+            op.op_id: op
+            for op in db.session.execute(
+                select(Op).where(Op.op_id.in_([created["op_id"], odd["op_id"]]))
+            ).scalars()
+        }
+        assert ops[created["op_id"]].payload == created
+        assert ops[odd["op_id"]].payload == odd
+        assert (ops[odd["op_id"]].record_id, ops[odd["op_id"]].client_time) == ("x\ty\\N", "\\N\n")
+        assert ops[odd["op_id"]].result == rejected
+    [replayed, again] = admin.push(created, odd)
+    assert replayed == {**applied, "replayed": True} and again == {**rejected, "replayed": True}
+
+
 def test_exports_survive_control_characters_stored_before(
     admin, household, campaign, quarters, build, store
 ):
