@@ -41,7 +41,8 @@ def push(
     results = Push(work).run(ops)
     if early:
         work.prepare()  # the rows' conversion too, so that under the lock only writing is left
-    if early and not work.lock_unchanged():
+        if work.lock_unchanged() and work.flush_unless_taken():
+            return results
         work = UnitOfWork(session, catalogue, actor, now)
         results = Push(work).run(ops)
     work.flush()

@@ -7,8 +7,9 @@ resolution (§6) and a stranded change an admin applies (§6a). It
   the feed before it takes sequence numbers), so units of work from several processes apply one
   after another and each sees the others' results; or, for a push on PostgreSQL, works without
   it and takes it at the end (`lock_unchanged`): under the lock only what it read is checked
-  again (the records' sequence numbers, the op ids), and its numbers are made real, so a push of
-  one process loads and validates while another's writes;
+  again (the records' sequence numbers; what it creates, the unique keys check as it is
+  written), and its numbers are made real, so a push of one process loads and validates while
+  another's writes;
 - loads the rows it needs in a handful of queries on primary keys, and answers from memory after
   that (so a later change of the unit sees what an earlier one did);
 - applies changes in memory: a create, a patch, a tombstone, a review, a move to another
@@ -29,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import sqltypes
 
@@ -44,6 +45,8 @@ from .state import COLUMNS, RecordState, among, load_states, user_names, wire_na
 from .text import fold
 
 FLAGGED = frozenset({"has_issues", "rejected"})
+# PostgreSQL's SQLSTATE for a duplicate key.
+UNIQUE_VIOLATION = "23505"
 
 
 class UnitOfWork:
@@ -447,11 +450,14 @@ class UnitOfWork:
 
     def lock_unchanged(self) -> bool:
         """Take the feed lock after working without it. True when nothing the work read has
-        changed since (no record it loaded or found missing was written, no op it did not find
-        in the log is there now): its results stand, and its numbers are made real. False when
-        it must be done again under the lock."""
+        changed since (no record it loaded or found missing was written): its results stand,
+        and its numbers are made real. False when it must be done again under the lock.
+
+        What it writes anew is not looked up again: a record it creates or an op it logs that
+        another process wrote meanwhile is refused by the table's unique key as it is written,
+        and `flush_unless_taken` says so."""
         self.lock = lock = SequenceLock(self.session)
-        if self.unsure or not self.records_unchanged() or not self.ops_unchanged():
+        if self.unsure or not self.records_unchanged():
             return False
         taken, offset = self.provisional, lock.last
         for state in self.records.values():
@@ -464,9 +470,10 @@ class UnitOfWork:
 
     def records_unchanged(self) -> bool:
         """Each record read is as it was: every write of a record gives it a new sequence number
-        (a purge deletes it)."""
+        (a purge deletes it). The records it found missing and creates are left to their
+        primary key (`flush_unless_taken`)."""
         read = {key: s.stored[0] for key, s in self.records.items() if s.stored is not None}
-        read.update(dict.fromkeys(self.absent))
+        read.update(dict.fromkeys(k for k in self.absent if self.records.get(k) is None))
         now: dict[tuple[str, str], int | None] = dict.fromkeys(read)
         by_collection: dict[str, list[str]] = {}
         for collection, record_id in sorted(read):
@@ -482,17 +489,18 @@ class UnitOfWork:
                 now.update(((collection, record_id), seq) for record_id, seq in rows)
         return now == read
 
-    def ops_unchanged(self) -> bool:
-        """None of the batch's op ids that were not in the log is there now (ops are never
-        rewritten, so those that were still say the same)."""
-        unseen = sorted({o["op_id"] for o in self.ops if o["op_id"]} - self.found_ops)
-        for start in range(0, len(unseen), 500):
-            if self.session.execute(
-                select(Op.op_id)
-                .where(among(self.session, Op.op_id, unseen[start : start + 500]))
-                .limit(1)
-            ).first():
-                return False
+    def flush_unless_taken(self) -> bool:
+        """`flush` after `lock_unchanged`, in a savepoint: False, with nothing written, when a
+        record it creates or an op it logs is there already (another process wrote it while this
+        work was done without the lock), so that it is done again under the lock. Under the lock
+        no other writer is left uncommitted, so such a row is refused at once."""
+        try:
+            with self.session.begin_nested():
+                self.flush()
+        except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+                raise
+            return False
         return True
 
     def relocate(self, state: RecordState, quarter: str | None) -> None:

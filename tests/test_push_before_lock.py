@@ -106,6 +106,28 @@ def test_an_op_logged_meanwhile_by_another_process_is_answered_as_a_replay(
     assert field.record("households", household["id"])["rev"] == 2
 
 
+def test_an_op_refused_meanwhile_by_another_process_is_answered_as_a_replay(
+    engine, meanwhile, quarters, build, sql
+):
+    """Nothing the op names changed (it was refused), yet its op id is in the log now."""
+    run, db = engine
+    ours = build.op("households", build.id(), {**build.household(quarters["KP1"]), "x": 1})
+    first: list[dict[str, Any]] = []
+
+    def write() -> None:
+        with Session(db.engine) as session:
+            first.extend(run(session, ours))
+            session.commit()
+
+    runs = meanwhile(write)
+    [result] = run(db.session, ours)
+    db.session.commit()
+    assert first[0]["status"] == "rejected"
+    assert result == {**first[0], "replayed": True}
+    assert runs == [1, 1, 1], "worked out, the other push, worked out again under the lock"
+    assert sql("SELECT count(*) FROM ops WHERE op_id = :id", id=ours["op_id"])[0][0] == 1
+
+
 def test_a_record_created_meanwhile_is_not_created_twice(engine, meanwhile, quarters, build, sql):
     run, db = engine
     record_id = build.id()
@@ -117,10 +139,11 @@ def test_a_record_created_meanwhile_is_not_created_twice(engine, meanwhile, quar
             run(session, theirs)
             session.commit()
 
-    meanwhile(write)
+    runs = meanwhile(write)
     [result] = run(db.session, ours)
     db.session.commit()
     assert result["status"] == "conflict", "a create of a record already there (§4)"
+    assert runs == [1, 1, 1], "worked out, the other push, worked out again under the lock"
     assert sql("SELECT count(*) FROM revisions WHERE record_id = :id", id=record_id)[0][0] == 1
 
 
