@@ -25,7 +25,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, tuple_, update
@@ -45,6 +45,10 @@ from .state import COLUMNS, RecordState, among, load_states, user_names, wire_na
 from .text import fold
 
 FLAGGED = frozenset({"has_issues", "rejected"})
+# A new record's columns as the flush takes them, all but `seq` (which goes last, see
+# `prepare_rows`).
+NEW_COLUMNS = [name for name in COLUMNS if name != "seq"]
+NEW_ROW = attrgetter(*NEW_COLUMNS)
 # PostgreSQL's SQLSTATE for a duplicate key.
 UNIQUE_VIOLATION = "23505"
 
@@ -552,11 +556,11 @@ class UnitOfWork:
         dialect = self.session.get_bind().dialect
         self.new_states = [s for s in self.records.values() if s.dirty and s.is_new]
         self.prepared = [
-            prepare_rows(dialect, table, rows, self.memo, late)
-            for table, rows, late in (
-                (Record.__table__, [s.row() for s in self.new_states], "seq"),
-                (Revision.__table__, self.revisions, None),
-                (Op.__table__, self.ops, None),
+            prepare_rows(dialect, table, rows, self.memo, late, names)
+            for table, rows, late, names in (
+                (Record.__table__, [NEW_ROW(s) for s in self.new_states], "seq", NEW_COLUMNS),
+                (Revision.__table__, self.revisions, None, None),
+                (Op.__table__, self.ops, None, None),
             )
             if rows
         ]
@@ -635,7 +639,7 @@ class PreparedRows:
         table: Table,
         names: list[str],
         lines: list[str] | None,
-        values: list[list[Any]] | None,
+        values: list[tuple[Any, ...]] | None,
         late: str | None,
     ) -> None:
         self.table, self.names, self.late = table, names, late
@@ -684,11 +688,13 @@ def copy_bool(value: Any) -> str:
 def prepare_rows(
     dialect: Dialect,
     table: Table,
-    rows: list[dict[str, Any]],
+    rows: list[dict[str, Any]] | list[tuple[Any, ...]],
     memo: dict[tuple[Any, int], Any],
     late: str | None = None,
+    names: list[str] | None = None,
 ) -> PreparedRows:
-    """Convert these rows (each with the same keys) for `write_rows`.
+    """Convert these rows (each with the same keys, or values in the order of `names`) for
+    `write_rows`.
 
     Each value is converted as SQLAlchemy would store it: by its column type's own bind
     processor, or on PostgreSQL into the COPY text psycopg would send for it (a JSON value
@@ -698,8 +704,13 @@ def prepare_rows(
     its revision) is converted once: `memo` holds the conversions by kind and object, for as
     long as the rows (and so their values) live.
     """
-    names = [name for name in rows[0] if name != late]
-    get = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    if names is None:  # rows of dicts
+        names = [name for name in rows[0] if name != late]
+        get: Callable[[Any], Any] = (
+            itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+        )
+    else:  # rows of values in the order of `names`
+        get = tuple
     if dialect.name == "postgresql":
         try:
             lines = copy_lines(dialect, table, names, rows, get, memo)
@@ -707,22 +718,21 @@ def prepare_rows(
             pass
         else:
             return PreparedRows(table, names, lines, None, late)
-    converted = []
+    columns = list(zip(*[get(row) for row in rows], strict=True))
     for i, name in enumerate(names):
         kind = table.c[name].type
         process = kind._cached_bind_processor(dialect)
-        if process is not None:
-            converted.append((i, type(kind), process))
-    values = []
-    for row in rows:
-        value = list(get(row))
-        for i, kind, process in converted:
-            key = (kind, id(value[i]))
+        if process is None:
+            continue
+        key_kind, converted = type(kind), []
+        for value in columns[i]:
+            key = (key_kind, id(value))
             found = memo.get(key, memo)
             if found is memo:
-                found = memo[key] = process(value[i])
-            value[i] = found
-        values.append(value)
+                found = memo[key] = process(value)
+            converted.append(found)
+        columns[i] = converted
+    values = list(zip(*columns, strict=True))
     return PreparedRows(table, names, None, values, late)
 
 
@@ -730,8 +740,8 @@ def copy_lines(
     dialect: Dialect,
     table: Table,
     names: list[str],
-    rows: list[dict[str, Any]],
-    get: Callable[[dict[str, Any]], Any],
+    rows: list[Any],
+    get: Callable[[Any], Any],
     memo: dict[tuple[Any, int], Any],
 ) -> list[str]:
     """Each row's line of COPY text (tab-separated, no line break); `Unformatted` when a value
@@ -760,8 +770,8 @@ def copy_lines(
             raise Unformatted(type(kind).__name__)
         kinds = set(map(type, values))
         if kinds <= {int, datetime, type(None)}:  # numbers and moments: a few distinct ones
-            once = {value: copy_text(value) for value in set(values)}
-            texts.append([once[value] for value in values])
+            once: dict[int, str] = {}
+            texts.append([once.get(id(v)) or once.setdefault(id(v), copy_text(v)) for v in values])
             continue
         if not kinds <= {str, type(None)}:
             texts.append([copy_text(value) for value in values])
@@ -793,7 +803,7 @@ def write_rows(
         statement = f"COPY {table} ({columns}) FROM STDIN"
     values = prepared.values
     if values is not None and late is not None:
-        values = [[*value, last] for value, last in zip(values, late, strict=True)]
+        values = [(*value, last) for value, last in zip(values, late, strict=True)]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if dialect.name == "sqlite":
