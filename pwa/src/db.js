@@ -17,6 +17,10 @@
  * - drafts: what is typed in a form and not saved yet, one row per form (`key`); never pushed.
  * - photos: photos of visits, support and assessments, reduced, with their record
  *   (`[collection+record]`) and upload state (see photos.js).
+ * - bundles: child records a first sync stored up to 250 to a row (`rows`, each shaped as in
+ *   `records`), found by the multiEntry indexes `keys` (`collection/id`) and `hhs`
+ *   (`collection/household`); `records` is the overlay that always wins. Read and written only
+ *   through bundles.js (and the pull worker's sync.js storePullPage).
  */
 import Dexie from 'dexie';
 import { reviewFlag } from './records.js';
@@ -37,7 +41,9 @@ import { reviewFlag } from './records.js';
  *   state: 'escalated'|'applied'|'declined', reason?: string|null, at: string|null}} StrandedChange
  * @typedef {{key: string, collection: string, recordId: string, householdId: string|null,
  *   path: string, title: string, form: Record<string, any>, base: Record<string, any>, at: string}} Draft
+ * @typedef {{n?: number, rows: LocalRecord[], keys: string[], hhs: string[]}} Bundle
  * @typedef {Dexie & {records: Dexie.Table<LocalRecord, [string, string]>,
+ *   bundles: Dexie.Table<Bundle, number>,
  *   outbox: Dexie.Table<OutboxOp, number>, meta: Dexie.Table<{key: string, value: any}, string>,
  *   drafts: Dexie.Table<Draft, string>,
  *   photos: Dexie.Table<import('./photos.js').Photo, string>}} DoorstepDb
@@ -92,6 +98,8 @@ export function openDb(name = 'doorstep') {
   db.version(7).stores({
     records: '[collection+id], [collection+hh], [collection+search], rv',
   });
+  // Version 8: bundles of child records (see bundles.js). Existing records stay where they are.
+  db.version(8).stores({ bundles: '++n, *keys, *hhs' });
   return db;
 }
 

@@ -2,6 +2,7 @@
  * The outbox: every local change becomes an operation with its own op_id, stored before anything
  * else happens, and is laid over the local record at once so the UI shows it.
  */
+import { getRecord, mayBeBundled, unbundle } from './bundles.js';
 import { getMeta, setMeta } from './db.js';
 import { refreshRecord, storeServerRecord } from './records.js';
 import { isoWithOffset, uuidv7 } from './text.js';
@@ -28,7 +29,8 @@ function sameValue(a, b) {
  */
 export async function saveChange(db, collection, id, values, options = {}) {
   const now = options.now ?? new Date();
-  return db.transaction('rw', db.records, db.outbox, async () => {
+  return db.transaction('rw', db.records, db.outbox, db.bundles, async () => {
+    if (mayBeBundled(collection)) await unbundle(db, [[collection, id]]);
     const current = await db.records.get([collection, id]);
     /** @type {Record<string, any>} */
     const diff = {};
@@ -90,7 +92,8 @@ export async function saveChange(db, collection, id, values, options = {}) {
  */
 export async function deleteRecord(db, collection, id, options = {}) {
   const now = options.now ?? new Date();
-  return db.transaction('rw', db.records, db.outbox, async () => {
+  return db.transaction('rw', db.records, db.outbox, db.bundles, async () => {
+    if (mayBeBundled(collection)) await unbundle(db, [[collection, id]]);
     const current = await db.records.get([collection, id]);
     if (!current) return;
     const ops = await db.outbox.where('[collection+id]').equals([collection, id]).sortBy('seq');
@@ -123,7 +126,7 @@ export async function deleteRecord(db, collection, id, options = {}) {
  * @param {number} seq
  */
 export async function discardOp(db, seq) {
-  await db.transaction('rw', db.records, db.outbox, async () => {
+  await db.transaction('rw', db.records, db.outbox, db.bundles, async () => {
     const op = await db.outbox.get(seq);
     if (!op) return;
     await db.outbox.delete(seq);
@@ -206,7 +209,7 @@ export function toWire(op) {
  * @param {any[]} results
  */
 export async function applyPushResults(db, batch, results) {
-  await db.transaction('rw', db.records, db.outbox, async () => {
+  await db.transaction('rw', db.records, db.outbox, db.bundles, async () => {
     for (let i = 0; i < batch.length; i++) {
       const op = batch[i];
       const seq = /** @type {number} */ (op.seq);
@@ -242,13 +245,13 @@ export async function applyPushResults(db, batch, results) {
 /**
  * Whom an op is about and in which neighbourhood, from the records on the phone now (a refused
  * change keeps this: the records may leave the phone at the next pull). Call inside a transaction
- * on records.
+ * on records and bundles.
  * @param {import('./db.js').DoorstepDb} db
  * @param {import('./db.js').OutboxOp} op
  * @returns {Promise<import('./db.js').About|null>}
  */
 export async function aboutOp(db, op) {
-  const record = await db.records.get([op.collection, op.id]);
+  const record = await getRecord(db, op.collection, op.id);
   const fields = { ...(record?.fields || {}), ...(op.fields || {}) };
   const household =
     op.collection === 'households'
@@ -275,7 +278,7 @@ export async function aboutOp(db, op) {
  * @param {'escalated'|'applied'|'declined'} state
  */
 export async function handToAdmin(db, seq, state) {
-  await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
+  await db.transaction('rw', db.records, db.outbox, db.meta, db.bundles, async () => {
     const op = await db.outbox.get(seq);
     if (!op) return;
     await db.outbox.delete(seq);

@@ -13,6 +13,7 @@
  * state `server`, shown from the server when online.
  */
 import { ApiError } from './api.js';
+import { getRecord, getRecords } from './bundles.js';
 import { uuidv7 } from './text.js';
 
 export const PHOTO_COLLECTIONS = ['visits', 'support', 'assessments'];
@@ -60,7 +61,7 @@ export function reducePhoto(file) {
  * @returns {Promise<Photo[]>}
  */
 export async function recordPhotos(db, collection, record) {
-  return db.transaction('r', db.photos, db.records, async () => {
+  return db.transaction('r', db.photos, db.records, db.bundles, async () => {
     const rows = await db.photos
       .where('[collection+record]')
       .equals([collection, record])
@@ -82,7 +83,7 @@ export async function recordPhotos(db, collection, record) {
  * @returns {Promise<Photo[]>}
  */
 async function feedPhotos(db, collection, record) {
-  const owner = await db.records.get([collection, record]);
+  const owner = await getRecord(db, collection, record);
   const household = owner?.fields?.household_id;
   if (!household) return [];
   const rows = await db.records.where('[collection+hh]').equals(['photos', household]).toArray();
@@ -168,7 +169,7 @@ export function serverPhotoPlaceholder({ loading = false, error = null }) {
  * @returns {Promise<Photo>}
  */
 export async function addPhoto(db, { collection, record, reduced, draft, now = () => new Date() }) {
-  return db.transaction('rw', db.photos, db.records, async () => {
+  return db.transaction('rw', db.photos, db.records, db.bundles, async () => {
     const count = (await recordPhotos(db, collection, record)).length;
     if (count >= MAX_PHOTOS) throw new Error(`at most ${MAX_PHOTOS} photos`);
     /** @type {Photo} */
@@ -283,9 +284,12 @@ export async function photoStorage(db) {
  * @param {import('./db.js').DoorstepDb} db
  */
 export async function evictPhotos(db) {
-  await db.transaction('rw', db.photos, db.records, async () => {
+  await db.transaction('rw', db.photos, db.records, db.bundles, async () => {
     const photos = await db.photos.filter((p) => p.state !== 'draft').toArray();
-    const records = await db.records.bulkGet(photos.map((p) => [p.collection, p.record]));
+    const records = await getRecords(
+      db,
+      photos.map((p) => [p.collection, p.record]),
+    );
     const gone = photos.filter((_, i) => !records[i]).map((p) => p.id);
     if (gone.length) await db.photos.bulkDelete(gone);
   });
@@ -313,7 +317,7 @@ export async function waitingPhotos(db) {
 export async function uploadPhotos(db, api, { chunk = CHUNK } = {}) {
   let uploaded = 0;
   for (const photo of await waitingPhotos(db)) {
-    const record = await db.records.get([photo.collection, photo.record]);
+    const record = await getRecord(db, photo.collection, photo.record);
     // The record's own op first: until the server has the record, the photo waits.
     if (!record?.server) continue;
     try {

@@ -1,5 +1,6 @@
 /** Read-only questions the screens ask of the local database. */
 import Dexie from 'dexie';
+import { collectionRecords, householdRecords } from './bundles.js';
 import { inCollection } from './db.js';
 import { CHILD_COLLECTIONS, FLAGGED_STATUSES } from './records.js';
 import { fold, queryMatcher } from './text.js';
@@ -87,7 +88,7 @@ export async function findHouseholds(db, filter, limit = Infinity) {
   /** @type {Set<string>|null} */
   let followUp = null;
   if (filter.followUp) {
-    const visits = await inCollection(db, 'visits').toArray();
+    const visits = await collectionRecords(db, 'visits');
     followUp = new Set(
       visits
         .filter((v) => v.fields.follow_up_needed && !v.localDelete)
@@ -240,7 +241,7 @@ export async function householdChildren(db, householdId) {
   /** @type {Record<string, import('./db.js').LocalRecord[]>} */
   const out = {};
   for (const c of ['visits', 'registrations', 'support', 'assessments']) {
-    const rows = await db.records.where('[collection+hh]').equals([c, householdId]).toArray();
+    const rows = await householdRecords(db, c, householdId);
     const dateOf = (/** @type {any} */ r) =>
       r.fields.visited_at ||
       r.fields.registered_on ||

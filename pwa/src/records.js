@@ -1,8 +1,10 @@
 /**
  * Local records: the last server state with the pending local patch laid over it.
  * Functions that write take the database and are meant to be called inside a transaction
- * that the caller opened on `records` (and `outbox` where noted).
+ * that the caller opened on `records` and `bundles` (and `outbox` where noted): each first moves
+ * its record out of a bundle (bundles.js `unbundle`).
  */
+import { mayBeBundled, unbundle } from './bundles.js';
 import { fold } from './text.js';
 
 export const CHILD_COLLECTIONS = ['visits', 'registrations', 'support', 'assessments'];
@@ -87,12 +89,13 @@ export function pendingOverlay(ops) {
 
 /**
  * Recompute a record's overlay from its outbox ops. Deletes the row when nothing is left of it
- * (no server state and no live op). Call inside a transaction on records + outbox.
+ * (no server state and no live op). Call inside a transaction on records, bundles and outbox.
  * @param {import('./db.js').DoorstepDb} db
  * @param {string} collection
  * @param {string} id
  */
 export async function refreshRecord(db, collection, id) {
+  if (mayBeBundled(collection)) await unbundle(db, [[collection, id]]);
   const current = await db.records.get([collection, id]);
   const ops = await db.outbox.where('[collection+id]').equals([collection, id]).sortBy('seq');
   const { patch, localDelete } = pendingOverlay(ops);
@@ -173,12 +176,13 @@ export function storedMeta(meta) {
 
 /**
  * Store a record as the server sent it (push result or pull) under any pending patch.
- * Call inside a transaction on records + outbox.
+ * Call inside a transaction on records, bundles and outbox.
  * @param {import('./db.js').DoorstepDb} db
  * @param {WireRecord} wire
  */
 export async function storeServerRecord(db, wire) {
   const key = /** @type {[string, string]} */ ([wire.collection, wire.id]);
+  if (mayBeBundled(wire.collection)) await unbundle(db, [key]);
   const current = await db.records.get(key);
   const ops = await db.outbox.where('[collection+id]').equals(key).sortBy('seq');
   const { row, clearOps } = serverRecordOutcome(current, ops, wire);
@@ -195,6 +199,7 @@ export async function storeServerRecord(db, wire) {
  * @param {string} id
  */
 export async function evictRecord(db, collection, id) {
+  if (mayBeBundled(collection)) await unbundle(db, [[collection, id]]);
   const current = await db.records.get([collection, id]);
   if (!current) return;
   const ops = await db.outbox.where('[collection+id]').equals([collection, id]).count();

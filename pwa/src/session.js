@@ -94,8 +94,10 @@ export async function signIn(db, api, username, password) {
  * @param {import('./db.js').DoorstepDb} db
  */
 async function clearData(db) {
-  await db.transaction('rw', db.records, db.outbox, db.meta, db.drafts, db.photos, async () => {
+  const tables = [db.records, db.bundles, db.outbox, db.meta, db.drafts, db.photos];
+  await db.transaction('rw', tables, async () => {
     await db.records.clear();
+    await db.bundles.clear();
     await db.outbox.clear();
     await db.drafts.clear();
     await db.photos.clear();
@@ -131,7 +133,9 @@ export function isRevocation(err) {
  * @param {string} reason the server's `details.reason`
  */
 export async function forgetServerData(db, reason) {
-  await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
+  await db.transaction('rw', db.records, db.outbox, db.meta, db.bundles, async () => {
+    // Bundles hold no record with ops (bundles.js).
+    await db.bundles.clear();
     const withOps = new Set((await db.outbox.toArray()).map((o) => `${o.collection}/${o.id}`));
     const kept = (await db.records.toArray())
       .filter((r) => withOps.has(`${r.collection}/${r.id}`))

@@ -7,6 +7,14 @@ import Dexie, { RangeSet } from 'dexie';
 import { getMeta, isQuotaError, setMeta } from './db.js';
 import { applyPushResults, returnToPending, storeStranded, takeBatch, toWire } from './outbox.js';
 import { evictPhotos, uploadPhotos } from './photos.js';
+import {
+  BUNDLED_COLLECTIONS,
+  bundleable,
+  keyOf,
+  makeBundles,
+  mayBeBundled,
+  unbundle,
+} from './bundles.js';
 import { buildRecord, serverRecordOutcome } from './records.js';
 import { forgetServerData, isRevocation } from './session.js';
 
@@ -102,8 +110,14 @@ export async function applyPullPage(
   { first = false, slice = WRITE_SLICE, signedIn = false } = {},
 ) {
   const changes = page.changes || [];
-  await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
+  await db.transaction('rw', db.records, db.outbox, db.meta, db.bundles, async () => {
     if (signedIn && !(await getMeta(db, 'session'))) throw new SignedOutError();
+    // Records of the page kept in bundles are moved to `records` first (bundles.js).
+    /** @type {[string, string][]} */
+    const mayBeInBundles = [];
+    for (const c of changes)
+      if (mayBeBundled(c.collection)) mayBeInBundles.push([c.collection, c.id]);
+    if (mayBeInBundles.length) await unbundle(db, mayBeInBundles);
     const opsByRecord = groupOps(await db.outbox.orderBy('seq').toArray());
     const read = keysToRead(changes, opsByRecord, first);
     const found = await db.records.bulkGet(read);
@@ -238,16 +252,23 @@ export class StalePageError extends Error {
  * are read. Any failure aborts the whole transaction: nothing of the page nor its cursor stays.
  * Live queries elsewhere (the page) are then told what changed, as Dexie would. Resolves to the
  * outbox as read.
+ *
+ * Bundles (bundles.js): `bundled` is given on a first sync, the keys (`collection/id`) this
+ * first sync has put in bundles so far; the page's rows that bundles.js `bundleable` allows, of
+ * records with no op and not bundled before, are then stored as bundle rows, and their keys added
+ * to it. Before anything of the page is written or read, the records of the page that may be in
+ * a bundle (on a first sync those in `bundled`, otherwise every child record of the page) are
+ * moved out of their bundles into `records`, so that the page's writes and reads meet them there.
  * @param {import('./db.js').DoorstepDb} db
  * @param {{changes: any[], cursor: string}} page
  * @param {{first?: boolean, signedIn?: boolean, from?: string|null,
- *   known?: import('./db.js').OutboxOp[]|null}} [opts]
+ *   known?: import('./db.js').OutboxOp[]|null, bundled?: Set<string>|null}} [opts]
  * @returns {Promise<import('./db.js').OutboxOp[]>}
  */
 export async function storePullPage(
   db,
   page,
-  { first = false, signedIn = false, from = null, known = null } = {},
+  { first = false, signedIn = false, from = null, known = null, bundled = null } = {},
 ) {
   const changes = page.changes || [];
   if (!db.isOpen()) await db.open();
@@ -258,12 +279,26 @@ export async function storePullPage(
     const mine = groupOps(known);
     blind = !changes.some((c) => mine.has(`${c.collection}/${c.id}`));
   }
+  /** @type {Set<string>} keys of the page that may be in a bundle */
+  const suspects = new Set();
+  for (const c of changes) {
+    const k = keyOf(c.collection, c.id);
+    if (bundled ? bundled.has(k) : !first && BUNDLED_COLLECTIONS.includes(c.collection))
+      suspects.add(k);
+  }
+  // Every child record of the page may be in a bundle once it is stored: the next page, handed
+  // over before this one is written, must look for them there.
+  if (bundled)
+    for (const c of changes)
+      if (BUNDLED_COLLECTIONS.includes(c.collection)) bundled.add(keyOf(c.collection, c.id));
   let clearedOps = false;
+  let touchedBundles = false;
   /** @type {import('./db.js').OutboxOp[]} */
   const ops = await new Promise((resolve, reject) => {
-    const tx = idb.transaction(['records', 'outbox', 'meta'], 'readwrite');
+    const tx = idb.transaction(['records', 'outbox', 'meta', 'bundles'], 'readwrite');
     const records = tx.objectStore('records');
     const meta = tx.objectStore('meta');
+    const bundles = tx.objectStore('bundles');
     /** @type {any} */
     let failed = null;
     /** @param {any} err */
@@ -294,16 +329,21 @@ export async function storePullPage(
       for (const seq of clearOps) outboxStore.delete(seq);
       clearedOps ||= clearOps.length > 0;
       for (const key of deletes) records.delete(key);
-      for (const row of puts) records.put(row);
+      /** @type {import('./db.js').LocalRecord[]} */
+      const toBundle = [];
+      for (const row of puts) {
+        const k = keyOf(row.collection, row.id);
+        if (bundled && bundleable(row) && !opsByRecord.has(k) && !suspects.has(k))
+          toBundle.push(row);
+        else records.put(row);
+      }
+      for (const b of makeBundles(toBundle)) bundles.add(b);
+      if (toBundle.length) touchedBundles = true;
       meta.put({ key: 'cursor', value: page.cursor });
     };
-    try {
-      if (blind) write(new Map(), new Map());
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    outbox.onsuccess = () => {
+    let outboxRead = false;
+    let ready = false;
+    const afterOutbox = () => {
       try {
         if (signedIn && !session.result) return fail(new SignedOutError());
         if ((cursor.result?.value ?? null) !== (from ?? null))
@@ -335,14 +375,83 @@ export async function storePullPage(
         fail(err);
       }
     };
+    // The page's own work, once the records it may meet in bundles are in `records`.
+    const proceed = () => {
+      ready = true;
+      try {
+        if (blind) write(new Map(), new Map());
+      } catch (err) {
+        fail(err);
+        return;
+      }
+      if (outboxRead) afterOutbox();
+    };
+    outbox.onsuccess = () => {
+      outboxRead = true;
+      if (ready) afterOutbox();
+    };
+    if (suspects.size === 0) proceed();
+    else {
+      touchedBundles = true;
+      moveOutOfBundles(records, bundles, suspects, proceed, fail);
+    }
   });
   // What Dexie would say of this transaction: the records (all of them, as for any bulk put),
   // the cursor, and the outbox only if ops were cleared; so that only the live queries that read
   // those run again (each is a transaction that the next page's waits behind).
-  const parts = everythingIn(db, clearedOps ? ['records', 'outbox'] : ['records']);
+  const tables = ['records'];
+  if (clearedOps) tables.push('outbox');
+  if (touchedBundles) tables.push('bundles');
+  const parts = everythingIn(db, tables);
   parts[`idb://${db.name}/meta/`] = new RangeSet('cursor');
   Dexie.on('storagemutated').fire(parts);
   return ops;
+}
+
+/**
+ * bundles.js `unbundle` in IndexedDB's own API, inside storePullPage's transaction: the bundles
+ * holding any of `keys` lose those records, which are added to `records` (one already there keeps
+ * its row); then `done`.
+ * @param {IDBObjectStore} records
+ * @param {IDBObjectStore} bundles
+ * @param {Set<string>} keys `collection/id`
+ * @param {() => void} done
+ * @param {(err: any) => void} fail
+ */
+function moveOutOfBundles(records, bundles, keys, done, fail) {
+  const index = bundles.index('keys');
+  /** @type {Map<number, import('./db.js').Bundle>} */
+  const found = new Map();
+  let left = keys.size;
+  for (const k of keys) {
+    const got = index.getAll(k);
+    got.onsuccess = () => {
+      for (const b of got.result) found.set(/** @type {number} */ (b.n), b);
+      if (--left > 0) return;
+      try {
+        for (const b of found.values()) {
+          const keep = [];
+          for (const r of b.rows) {
+            if (!keys.has(keyOf(r.collection, r.id))) {
+              keep.push(r);
+              continue;
+            }
+            const add = records.add(r);
+            add.onerror = (event) => {
+              // Already in `records`: that row wins.
+              event.preventDefault();
+              event.stopPropagation();
+            };
+          }
+          if (keep.length === 0) bundles.delete(/** @type {number} */ (b.n));
+          else bundles.put({ ...makeBundles(keep)[0], n: b.n });
+        }
+        done();
+      } catch (err) {
+        fail(err);
+      }
+    };
+  }
 }
 
 /**
@@ -370,8 +479,10 @@ function everythingIn(db, tables) {
  * @param {import('./db.js').DoorstepDb} db
  */
 export async function resetForFullResync(db) {
-  await db.transaction('rw', db.records, db.outbox, db.meta, async () => {
+  await db.transaction('rw', db.records, db.outbox, db.meta, db.bundles, async () => {
     const withOps = new Set((await db.outbox.toArray()).map((o) => `${o.collection}/${o.id}`));
+    // Bundles hold no record with ops (bundles.js).
+    await db.bundles.clear();
     const drop = await db.records
       .filter((r) => !withOps.has(`${r.collection}/${r.id}`))
       .primaryKeys();
@@ -409,6 +520,8 @@ export async function pullChanges(db, api, opts) {
   let prefetched = null;
   /** @type {import('./db.js').OutboxOp[]|null} the outbox as the last page stored read it */
   let known = direct ? await db.outbox.toArray() : null;
+  /** @type {Set<string>|null} the records this first sync put in bundles (storePullPage) */
+  let bundled = fromScratch ? new Set() : null;
   /** @type {Promise<void>[]} pages handed over and not yet settled, oldest first */
   const storing = [];
   /**
@@ -455,6 +568,7 @@ export async function pullChanges(db, api, opts) {
         await resetForFullResync(db);
         cursor = undefined;
         fromScratch = true;
+        bundled = new Set();
         known = direct ? await db.outbox.toArray() : null;
         continue;
       }
@@ -466,7 +580,7 @@ export async function pullChanges(db, api, opts) {
     prefetched?.catch(() => {}); // handled when awaited above
     const how = { first: fromScratch, slice: opts.slice, signedIn: opts.signedIn };
     const stored = direct
-      ? storePullPage(db, page, { ...how, from: cursor ?? null, known })
+      ? storePullPage(db, page, { ...how, from: cursor ?? null, known, bundled })
       : applyPullPage(db, page, how);
     // A page counts once stored. Pages are stored in order, and none after one that failed.
     const count = (page.changes || []).length;

@@ -44,7 +44,7 @@ describe('outbox', () => {
 
   it('an edit of a synced record sends only the changed fields against its rev', async () => {
     const db = freshDb();
-    await db.transaction('rw', db.records, db.outbox, () =>
+    await db.transaction('rw', db.records, db.outbox, db.bundles, () =>
       storeServerRecord(db, {
         collection: 'households',
         id: H,
@@ -61,7 +61,7 @@ describe('outbox', () => {
 
   it('saving unchanged values makes no op', async () => {
     const db = freshDb();
-    await db.transaction('rw', db.records, db.outbox, () =>
+    await db.transaction('rw', db.records, db.outbox, db.bundles, () =>
       storeServerRecord(db, {
         collection: 'households',
         id: H,
@@ -160,7 +160,7 @@ describe('outbox', () => {
 
   it('a conflict keeps the server value, stays listed, and no longer counts as waiting', async () => {
     const db = freshDb();
-    await db.transaction('rw', db.records, db.outbox, () =>
+    await db.transaction('rw', db.records, db.outbox, db.bundles, () =>
       storeServerRecord(db, {
         collection: 'households',
         id: H,
@@ -187,9 +187,11 @@ describe('outbox', () => {
     expect((await db.outbox.toArray())[0]).toMatchObject({ state: 'conflict', conflict_id: 'c1' });
     expect((await db.records.get(['households', H]))?.fields.phone).toBe('0922222222');
     // The same revision pulled again keeps the notice; a later one with no open conflict clears it.
-    await db.transaction('rw', db.records, db.outbox, () => storeServerRecord(db, record));
+    await db.transaction('rw', db.records, db.outbox, db.bundles, () =>
+      storeServerRecord(db, record),
+    );
     expect(await db.outbox.count()).toBe(1);
-    await db.transaction('rw', db.records, db.outbox, () =>
+    await db.transaction('rw', db.records, db.outbox, db.bundles, () =>
       storeServerRecord(db, { ...record, rev: 3, meta: { open_conflicts: 0 } }),
     );
     expect(await db.outbox.count()).toBe(0);
@@ -205,7 +207,7 @@ describe('outbox', () => {
 
   it('deleting a synced record sends a delete against its rev', async () => {
     const db = freshDb();
-    await db.transaction('rw', db.records, db.outbox, () =>
+    await db.transaction('rw', db.records, db.outbox, db.bundles, () =>
       storeServerRecord(db, {
         collection: 'households',
         id: H,

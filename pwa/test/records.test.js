@@ -6,7 +6,7 @@ import { freshDb, household } from './helpers.js';
 
 const H = '0190a000-0000-7000-8000-00000000000b';
 const store = (db, wire) =>
-  db.transaction('rw', db.records, db.outbox, () => storeServerRecord(db, wire));
+  db.transaction('rw', db.records, db.outbox, db.bundles, () => storeServerRecord(db, wire));
 
 describe('pending-patch overlay', () => {
   it('lays the patch over the server fields', () => {
@@ -164,7 +164,9 @@ describe('pending-patch overlay', () => {
     const db = freshDb();
     await store(db, { collection: 'households', id: H, rev: 1, fields: household(), meta: {} });
     await saveChange(db, 'households', H, { phone: '0912345678' });
-    await db.transaction('rw', db.records, db.outbox, () => evictRecord(db, 'households', H));
+    await db.transaction('rw', db.records, db.outbox, db.bundles, () =>
+      evictRecord(db, 'households', H),
+    );
     expect(await db.outbox.count()).toBe(1);
     expect((await db.records.get(['households', H]))?.server).toBeNull();
   });

@@ -24,7 +24,7 @@ function setup() {
 
 /** The phone's copy of a neighbourhood (reference data). */
 const quarter = (/** @type {any} */ db, /** @type {string} */ id, /** @type {string} */ name) =>
-  db.transaction('rw', db.records, db.outbox, () =>
+  db.transaction('rw', db.records, db.outbox, db.bundles, () =>
     storeServerRecord(db, {
       collection: 'quarters',
       id,

@@ -1,6 +1,7 @@
 /** One form screen for every collection, driven by the field lists in forms.js. */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { afterSave, db } from '../app.js';
+import { getRecord, householdRecords } from '../bundles.js';
 import { isQuotaError } from '../db.js';
 import { deedsPath } from '../deeds.js';
 import { deleteDraft, draftKey, loadDraft, restoreDraft, saveDraft } from '../drafts.js';
@@ -60,7 +61,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
   const idRef = useRef(id ?? newId);
   const recordId = idRef.current;
   const existing = useLive(
-    () => (id ? db.records.get([collection, id]).then((r) => r ?? null) : Promise.resolve(null)),
+    () => (id ? getRecord(db, collection, id).then((r) => r ?? null) : Promise.resolve(null)),
     [collection, id],
   );
   const draft = useLive(() => loadDraft(db, key), [key]);
@@ -184,10 +185,7 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     async () => {
       const hh = householdId ?? existing?.fields.household_id;
       if (collection !== 'registrations' || !form?.kind || !form.campaign_id || !hh) return [];
-      const rows = await db.records
-        .where('[collection+hh]')
-        .equals(['registrations', hh])
-        .toArray();
+      const rows = await householdRecords(db, 'registrations', hh);
       return rows.filter(
         (r) =>
           r.id !== recordId &&

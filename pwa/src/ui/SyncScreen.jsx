@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, db, sync } from '../app.js';
+import { getRecord } from '../bundles.js';
 import { getMeta } from '../db.js';
 import { listDrafts } from '../drafts.js';
 import { t } from '../i18n.js';
@@ -19,7 +20,7 @@ import { editPath } from './ToFix.jsx';
 
 /** A photo with the record it is of, for its card. */
 async function describePhoto(/** @type {import('../photos.js').Photo} */ photo) {
-  const rec = await db.records.get([photo.collection, photo.record]);
+  const rec = await getRecord(db, photo.collection, photo.record);
   const hh = rec?.fields.household_id;
   const name = hh ? ((await db.records.get(['households', hh]))?.fields.head_name ?? '') : '';
   return { ...photo, title: `${t(`collection.${photo.collection}`)}${name ? ` – ${name}` : ''}` };
@@ -27,7 +28,7 @@ async function describePhoto(/** @type {import('../photos.js').Photo} */ photo) 
 
 /** An op with the record it is about, for its card. */
 async function describe(/** @type {import('../db.js').OutboxOp} */ op) {
-  const rec = await db.records.get([op.collection, op.id]);
+  const rec = await getRecord(db, op.collection, op.id);
   const f = { ...(rec?.fields || {}), ...(op.fields || {}) };
   let name = f.head_name || f.nominee || '';
   if (!name && f.household_id)

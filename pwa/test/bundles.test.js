@@ -1,0 +1,387 @@
+import Dexie from 'dexie';
+import { describe, expect, it } from 'vitest';
+import {
+  BUNDLE_SIZE,
+  collectionRecords,
+  countRecords,
+  getRecord,
+  getRecords,
+  householdRecords,
+} from '../src/bundles.js';
+import { getMeta, openDb, setMeta } from '../src/db.js';
+import { aboutOp, applyPushResults, deleteRecord, saveChange, takeBatch } from '../src/outbox.js';
+import { addPhoto, evictPhotos, recordPhotos } from '../src/photos.js';
+import { findHouseholds, flaggedRecords, householdChildren } from '../src/queries.js';
+import { evictRecord } from '../src/records.js';
+import { forgetServerData, signOut } from '../src/session.js';
+import { applyPullPage, resetForFullResync, storePullPage } from '../src/sync.js';
+import { Q1, freshDb, household } from './helpers.js';
+
+const id = (n) => `0190a000-0000-7000-8000-${String(n).padStart(12, '0')}`;
+const H1 = id(1);
+const H2 = id(2);
+/** A visit's id: visits 1..n of the first sync below. */
+const V = (n) => id(1000 + n);
+
+const upsert = (collection, n, rev, fields, op = 'upsert') => ({
+  op,
+  collection,
+  id: typeof n === 'string' ? n : id(n),
+  rev,
+  record: {
+    id: typeof n === 'string' ? n : id(n),
+    collection,
+    rev,
+    deleted: op === 'delete',
+    fields,
+  },
+});
+const visit = (n, rev = 1, extra = {}, op = 'upsert') =>
+  upsert(
+    'visits',
+    V(n),
+    rev,
+    {
+      household_id: n % 2 ? H1 : H2,
+      visited_at: `2026-11-${String(1 + (n % 28)).padStart(2, '0')}`,
+      purpose: 'outreach',
+      follow_up_needed: n === 3,
+      ...extra,
+    },
+    op,
+  );
+
+/**
+ * A phone after a first sync in the pull worker: two households and `visits` visits (odd ones of
+ * the first household), on one page, stored as the worker stores it.
+ */
+async function firstSync(visits = 300) {
+  const db = freshDb();
+  const changes = [
+    upsert('households', H1, 1, household({ head_name: 'Nguyễn Văn An' })),
+    upsert('households', H2, 1, household({ head_name: 'Lê Thị Bé' })),
+  ];
+  for (let n = 1; n <= visits; n++) changes.push(visit(n));
+  const bundled = new Set();
+  await storePullPage(db, { changes, cursor: 'c:1' }, { first: true, known: [], bundled });
+  return { db, bundled };
+}
+
+/** A later page, stored as the worker stores one after a first sync. */
+const laterPage = (db, changes, from = 'c:1', cursor = 'c:2') =>
+  storePullPage(db, { changes, cursor }, { from });
+
+describe('child records kept in bundles by a first sync', () => {
+  it('are stored many to a row, and found one by one, by household, by collection and counted', async () => {
+    const { db } = await firstSync(300);
+    expect(await db.records.count()).toBe(2);
+    expect(await db.bundles.count()).toBe(Math.ceil(300 / BUNDLE_SIZE));
+    expect((await getRecord(db, 'visits', V(7)))?.fields.purpose).toBe('outreach');
+    expect(await getRecord(db, 'visits', id(9999))).toBeUndefined();
+    const both = await getRecords(db, [
+      ['visits', V(300)],
+      ['households', H1],
+      ['visits', id(9999)],
+    ]);
+    expect(both.map((r) => r?.id)).toEqual([V(300), H1, undefined]);
+    expect(await householdRecords(db, 'visits', H1)).toHaveLength(150);
+    expect((await householdChildren(db, H2)).visits).toHaveLength(150);
+    expect((await collectionRecords(db, 'visits')).map((r) => r.id)).toEqual(
+      Array.from({ length: 300 }, (_, i) => V(i + 1)),
+    );
+    expect(await countRecords(db, 'visits')).toBe(300);
+    // The follow-up filter reads every visit.
+    const followUp = await findHouseholds(db, { followUp: true });
+    expect(followUp.rows.map((r) => r.id)).toEqual([H1]);
+  });
+
+  it('an edit moves the record out of its bundle, on top of the server state it was made on', async () => {
+    const { db } = await firstSync();
+    const op = await saveChange(db, 'visits', V(5), { purpose: 'follow-up' });
+    expect(op?.base_rev).toBe(1);
+    expect(op?.fields).toEqual({ purpose: 'follow-up' });
+    const row = await db.records.get(['visits', V(5)]);
+    expect(row?.patch).toEqual({ purpose: 'follow-up' });
+    expect(row?.server?.rev).toBe(1);
+    const mine = (await householdChildren(db, H1)).visits.filter((r) => r.id === V(5));
+    expect(mine.map((r) => r.fields.purpose)).toEqual(['follow-up']);
+    expect(
+      await db.bundles
+        .where('keys')
+        .equals(`visits/${V(5)}`)
+        .count(),
+    ).toBe(0);
+    expect(await countRecords(db, 'visits')).toBe(300);
+  });
+
+  it('a delete on the phone hides the record and is sent against its revision', async () => {
+    const { db } = await firstSync();
+    await deleteRecord(db, 'visits', V(6));
+    const [op] = await db.outbox.toArray();
+    expect(op).toMatchObject({ delete: true, base_rev: 1, id: V(6) });
+    expect((await householdChildren(db, H2)).visits.map((r) => r.id)).not.toContain(V(6));
+    expect((await getRecord(db, 'visits', V(6)))?.localDelete).toBe(true);
+  });
+
+  it('a push answer lands on the record, which stays out of its bundle', async () => {
+    const { db } = await firstSync();
+    await saveChange(db, 'visits', V(9), { purpose: 'follow-up' });
+    const batch = await takeBatch(db, 10);
+    const record = {
+      id: V(9),
+      collection: 'visits',
+      rev: 2,
+      deleted: false,
+      fields: { ...visit(9).record.fields, purpose: 'follow-up' },
+    };
+    await applyPushResults(db, batch, [
+      { op_id: batch[0].op_id, status: 'applied', rev: 2, record },
+    ]);
+    const rows = await householdRecords(db, 'visits', H1);
+    expect(rows.filter((r) => r.id === V(9)).map((r) => [r.server?.rev, r.patch])).toEqual([
+      [2, null],
+    ]);
+    expect(await db.outbox.count()).toBe(0);
+  });
+
+  it('a later page: a newer revision wins, an older one changes nothing, a flag is found', async () => {
+    const { db } = await firstSync();
+    await laterPage(db, [
+      visit(11, 3, { purpose: 'newer' }),
+      { ...visit(12, 2), record: { ...visit(12, 2).record, meta: review('has_issues') } },
+    ]);
+    await laterPage(db, [visit(11, 2, { purpose: 'older' })], 'c:2', 'c:3');
+    const r11 = await getRecord(db, 'visits', V(11));
+    expect([r11?.server?.rev, r11?.fields.purpose]).toEqual([3, 'newer']);
+    expect((await flaggedRecords(db)).map((r) => r.id)).toEqual([V(12)]);
+    expect((await householdRecords(db, 'visits', H1)).filter((r) => r.id === V(11))).toHaveLength(
+      1,
+    );
+    expect(await countRecords(db, 'visits')).toBe(300);
+  });
+
+  it('a tombstone or an eviction on a later page removes it, in the worker or on the page', async () => {
+    const { db } = await firstSync();
+    await laterPage(db, [
+      visit(21, 2, {}, 'delete'),
+      { op: 'evict', collection: 'visits', id: V(22) },
+    ]);
+    await applyPullPage(db, {
+      changes: [visit(23, 2, {}, 'delete'), { op: 'evict', collection: 'visits', id: V(24) }],
+      cursor: 'c:3',
+    });
+    for (const n of [21, 22, 23, 24]) expect(await getRecord(db, 'visits', V(n))).toBeUndefined();
+    expect(await countRecords(db, 'visits')).toBe(296);
+    expect((await householdChildren(db, H2)).visits.map((r) => r.id)).not.toContain(V(22));
+  });
+
+  it('a later page of the same first sync replaces or removes what an earlier one bundled', async () => {
+    const { db, bundled } = await firstSync();
+    await storePullPage(
+      db,
+      {
+        changes: [visit(31, 2, { purpose: 'again' }), visit(32, 2, {}, 'delete')],
+        cursor: 'c:2',
+      },
+      { first: true, known: [], bundled, from: 'c:1' },
+    );
+    const rows = (await householdRecords(db, 'visits', H1)).filter((r) => r.id === V(31));
+    expect(rows.map((r) => [r.server?.rev, r.fields.purpose])).toEqual([[2, 'again']]);
+    expect(await getRecord(db, 'visits', V(32))).toBeUndefined();
+    expect(await countRecords(db, 'visits')).toBe(299);
+  });
+
+  it('should a record be in records and in a bundle, the row in records wins everywhere', async () => {
+    const { db } = await firstSync();
+    const bundled = await getRecord(db, 'visits', V(61));
+    const mine = {
+      ...bundled,
+      server: { ...bundled.server, rev: 3 },
+      patch: { notes: 'typed' },
+      fields: { ...bundled.fields, notes: 'typed' },
+    };
+    await db.records.put(mine);
+    expect((await getRecord(db, 'visits', V(61)))?.patch).toEqual({ notes: 'typed' });
+    const rows = (await householdRecords(db, 'visits', H1)).filter((r) => r.id === V(61));
+    expect(rows.map((r) => r.server?.rev)).toEqual([3]);
+    expect((await collectionRecords(db, 'visits')).filter((r) => r.id === V(61))).toHaveLength(1);
+    // A later page with an older revision: moved out of the bundle, the old row loses.
+    await laterPage(db, [visit(61, 2)]);
+    const after = await getRecord(db, 'visits', V(61));
+    expect([after?.server?.rev, after?.patch]).toEqual([3, { notes: 'typed' }]);
+  });
+
+  it('never bundles a record with a change typed on the phone, nor a flagged one', async () => {
+    const db = freshDb();
+    await saveChange(db, 'visits', V(1), { notes: 'typed offline' });
+    // A change the server kept as a conflict: nothing pending, its notice still listed.
+    await saveChange(db, 'visits', V(4), { notes: 'mine' });
+    const [, conflict] = await db.outbox.toArray();
+    await db.outbox.update(/** @type {number} */ (conflict.seq), {
+      state: 'conflict',
+      conflict_rev: 1,
+    });
+    const known = await db.outbox.toArray();
+    const flagged = visit(2);
+    flagged.record.meta = review('rejected');
+    await storePullPage(
+      db,
+      { changes: [visit(1), flagged, visit(3), visit(4)], cursor: 'c:1' },
+      { first: true, known, bundled: new Set() },
+    );
+    expect((await db.records.get(['visits', V(4)]))?.patch).toBeNull();
+    expect(await db.outbox.count()).toBe(2);
+    const mine = await db.records.get(['visits', V(1)]);
+    expect(mine?.patch).toEqual({ notes: 'typed offline' });
+    expect(mine?.server?.rev).toBe(1);
+    expect((await db.records.get(['visits', V(2)]))?.rv).toBe('rejected');
+    expect(await db.records.get(['visits', V(3)])).toBeUndefined();
+    expect((await getRecord(db, 'visits', V(3)))?.id).toBe(V(3));
+  });
+
+  it("an eviction, a photo's record and whom a change is about see bundled records", async () => {
+    const { db } = await firstSync();
+    const photo = await addPhoto(db, {
+      collection: 'visits',
+      record: V(41),
+      reduced: {
+        data: new ArrayBuffer(4),
+        type: 'image/jpeg',
+        size: 4,
+        sha256: 'ab',
+        width: 1,
+        height: 1,
+      },
+      draft: false,
+    });
+    // A photo of that visit sent from another device, as the feed tells of it.
+    const PH = id(5000);
+    await laterPage(db, [
+      upsert('photos', PH, 1, {
+        record_collection: 'visits',
+        record_id: V(41),
+        household_id: H1,
+        size: 2000,
+        sha256: 'a'.repeat(64),
+        content_type: 'image/webp',
+        width: 1600,
+        height: 900,
+      }),
+    ]);
+    await evictPhotos(db);
+    expect(await db.photos.get(photo.id)).toBeDefined();
+    expect((await recordPhotos(db, 'visits', V(41))).map((p) => p.id).sort()).toEqual(
+      [photo.id, PH].sort(),
+    );
+    await db.transaction('rw', db.records, db.outbox, db.bundles, () =>
+      evictRecord(db, 'visits', V(42)),
+    );
+    expect(await getRecord(db, 'visits', V(42))).toBeUndefined();
+    // As applyPushResults calls it: inside an async transaction callback.
+    const about = await db.transaction('r', db.records, db.bundles, async () =>
+      aboutOp(db, /** @type {any} */ ({ collection: 'visits', id: V(43), fields: null })),
+    );
+    expect(about?.name).toBe('Nguyễn Văn An');
+  });
+
+  it('signing out, a revocation and a full resync leave no bundle behind', async () => {
+    for (const forget of [
+      (db) => signOut(db, { logout: async () => {} }, { force: true }),
+      (db) => forgetServerData(db, 'revoked'),
+      (db) => resetForFullResync(db),
+    ]) {
+      const { db } = await firstSync();
+      await setMeta(db, 'session', { token: 't', user: { id: 'u1' } });
+      await saveChange(db, 'visits', V(51), { notes: 'typed' });
+      await forget(db);
+      expect(await db.bundles.count()).toBe(0);
+      expect(await getRecord(db, 'visits', V(52))).toBeUndefined();
+    }
+  });
+});
+
+describe('the upgrade to bundles', () => {
+  it('a phone of the version before keeps everything and finds it after the upgrade', async () => {
+    const name = `upgrade-8-${Math.random()}`;
+    const old = new Dexie(name);
+    old.version(7).stores({
+      records: '[collection+id], [collection+hh], [collection+search], rv',
+      outbox: '++seq, &op_id, [collection+id], state',
+      meta: 'key',
+      drafts: 'key',
+      photos: 'id, [collection+record], state',
+    });
+    const serverFields = { household_id: H1, purpose: 'outreach', follow_up_needed: true };
+    const patch = { notes: 'typed offline' };
+    // As version 7 stored them: a household, a pulled visit with a pending edit, a visit.
+    await old.table('records').bulkPut([
+      {
+        collection: 'households',
+        id: H1,
+        server: { fields: household(), rev: 1, meta: { quarter_id: Q1 }, deleted: false },
+        patch: null,
+        localDelete: false,
+        fields: household(),
+        hh: null,
+        q: Q1,
+        search: 'nguyen van an 12 hung vuong',
+      },
+      {
+        collection: 'visits',
+        id: V(1),
+        server: { fields: serverFields, rev: 2, meta: null, deleted: false },
+        patch,
+        localDelete: false,
+        fields: { ...serverFields, ...patch },
+        hh: H1,
+        q: null,
+        search: null,
+      },
+      {
+        collection: 'visits',
+        id: V(2),
+        server: { fields: { household_id: H1 }, rev: 1, meta: null, deleted: false },
+        patch: null,
+        localDelete: false,
+        fields: { household_id: H1 },
+        hh: H1,
+        q: null,
+        search: null,
+      },
+    ]);
+    await old.table('outbox').add({
+      op_id: '0190a000-0000-7000-8000-000000000101',
+      collection: 'visits',
+      id: V(1),
+      base_rev: 2,
+      fields: patch,
+      delete: false,
+      state: 'pending',
+      attempts: 0,
+      client_time: '2026-11-30T07:00:00+07:00',
+    });
+    await old.table('meta').put({ key: 'cursor', value: 'c:9' });
+    old.close();
+
+    const db = openDb(name);
+    await db.open();
+    expect(db.verno).toBe(8);
+    expect(await db.bundles.count()).toBe(0);
+    expect(await db.records.count()).toBe(3);
+    const children = (await householdChildren(db, H1)).visits;
+    expect(children.map((r) => r.id).sort()).toEqual([V(1), V(2)]);
+    expect((await getRecord(db, 'visits', V(1)))?.patch).toEqual(patch);
+    expect(await db.outbox.count()).toBe(1);
+    expect(await getMeta(db, 'cursor')).toBe('c:9');
+    expect((await findHouseholds(db, { followUp: true })).rows.map((r) => r.id)).toEqual([H1]);
+    // A later page meets the records where they are.
+    await storePullPage(db, { changes: [visit(2, 2)], cursor: 'c:10' }, { from: 'c:9' });
+    expect((await getRecord(db, 'visits', V(2)))?.server?.rev).toBe(2);
+    db.close();
+  });
+});
+
+/** @param {string} status */
+function review(status) {
+  return { review: { status, comment: null, by: { id: 'sup', name: 'Giám' }, at: '2026-11-30' } };
+}
