@@ -35,8 +35,7 @@ export const BUNDLED_COLLECTIONS = ['visits', 'registrations', 'support', 'asses
 export const keyOf = (collection, id) => `${collection}/${id}`;
 
 /**
- * Whether records of a collection may be in a bundle. A writer awaits `unbundle` only for those:
- * inside a Dexie transaction, the first thing awaited must be a database request.
+ * Whether records of a collection may be in a bundle (a writer of any other has nothing to move).
  * @param {string} collection
  */
 export const mayBeBundled = (collection) => BUNDLED_COLLECTIONS.includes(collection);
@@ -78,26 +77,41 @@ export function makeBundles(rows) {
  * Move records out of their bundles into `records` (a record already in `records` keeps that
  * row). Call inside a read-write transaction on records and bundles, before writing them, and
  * only with keys of collections that `mayBeBundled` (see there).
+ *
+ * Every function here returns Dexie's promise, chained, never a native async function's: inside
+ * a transaction of the browser's IndexedDB, a native promise awaited some levels down lets the
+ * transaction commit before the next request (Dexie's PrematureCommitError).
  * @param {import('./db.js').DoorstepDb} db
  * @param {[string, string][]} keys `[collection, id]`
  */
-export async function unbundle(db, keys) {
+export function unbundle(db, keys) {
   const wanted = keys.filter(([c]) => mayBeBundled(c)).map(([c, i]) => keyOf(c, i));
-  if (wanted.length === 0) return;
-  const bundles = await db.bundles.where('keys').anyOf(wanted).distinct().toArray();
-  if (bundles.length === 0) return;
   const moving = new Set(wanted);
   /** @type {import('./db.js').LocalRecord[]} */
   const moved = [];
-  for (const b of bundles) {
-    const keep = [];
-    for (const r of b.rows) (moving.has(keyOf(r.collection, r.id)) ? moved : keep).push(r);
-    if (keep.length === 0) await db.bundles.delete(/** @type {number} */ (b.n));
-    else await db.bundles.put({ ...makeBundles(keep)[0], n: b.n });
-  }
-  const there = await db.records.bulkGet(moved.map((r) => [r.collection, r.id]));
-  const put = moved.filter((_, i) => !there[i]);
-  if (put.length) await db.records.bulkPut(put);
+  return db.bundles
+    .where('keys')
+    .anyOf(wanted)
+    .distinct()
+    .toArray()
+    .then((bundles) => {
+      /** @type {number[]} */
+      const emptied = [];
+      /** @type {import('./db.js').Bundle[]} */
+      const kept = [];
+      for (const b of bundles) {
+        const keep = [];
+        for (const r of b.rows) (moving.has(keyOf(r.collection, r.id)) ? moved : keep).push(r);
+        if (keep.length === 0) emptied.push(/** @type {number} */ (b.n));
+        else kept.push({ ...makeBundles(keep)[0], n: b.n });
+      }
+      return db.bundles.bulkDelete(emptied).then(() => db.bundles.bulkPut(kept));
+    })
+    .then(() => db.records.bulkGet(moved.map((r) => [r.collection, r.id])))
+    .then((there) => {
+      const put = moved.filter((_, i) => !there[i]);
+      return put.length ? db.records.bulkPut(put).then(() => undefined) : undefined;
+    });
 }
 
 /**
@@ -105,18 +119,42 @@ export async function unbundle(db, keys) {
  * @param {import('./db.js').DoorstepDb} db
  * @param {string[]} wanted
  */
-async function bundledRows(db, wanted) {
-  /** @type {Map<string, import('./db.js').LocalRecord>} */
-  const found = new Map();
-  if (wanted.length === 0) return found;
+function bundledRows(db, wanted) {
   const want = new Set(wanted);
-  const bundles = await db.bundles.where('keys').anyOf(wanted).distinct().toArray();
+  return db.bundles
+    .where('keys')
+    .anyOf(wanted)
+    .distinct()
+    .toArray()
+    .then((bundles) => {
+      /** @type {Map<string, import('./db.js').LocalRecord>} */
+      const found = new Map();
+      for (const b of bundles)
+        for (const r of b.rows) {
+          const k = keyOf(r.collection, r.id);
+          if (want.has(k)) found.set(k, r);
+        }
+      return found;
+    });
+}
+
+/**
+ * Rows of `records` with the bundled rows that `keep` accepts and `records` does not hold.
+ * @param {import('./db.js').LocalRecord[]} rows
+ * @param {import('./db.js').Bundle[]} bundles
+ * @param {(r: import('./db.js').LocalRecord) => boolean} keep
+ */
+function withBundled(rows, bundles, keep) {
+  const seen = new Set(rows.map((r) => keyOf(r.collection, r.id)));
   for (const b of bundles)
     for (const r of b.rows) {
       const k = keyOf(r.collection, r.id);
-      if (want.has(k)) found.set(k, r);
+      if (keep(r) && !seen.has(k)) {
+        seen.add(k);
+        rows.push(r);
+      }
     }
-  return found;
+  return rows;
 }
 
 /**
@@ -126,10 +164,13 @@ async function bundledRows(db, wanted) {
  * @param {string} id
  * @returns {Promise<import('./db.js').LocalRecord|undefined>}
  */
-export async function getRecord(db, collection, id) {
-  const row = await db.records.get([collection, id]);
-  if (row || !BUNDLED_COLLECTIONS.includes(collection)) return row;
-  return (await bundledRows(db, [keyOf(collection, id)])).get(keyOf(collection, id));
+export function getRecord(db, collection, id) {
+  const k = keyOf(collection, id);
+  return db.records
+    .get([collection, id])
+    .then((row) =>
+      row || !mayBeBundled(collection) ? row : bundledRows(db, [k]).then((found) => found.get(k)),
+    );
 }
 
 /**
@@ -138,14 +179,16 @@ export async function getRecord(db, collection, id) {
  * @param {[string, string][]} keys
  * @returns {Promise<(import('./db.js').LocalRecord|undefined)[]>}
  */
-export async function getRecords(db, keys) {
-  const rows = await db.records.bulkGet(keys);
-  const missing = keys
-    .filter(([c], i) => !rows[i] && BUNDLED_COLLECTIONS.includes(c))
-    .map(([c, id]) => keyOf(c, id));
-  if (missing.length === 0) return rows;
-  const found = await bundledRows(db, missing);
-  return rows.map((r, i) => r ?? found.get(keyOf(keys[i][0], keys[i][1])));
+export function getRecords(db, keys) {
+  return db.records.bulkGet(keys).then((rows) => {
+    const missing = keys
+      .filter(([c], i) => !rows[i] && mayBeBundled(c))
+      .map(([c, id]) => keyOf(c, id));
+    if (missing.length === 0) return rows;
+    return bundledRows(db, missing).then((found) =>
+      rows.map((r, i) => r ?? found.get(keyOf(keys[i][0], keys[i][1]))),
+    );
+  });
 }
 
 /**
@@ -155,18 +198,22 @@ export async function getRecords(db, keys) {
  * @param {string} household
  * @returns {Promise<import('./db.js').LocalRecord[]>}
  */
-export async function householdRecords(db, collection, household) {
-  const rows = await db.records.where('[collection+hh]').equals([collection, household]).toArray();
-  if (!BUNDLED_COLLECTIONS.includes(collection)) return rows;
-  const bundles = await db.bundles.where('hhs').equals(keyOf(collection, household)).toArray();
-  const seen = new Set(rows.map((r) => r.id));
-  for (const b of bundles)
-    for (const r of b.rows)
-      if (r.collection === collection && r.hh === household && !seen.has(r.id)) {
-        seen.add(r.id);
-        rows.push(r);
-      }
-  return rows;
+export function householdRecords(db, collection, household) {
+  return db.records
+    .where('[collection+hh]')
+    .equals([collection, household])
+    .toArray()
+    .then((rows) =>
+      !mayBeBundled(collection)
+        ? rows
+        : db.bundles
+            .where('hhs')
+            .equals(keyOf(collection, household))
+            .toArray()
+            .then((bundles) =>
+              withBundled(rows, bundles, (r) => r.collection === collection && r.hh === household),
+            ),
+    );
 }
 
 /**
@@ -175,31 +222,34 @@ export async function householdRecords(db, collection, household) {
  * @param {string} collection
  * @returns {Promise<import('./db.js').LocalRecord[]>}
  */
-export async function collectionRecords(db, collection) {
-  const rows = await inCollection(db, collection).toArray();
-  if (!BUNDLED_COLLECTIONS.includes(collection)) return rows;
-  const bundles = await db.bundles
-    .where('keys')
-    .between(`${collection}/`, `${collection}/\uffff`)
-    .distinct()
-    .toArray();
-  if (bundles.length === 0) return rows;
-  const seen = new Set(rows.map((r) => r.id));
-  for (const b of bundles)
-    for (const r of b.rows)
-      if (r.collection === collection && !seen.has(r.id)) {
-        seen.add(r.id);
-        rows.push(r);
-      }
-  return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+export function collectionRecords(db, collection) {
+  return inCollection(db, collection)
+    .toArray()
+    .then((rows) =>
+      !mayBeBundled(collection)
+        ? rows
+        : db.bundles
+            .where('keys')
+            .between(`${collection}/`, `${collection}/\uffff`)
+            .distinct()
+            .toArray()
+            .then((bundles) =>
+              bundles.length === 0
+                ? rows
+                : withBundled(rows, bundles, (r) => r.collection === collection).sort((a, b) =>
+                    a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+                  ),
+            ),
+    );
 }
 
 /**
  * How many records a collection holds.
  * @param {import('./db.js').DoorstepDb} db
  * @param {string} collection
+ * @returns {Promise<number>}
  */
-export async function countRecords(db, collection) {
-  if (!BUNDLED_COLLECTIONS.includes(collection)) return inCollection(db, collection).count();
-  return (await collectionRecords(db, collection)).length;
+export function countRecords(db, collection) {
+  if (!mayBeBundled(collection)) return inCollection(db, collection).count();
+  return collectionRecords(db, collection).then((rows) => rows.length);
 }

@@ -193,22 +193,27 @@ describe('child records kept in bundles by a first sync', () => {
 
   it('should a record be in records and in a bundle, the row in records wins everywhere', async () => {
     const { db } = await firstSync();
-    const bundled = await getRecord(db, 'visits', V(61));
-    const mine = {
-      ...bundled,
-      server: { ...bundled.server, rev: 3 },
-      patch: { notes: 'typed' },
-      fields: { ...bundled.fields, notes: 'typed' },
-    };
-    await db.records.put(mine);
+    for (const n of [61, 63]) {
+      const bundled = await getRecord(db, 'visits', V(n));
+      await db.records.put({
+        ...bundled,
+        server: { ...bundled.server, rev: 3 },
+        patch: { notes: 'typed' },
+        fields: { ...bundled.fields, notes: 'typed' },
+      });
+    }
     expect((await getRecord(db, 'visits', V(61)))?.patch).toEqual({ notes: 'typed' });
     const rows = (await householdRecords(db, 'visits', H1)).filter((r) => r.id === V(61));
     expect(rows.map((r) => r.server?.rev)).toEqual([3]);
     expect((await collectionRecords(db, 'visits')).filter((r) => r.id === V(61))).toHaveLength(1);
-    // A later page with an older revision: moved out of the bundle, the old row loses.
+    // A later page with an older revision, in the worker and on the page: moved out of the
+    // bundle, the old row loses.
     await laterPage(db, [visit(61, 2)]);
-    const after = await getRecord(db, 'visits', V(61));
-    expect([after?.server?.rev, after?.patch]).toEqual([3, { notes: 'typed' }]);
+    await applyPullPage(db, { changes: [visit(63, 2)], cursor: 'c:3' });
+    for (const n of [61, 63]) {
+      const after = await getRecord(db, 'visits', V(n));
+      expect([after?.server?.rev, after?.patch]).toEqual([3, { notes: 'typed' }]);
+    }
   });
 
   it('never bundles a record with a change typed on the phone, nor a flagged one', async () => {
