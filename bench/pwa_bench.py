@@ -79,12 +79,18 @@ try {
 } catch (e) {}
 """
 
+# Records on the phone: rows of `records`, and the records held in bundles (an entry each in the
+# bundles' `keys` index) where the build has them.
 COUNT_LOCAL = """() => new Promise((resolve, reject) => {
   const req = indexedDB.open('doorstep');
   req.onsuccess = () => {
-    const c = req.result.transaction('records').objectStore('records').count();
-    c.onsuccess = () => { resolve(c.result); req.result.close(); };
-    c.onerror = () => reject(c.error);
+    const db = req.result;
+    const bundled = db.objectStoreNames.contains('bundles');
+    const tx = db.transaction(bundled ? ['records', 'bundles'] : ['records']);
+    const counts = [tx.objectStore('records').count()];
+    if (bundled) counts.push(tx.objectStore('bundles').index('keys').count());
+    tx.oncomplete = () => { resolve(counts.reduce((n, c) => n + c.result, 0)); db.close(); };
+    tx.onerror = () => reject(tx.error);
   };
   req.onerror = () => reject(req.error);
 })"""
