@@ -9,6 +9,11 @@ results on screen. The browser parts run without and with 4x CPU throttling
     .venv/bin/python bench/pwa_bench.py --only-first-sync --households 2500 --clone-to 100000 \
         --rates 4 --runs 3
 
+`--only-catch-up`: a later pull instead, `--runs` times at each rate: after a first sync (at full
+speed), the server changes `--changes` child records picked at random (plain SQL: a new revision
+and sequence number each, as an edit elsewhere would give them), and the time from Sync now to
+that sync done is measured (its pull stores them all over the ones the first sync stored).
+
 `--only-first-sync`: the first sync alone, `--runs` times at each rate, median and spread (a demo
 household comes with about 3 child records; `--clone-to` copies them with plain SQL, as
 bench/sync_bench.py does, instead of seeding them all through the engine). The app served is
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import re
 import shutil
@@ -43,6 +49,7 @@ from pathlib import Path
 
 import requests
 from playwright.sync_api import sync_playwright
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -51,6 +58,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from e2e.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    LAST_SYNC,
     ServerProcess,
     wait_until,
     wait_until_synced_once,
@@ -228,6 +236,60 @@ def first_sync(browser, server: Server, rate: int, throttle: WorkerThrottle | No
     return seconds
 
 
+def change_children(server: Server, n: int) -> int:
+    """Give `n` child records picked at random a new revision and sequence number, as an edit on
+    the server would (their fields stay): the next pull brings them all. Returns how many."""
+    engine = create_engine(server.env["DOORSTEP_DATABASE_URL"])
+    chosen = ", ".join(f"'{c}'" for c in FIELD[1:])
+    with engine.begin() as conn:
+        span = conn.execute(text("SELECT max(seq) FROM records")).scalar_one()
+        changed = conn.execute(
+            text(
+                f"UPDATE records SET rev = rev + 1, seq = seq + {span} WHERE id IN "
+                f"(SELECT id FROM records WHERE collection IN ({chosen}) AND NOT deleted "
+                f"AND search_text = '' ORDER BY random() LIMIT {n})"
+            )
+        ).rowcount
+        conn.execute(
+            text("UPDATE feed_state SET seq = (SELECT max(seq) FROM records) WHERE id = 1")
+        )
+    engine.dispose()
+    return changed
+
+
+def catch_up(
+    browser, server: Server, rate: int, changes: int, throttle: WorkerThrottle | None = None
+) -> float:
+    """A first sync at full speed, `changes` child records changed on the server, then the time
+    from Sync now to that sync done, at `rate`."""
+    ctx, page = new_page(browser, 1)
+    page.goto(f"{server.url}/?lang=en")
+    page.get_by_label("Username", exact=True).fill("admin")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    wait_until_synced_once(page, 1800)
+    # Whatever the first sync set going (live queries, the next scheduled sync) settles first.
+    time.sleep(3)
+    changed = change_children(server, changes)
+    before = page.evaluate(LAST_SYNC)
+    if rate > 1:
+        ctx.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": rate})
+    with throttle or WorkerThrottle(1):
+        started = time.monotonic()
+        page.get_by_role("button", name="Sync now").click()
+        wait_until(page, f"() => ({LAST_SYNC})().then((at) => at !== {json.dumps(before)})", 1800)
+        seconds = time.monotonic() - started
+    local = page.evaluate(COUNT_LOCAL)
+    longest = page.evaluate("window.__bench.longest")
+    print(
+        f"  catch-up, CPU x{rate}: {seconds:.1f} s for {changed} changed child records "
+        f"({changed / seconds:.0f} records/s; {local} records on the phone); "
+        f"longest main-thread task {longest:.0f} ms"
+    )
+    ctx.close()
+    return seconds
+
+
 def open_offline(browser, server: Server, rate: int, runs: int = 3) -> None:
     ctx, page = new_page(browser, 1)
     page.goto(f"{server.url}/?lang=en")
@@ -288,6 +350,12 @@ def main() -> None:
         "--only-search", action="store_true", help="only the search figures (2,000 households)"
     )
     parser.add_argument("--only-first-sync", action="store_true", help="only the first sync")
+    parser.add_argument(
+        "--only-catch-up",
+        action="store_true",
+        help="only a later pull of --changes child records changed on the server",
+    )
+    parser.add_argument("--changes", type=int, default=20_000, help="for --only-catch-up")
     parser.add_argument("--rates", type=int, nargs="+", default=[1, 4], help="CPU throttling")
     parser.add_argument("--runs", type=int, default=1, help="first syncs at each rate")
     parser.add_argument(
@@ -334,18 +402,23 @@ def main() -> None:
                             if args.dists:
                                 big.serve(dist)
                                 print(f"  ({dist})")
-                            times[str(dist)].append(first_sync(browser, big, rate, throttle))
+                            times[str(dist)].append(
+                                catch_up(browser, big, rate, args.changes, throttle)
+                                if args.only_catch_up
+                                else first_sync(browser, big, rate, throttle)
+                            )
                     throttle.close()
+                    what = "catch-up" if args.only_catch_up else "first sync"
                     for dist, seconds in times.items():
                         if args.runs > 1:
                             print(
-                                f"  first sync, CPU x{rate}, {dist}: median "
+                                f"  {what}, CPU x{rate}, {dist}: median "
                                 f"{statistics.median(seconds):.1f} s ({min(seconds):.1f}–"
                                 f"{max(seconds):.1f} s, {args.runs} runs)"
                             )
             finally:
                 big.stop()
-        if args.only_first_sync:
+        if args.only_first_sync or args.only_catch_up:
             browser.close()
             return
         small = Server(args.offline_households)

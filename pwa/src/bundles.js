@@ -14,6 +14,8 @@
  *   it out of its bundle into `records` first (`unbundle`, inside the writer's transaction), so
  *   every writer (an edit, a delete, a push result, a later pull page, a tombstone, an eviction,
  *   a review flag) works on a `records` row as before;
+ * - so a first sync never bundles a record `records` holds, and a record twice on its page only
+ *   once, as the last (sync.js storePullPage, newestOfEach);
  * - should both hold it, `records` wins in every read below;
  * - signing out, a revocation and a full resync clear bundles with the records.
  *
@@ -89,12 +91,14 @@ export function unbundle(db, keys) {
   const moving = new Set(wanted);
   /** @type {import('./db.js').LocalRecord[]} */
   const moved = [];
+  // Bundle numbers first (an index entry per key asked), then each bundle read once.
   return db.bundles
     .where('keys')
     .anyOf(wanted)
-    .distinct()
-    .toArray()
-    .then((bundles) => {
+    .primaryKeys()
+    .then((numbers) => (numbers.length ? db.bundles.bulkGet([...new Set(numbers)]) : []))
+    .then((found) => {
+      const bundles = /** @type {import('./db.js').Bundle[]} */ (found.filter(Boolean));
       /** @type {number[]} */
       const emptied = [];
       /** @type {import('./db.js').Bundle[]} */

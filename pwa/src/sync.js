@@ -109,7 +109,7 @@ export async function applyPullPage(
   page,
   { first = false, slice = WRITE_SLICE, signedIn = false } = {},
 ) {
-  const changes = page.changes || [];
+  const changes = newestOfEach(page.changes || []);
   await db.transaction('rw', db.records, db.outbox, db.meta, db.bundles, async () => {
     if (signedIn && !(await getMeta(db, 'session'))) throw new SignedOutError();
     // Records of the page kept in bundles are moved to `records` first (bundles.js).
@@ -137,6 +137,20 @@ export async function applyPullPage(
     }
     await setMeta(db, 'cursor', page.cursor);
   });
+}
+
+/**
+ * The changes of a page, each record's last only (in the order of those). The protocol sends a
+ * record once per page, at its newest; should a page hold one twice, the later wins, as it would
+ * on the next page, and the record is stored (and bundled) once.
+ * @param {any[]} changes
+ */
+export function newestOfEach(changes) {
+  /** @type {Map<string, number>} */
+  const last = new Map();
+  changes.forEach((c, i) => last.set(keyOf(c.collection, c.id), i));
+  if (last.size === changes.length) return changes;
+  return changes.filter((c, i) => last.get(keyOf(c.collection, c.id)) === i);
 }
 
 /**
@@ -255,8 +269,9 @@ export class StalePageError extends Error {
  *
  * Bundles (bundles.js): `bundled` is given on a first sync, the keys (`collection/id`) this
  * first sync has put in bundles so far; the page's rows that bundles.js `bundleable` allows, of
- * records with no op and not bundled before, are then stored as bundle rows, and their keys added
- * to it. Before anything of the page is written or read, the records of the page that may be in
+ * records with no op, not bundled before and not in `records` (whose row a bundle could never
+ * overrule: those are written over, as without bundles), are then stored as bundle rows, and
+ * their keys added to it. A record twice on a page counts once, as its last (newestOfEach). Before anything of the page is written or read, the records of the page that may be in
  * a bundle (on a first sync those in `bundled`, otherwise every child record of the page) are
  * moved out of their bundles into `records`, so that the page's writes and reads meet them there.
  * @param {import('./db.js').DoorstepDb} db
@@ -270,7 +285,7 @@ export async function storePullPage(
   page,
   { first = false, signedIn = false, from = null, known = null, bundled = null } = {},
 ) {
-  const changes = page.changes || [];
+  const changes = newestOfEach(page.changes || []);
   if (!db.isOpen()) await db.open();
   const idb = db.backendDB();
   // Written without reading: a first sync, and no op known for any record of the page.
@@ -333,7 +348,7 @@ export async function storePullPage(
       const toBundle = [];
       for (const row of puts) {
         const k = keyOf(row.collection, row.id);
-        if (bundled && bundleable(row) && !opsByRecord.has(k) && !suspects.has(k))
+        if (bundled && bundleable(row) && !opsByRecord.has(k) && !suspects.has(k) && !held.has(k))
           toBundle.push(row);
         else records.put(row);
       }
@@ -375,6 +390,22 @@ export async function storePullPage(
         fail(err);
       }
     };
+    /** @type {Set<string>} child records in `records` (read on a first sync): never bundled */
+    const held = new Set();
+    // Before the page's own work: the records it may meet in bundles moved to `records`, and on
+    // a first sync the child records `records` holds read.
+    let waiting = 1 + (bundled ? BUNDLED_COLLECTIONS.length : 0);
+    const step = () => {
+      if (--waiting === 0) proceed();
+    };
+    if (bundled)
+      for (const c of BUNDLED_COLLECTIONS) {
+        const got = records.getAllKeys(IDBKeyRange.bound([c], [c, []]));
+        got.onsuccess = () => {
+          for (const [, i] of /** @type {[string, string][]} */ (got.result)) held.add(keyOf(c, i));
+          step();
+        };
+      }
     // The page's own work, once the records it may meet in bundles are in `records`.
     const proceed = () => {
       ready = true;
@@ -390,11 +421,11 @@ export async function storePullPage(
       outboxRead = true;
       if (ready) afterOutbox();
     };
-    if (suspects.size === 0) proceed();
-    else {
-      touchedBundles = true;
-      moveOutOfBundles(records, bundles, suspects, proceed, fail);
-    }
+    if (suspects.size === 0) step();
+    else
+      moveOutOfBundles(records, bundles, suspects, step, fail, () => {
+        touchedBundles = true;
+      });
   });
   // What Dexie would say of this transaction: the records (all of them, as for any bulk put),
   // the cursor, and the outbox only if ops were cleared; so that only the live queries that read
@@ -411,25 +442,45 @@ export async function storePullPage(
 /**
  * bundles.js `unbundle` in IndexedDB's own API, inside storePullPage's transaction: the bundles
  * holding any of `keys` lose those records, which are added to `records` (one already there keeps
- * its row); then `done`.
+ * its row); then `done`. `touched` is called if any bundle changes.
+ *
+ * A later pull may bring tens of thousands of child records, most of them bundled, many to a
+ * bundle: the `keys` index is asked for bundle numbers only (no bundle is read per key), each
+ * bundle found is then read once; and with no bundle at all (a phone whose first sync stored
+ * none) nothing is looked up.
  * @param {IDBObjectStore} records
  * @param {IDBObjectStore} bundles
  * @param {Set<string>} keys `collection/id`
  * @param {() => void} done
  * @param {(err: any) => void} fail
+ * @param {() => void} touched
  */
-function moveOutOfBundles(records, bundles, keys, done, fail) {
-  const index = bundles.index('keys');
-  /** @type {Map<number, import('./db.js').Bundle>} */
-  const found = new Map();
-  let left = keys.size;
-  for (const k of keys) {
-    const got = index.getAll(k);
-    got.onsuccess = () => {
-      for (const b of got.result) found.set(/** @type {number} */ (b.n), b);
-      if (--left > 0) return;
-      try {
-        for (const b of found.values()) {
+function moveOutOfBundles(records, bundles, keys, done, fail, touched) {
+  const any = bundles.getAllKeys(null, 1);
+  any.onsuccess = () => {
+    if (any.result.length === 0) return done();
+    const index = bundles.index('keys');
+    /** @type {Set<number>} */
+    const numbers = new Set();
+    let left = keys.size;
+    for (const k of keys) {
+      const got = index.getAllKeys(k);
+      got.onsuccess = () => {
+        for (const n of got.result) numbers.add(/** @type {number} */ (n));
+        if (--left === 0) move(numbers);
+      };
+    }
+  };
+  /** @param {Set<number>} numbers */
+  const move = (numbers) => {
+    if (numbers.size === 0) return done();
+    touched();
+    let left = numbers.size;
+    for (const n of numbers) {
+      const got = bundles.get(n);
+      got.onsuccess = () => {
+        try {
+          const b = /** @type {import('./db.js').Bundle} */ (got.result);
           const keep = [];
           for (const r of b.rows) {
             if (!keys.has(keyOf(r.collection, r.id))) {
@@ -443,15 +494,15 @@ function moveOutOfBundles(records, bundles, keys, done, fail) {
               event.stopPropagation();
             };
           }
-          if (keep.length === 0) bundles.delete(/** @type {number} */ (b.n));
-          else bundles.put({ ...makeBundles(keep)[0], n: b.n });
+          if (keep.length === 0) bundles.delete(n);
+          else bundles.put({ ...makeBundles(keep)[0], n });
+          if (--left === 0) done();
+        } catch (err) {
+          fail(err);
         }
-        done();
-      } catch (err) {
-        fail(err);
-      }
-    };
-  }
+      };
+    }
+  };
 }
 
 /**

@@ -390,3 +390,133 @@ describe('the upgrade to bundles', () => {
 function review(status) {
   return { review: { status, comment: null, by: { id: 'sup', name: 'Giám' }, at: '2026-11-30' } };
 }
+
+describe('what a first sync bundles', () => {
+  it('a record twice on one page is stored once, as its last occurrence', async () => {
+    const db = freshDb();
+    const changes = [
+      upsert('households', H1, 1, household()),
+      upsert('households', H2, 1, household()),
+    ];
+    for (let n = 1; n <= 10; n++)
+      changes.push(
+        n === 3
+          ? { ...visit(3), record: { ...visit(3).record, meta: review('has_issues') } }
+          : visit(n),
+      );
+    // Visit 3 flagged (kept in `records`) then not; visit 5 bundled twice without the rule.
+    changes.push(visit(3, 2, { purpose: 'later' }), visit(5, 2, { purpose: 'later' }));
+    await storePullPage(
+      db,
+      { changes, cursor: 'c:1' },
+      { first: true, known: [], bundled: new Set() },
+    );
+    for (const n of [3, 5]) {
+      const r = await getRecord(db, 'visits', V(n));
+      expect([r?.server?.rev, r?.fields.purpose, r?.rv]).toEqual([2, 'later', undefined]);
+      const all = (await collectionRecords(db, 'visits')).filter((x) => x.id === V(n));
+      expect(all.map((x) => x.server?.rev)).toEqual([2]);
+    }
+    expect(await countRecords(db, 'visits')).toBe(10);
+    expect(await flaggedRecords(db)).toEqual([]);
+    const op = await saveChange(db, 'visits', V(5), { purpose: 'typed' });
+    expect(op?.base_rev).toBe(2);
+    expect((await db.records.get(['visits', V(5)]))?.server?.rev).toBe(2);
+  });
+
+  it('never bundles a record that `records` holds: that row is written over', async () => {
+    const db = freshDb();
+    // A visit in `records` with no op when the first sync's page comes (as a push answer would
+    // leave it, its op done).
+    await db.records.put({
+      collection: 'visits',
+      id: V(7),
+      server: { fields: visit(7).record.fields, rev: 1, meta: null, deleted: false },
+      patch: null,
+      localDelete: false,
+      fields: visit(7).record.fields,
+      hh: H1,
+      q: null,
+      search: null,
+    });
+    const changes = [upsert('households', H1, 1, household())];
+    for (let n = 1; n <= 9; n += 2) changes.push(visit(n, n === 7 ? 2 : 1, { purpose: 'pulled' }));
+    await storePullPage(
+      db,
+      { changes, cursor: 'c:1' },
+      { first: true, known: [], bundled: new Set() },
+    );
+    const r = await getRecord(db, 'visits', V(7));
+    expect([r?.server?.rev, r?.fields.purpose]).toEqual([2, 'pulled']);
+    expect(
+      await db.bundles
+        .where('keys')
+        .equals(`visits/${V(7)}`)
+        .count(),
+    ).toBe(0);
+    expect(
+      await db.bundles
+        .where('keys')
+        .equals(`visits/${V(9)}`)
+        .count(),
+    ).toBe(1);
+    expect(await countRecords(db, 'visits')).toBe(5);
+  });
+});
+
+describe('a later pull meeting bundled records', () => {
+  /**
+   * Counts the requests that read bundles: through the `keys` index and by number.
+   * @param {() => Promise<any>} run
+   */
+  async function bundleReads(run) {
+    const reads = { indexValues: 0, indexKeys: 0, byNumber: 0 };
+    const index = globalThis.IDBIndex.prototype;
+    const store = globalThis.IDBObjectStore.prototype;
+    const { getAll, getAllKeys } = index;
+    const { get } = store;
+    index.getAll = function (...args) {
+      if (this.objectStore.name === 'bundles') reads.indexValues++;
+      return getAll.apply(this, args);
+    };
+    index.getAllKeys = function (...args) {
+      if (this.objectStore.name === 'bundles') reads.indexKeys++;
+      return getAllKeys.apply(this, args);
+    };
+    store.get = function (...args) {
+      if (this.name === 'bundles') reads.byNumber++;
+      return get.apply(this, args);
+    };
+    try {
+      await run();
+    } finally {
+      Object.assign(index, { getAll, getAllKeys });
+      store.get = get;
+    }
+    return reads;
+  }
+
+  it('reads each bundle it meets once, whatever the number of its records on the page', async () => {
+    const { db } = await firstSync(300); // 2 bundles
+    const changes = [];
+    for (let n = 1; n <= 300; n += 3) changes.push(visit(n, 2, { purpose: 'changed' }));
+    const reads = await bundleReads(() => laterPage(db, changes));
+    expect(reads.indexValues).toBe(0);
+    expect(reads.byNumber).toBe(Math.ceil(300 / BUNDLE_SIZE));
+    expect((await getRecord(db, 'visits', V(283)))?.fields.purpose).toBe('changed');
+    expect((await getRecord(db, 'visits', V(284)))?.fields.purpose).toBe('outreach');
+    expect(await countRecords(db, 'visits')).toBe(300);
+  });
+
+  it('with no bundle on the phone, looks nothing up', async () => {
+    const db = freshDb();
+    const changes = [upsert('households', H1, 1, household())];
+    for (let n = 1; n <= 99; n += 2) changes.push(visit(n));
+    await storePullPage(db, { changes, cursor: 'c:1' }, { first: true, known: [] });
+    expect(await db.bundles.count()).toBe(0);
+    const later = changes.slice(1).map((c) => visit(Number(c.id.slice(-4)) - 1000, 2));
+    const reads = await bundleReads(() => laterPage(db, later));
+    expect(reads).toEqual({ indexValues: 0, indexKeys: 0, byNumber: 0 });
+    expect((await getRecord(db, 'visits', V(99)))?.server?.rev).toBe(2);
+  });
+});
