@@ -809,18 +809,20 @@ def write_rows(
         if dialect.name == "sqlite":
             cursor.executemany(statement, values)
         else:
+            # COPY text goes in the connection's encoding, as psycopg's own rows would.
+            encoding = cursor.connection.info.encoding
             with cursor.copy(statement) as copy:
                 if prepared.lines is None:
                     for value in values or ():
                         copy.write_row(value)
                 elif late is None:
-                    copy.write("\n".join(prepared.lines).encode() + b"\n")
+                    copy.write(("\n".join(prepared.lines) + "\n").encode(encoding))
                 else:
                     text = "".join(
                         f"{line}\t{copy_text(last)}\n"
                         for line, last in zip(prepared.lines, late, strict=True)
                     )
-                    copy.write(text.encode())
+                    copy.write(text.encode(encoding))
     except dialect.loaded_dbapi.Error as exc:
         # As SQLAlchemy would have raised it (a full disk is a 507, a duplicate an IntegrityError).
         raise DBAPIError.instance(
