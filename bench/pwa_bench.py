@@ -208,6 +208,17 @@ def new_page(browser, rate: int):
     return ctx, page
 
 
+def synced_page(browser, server: Server):
+    """A page at full speed, signed in as the admin, once its first sync is done."""
+    ctx, page = new_page(browser, 1)
+    page.goto(f"{server.url}/?lang=en")
+    page.get_by_label("Username", exact=True).fill("admin")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    wait_until_synced_once(page, 1800)
+    return ctx, page
+
+
 def first_sync(browser, server: Server, rate: int, throttle: WorkerThrottle | None = None) -> float:
     ctx, page = new_page(browser, rate)
     page.goto(f"{server.url}/?lang=en")
@@ -262,12 +273,7 @@ def catch_up(
 ) -> float:
     """A first sync at full speed, `changes` child records changed on the server, then the time
     from Sync now to that sync done, at `rate`."""
-    ctx, page = new_page(browser, 1)
-    page.goto(f"{server.url}/?lang=en")
-    page.get_by_label("Username", exact=True).fill("admin")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    wait_until_synced_once(page, 1800)
+    ctx, page = synced_page(browser, server)
     # Whatever the first sync set going (live queries, the next scheduled sync) settles first.
     time.sleep(3)
     changed = change_children(server, changes)
@@ -291,12 +297,7 @@ def catch_up(
 
 
 def open_offline(browser, server: Server, rate: int, runs: int = 3) -> None:
-    ctx, page = new_page(browser, 1)
-    page.goto(f"{server.url}/?lang=en")
-    page.get_by_label("Username", exact=True).fill("admin")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    wait_until_synced_once(page, 1800)
+    ctx, page = synced_page(browser, server)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     local = page.evaluate(COUNT_LOCAL)
     ctx.set_offline(True)
@@ -318,12 +319,7 @@ def open_offline(browser, server: Server, rate: int, runs: int = 3) -> None:
 
 def search_keystrokes(browser, server: Server, rate: int) -> None:
     """Keystroke to results in the household search, with every household on the phone."""
-    ctx, page = new_page(browser, 1)
-    page.goto(f"{server.url}/?lang=en")
-    page.get_by_label("Username", exact=True).fill("admin")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    wait_until_synced_once(page, 1800)
+    ctx, page = synced_page(browser, server)
     page.get_by_role("searchbox").wait_for()
     if rate > 1:
         ctx.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": rate})
