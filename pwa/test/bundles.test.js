@@ -71,7 +71,9 @@ async function firstSync(visits = 300) {
 const laterPage = (db, changes, from = 'c:1', cursor = 'c:2') =>
   storePullPage(db, { changes, cursor }, { from });
 
-describe('child records kept in bundles by a first sync', () => {
+// Each test below stores a first sync of hundreds of records in fake-indexeddb: about 0.3–3 s
+// alone, more on a busy machine, so longer than vitest's 5 s default is allowed.
+describe('child records kept in bundles by a first sync', { timeout: 30_000 }, () => {
   it('are stored many to a row, and found one by one, by household, by collection and counted', async () => {
     const { db } = await firstSync(300);
     expect(await db.records.count()).toBe(2);
@@ -305,7 +307,7 @@ describe('child records kept in bundles by a first sync', () => {
   });
 });
 
-describe('the upgrade to bundles', () => {
+describe('the upgrade to bundles', { timeout: 30_000 }, () => {
   it('a phone of the version before keeps everything and finds it after the upgrade', async () => {
     const name = `upgrade-8-${Math.random()}`;
     const old = new Dexie(name);
@@ -391,7 +393,7 @@ function review(status) {
   return { review: { status, comment: null, by: { id: 'sup', name: 'Giám' }, at: '2026-11-30' } };
 }
 
-describe('what a first sync bundles', () => {
+describe('what a first sync bundles', { timeout: 30_000 }, () => {
   it('a record twice on one page is stored once, as its last occurrence', async () => {
     const db = freshDb();
     const changes = [
@@ -464,7 +466,7 @@ describe('what a first sync bundles', () => {
   });
 });
 
-describe('a later pull meeting bundled records', () => {
+describe('a later pull meeting bundled records', { timeout: 30_000 }, () => {
   /**
    * Counts the requests that read bundles: through the `keys` index and by number.
    * @param {() => Promise<any>} run
