@@ -366,7 +366,10 @@ def main() -> None:
         help="first sync with each of these builds of the app in turn, on the same data",
     )
     args = parser.parse_args()
-    dists = args.dists or [Path(os.environ.get("DOORSTEP_PWA_DIST", DIST))]
+    # Absolute: the server that serves them runs in a folder of its own.
+    dists = [d.resolve() for d in args.dists or [Path(os.environ.get("DOORSTEP_PWA_DIST", DIST))]]
+    if missing := [str(d) for d in dists if not (d / "index.html").exists()]:
+        sys.exit(f"not a build of the app (no index.html): {', '.join(missing)}")
     if not (DIST / "index.html").exists():
         sys.exit("pwa/dist is missing: cd pwa && npm ci && npm run build")
     js_size()
