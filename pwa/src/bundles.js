@@ -27,7 +27,8 @@ import { inCollection } from './db.js';
 /** Child records per bundle row. */
 export const BUNDLE_SIZE = 250;
 
-/** Collections whose records may be bundled. */
+/** Collections whose records may be bundled: a household's children (records.js
+ * `CHILD_COLLECTIONS`, not imported: records.js imports this module). */
 export const BUNDLED_COLLECTIONS = ['visits', 'registrations', 'support', 'assessments'];
 
 /**
@@ -48,7 +49,7 @@ export const mayBeBundled = (collection) => BUNDLED_COLLECTIONS.includes(collect
  */
 export function bundleable(row) {
   return (
-    BUNDLED_COLLECTIONS.includes(row.collection) &&
+    mayBeBundled(row.collection) &&
     !row.rv &&
     row.patch === null &&
     !row.localDelete &&

@@ -240,7 +240,7 @@ export async function possibleDuplicates(db, h) {
 export async function householdChildren(db, householdId) {
   /** @type {Record<string, import('./db.js').LocalRecord[]>} */
   const out = {};
-  for (const c of ['visits', 'registrations', 'support', 'assessments']) {
+  for (const c of CHILD_COLLECTIONS) {
     const rows = await householdRecords(db, c, householdId);
     const dateOf = (/** @type {any} */ r) =>
       r.fields.visited_at ||

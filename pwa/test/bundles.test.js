@@ -1,6 +1,7 @@
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import {
+  BUNDLED_COLLECTIONS,
   BUNDLE_SIZE,
   collectionRecords,
   countRecords,
@@ -12,7 +13,7 @@ import { getMeta, openDb, setMeta } from '../src/db.js';
 import { aboutOp, applyPushResults, deleteRecord, saveChange, takeBatch } from '../src/outbox.js';
 import { addPhoto, evictPhotos, recordPhotos } from '../src/photos.js';
 import { findHouseholds, flaggedRecords, householdChildren } from '../src/queries.js';
-import { evictRecord } from '../src/records.js';
+import { CHILD_COLLECTIONS, evictRecord } from '../src/records.js';
 import { forgetServerData, signOut } from '../src/session.js';
 import { applyPullPage, resetForFullResync, storePullPage } from '../src/sync.js';
 import { Q1, freshDb, household } from './helpers.js';
@@ -394,6 +395,10 @@ function review(status) {
 }
 
 describe('what a first sync bundles', { timeout: 30_000 }, () => {
+  it("a household's children and nothing else", () => {
+    expect(BUNDLED_COLLECTIONS).toEqual(CHILD_COLLECTIONS);
+  });
+
   it('a record twice on one page is stored once, as its last occurrence', async () => {
     const db = freshDb();
     const changes = [
