@@ -10,14 +10,24 @@
  * it holds) and `hhs` (`collection/household` of each).
  *
  * Rules, so that nothing typed is ever hidden or lost:
- * - a record is in `records` or in one bundle, never both for long: any write to a record moves
- *   it out of its bundle into `records` first (`unbundle`, inside the writer's transaction), so
- *   every writer (an edit, a delete, a push result, a later pull page, a tombstone, an eviction,
- *   a review flag) works on a `records` row as before;
- * - so a first sync never bundles a record `records` holds, and a record twice on its page only
- *   once, as the last (sync.js storePullPage, newestOfEach);
- * - should both hold it, `records` wins in every read below;
+ * - `records` shadows bundles: a bundled copy whose key `records` holds is dead, and every read
+ *   below takes the row in `records` instead (by household: by that row's own `hh`, so that a
+ *   record moved to another household is no longer listed under the one its bundle names);
+ * - a later pull writes a changed child record to `records` and leaves its bundle as it is (sync.js
+ *   storePullPage, applyPullPage): a page of thousands of records scattered over every bundle
+ *   rewrites none of them;
+ * - a record leaves its bundle (`unbundle`, inside the writer's transaction, each bundle rewritten
+ *   once per call) before its `records` row may be deleted, since a bundled copy would come back
+ *   once that row is gone: so a pulled tombstone or eviction (those of a page at once), and every
+ *   writer of records.js and outbox.js (an edit, a delete, a push result, a review flag), which
+ *   then works on a `records` row as before; so a record with an outbox op has no bundled copy;
+ * - a first sync never bundles a record `records` holds, and a record twice on its page only
+ *   once, as the last (sync.js storePullPage, newestOfEach); a record on two pages of one first
+ *   sync leaves the first one's bundle;
  * - signing out, a revocation and a full resync clear bundles with the records.
+ *
+ * Shadowed copies stay in their bundles (space only: a copy is a few hundred bytes) until the
+ * record is written by an outbox writer, removed, or the phone syncs from scratch.
  *
  * Households, nominations and reference records are never bundled, so the reads of those (and
  * of `search`, `rv`) stay on `records`; a read that may meet a child record goes through here.
@@ -215,9 +225,19 @@ export function householdRecords(db, collection, household) {
             .where('hhs')
             .equals(keyOf(collection, household))
             .toArray()
-            .then((bundles) =>
-              withBundled(rows, bundles, (r) => r.collection === collection && r.hh === household),
-            ),
+            .then((bundles) => {
+              const inBundles = withBundled(
+                [],
+                bundles,
+                (r) => r.collection === collection && r.hh === household,
+              );
+              if (inBundles.length === 0) return rows;
+              // A bundled copy whose key `records` holds is shadowed, wherever that row now
+              // belongs (a record moved to another household is found there, by its own `hh`).
+              return db.records
+                .bulkGet(inBundles.map((r) => [r.collection, r.id]))
+                .then((there) => rows.concat(inBundles.filter((_, i) => !there[i])));
+            }),
     );
 }
 

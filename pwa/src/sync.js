@@ -112,11 +112,12 @@ export async function applyPullPage(
   const changes = newestOfEach(page.changes || []);
   await db.transaction('rw', db.records, db.outbox, db.meta, db.bundles, async () => {
     if (signedIn && !(await getMeta(db, 'session'))) throw new SignedOutError();
-    // Records of the page kept in bundles are moved to `records` first (bundles.js).
+    // A changed record is written to `records`, over its bundled copy (bundles.js); one the
+    // page removes is first taken out of its bundle, which is rewritten once for the page.
     /** @type {[string, string][]} */
     const mayBeInBundles = [];
     for (const c of changes)
-      if (mayBeBundled(c.collection)) mayBeInBundles.push([c.collection, c.id]);
+      if (mayBeBundled(c.collection) && removes(c)) mayBeInBundles.push([c.collection, c.id]);
     if (mayBeInBundles.length) await unbundle(db, mayBeInBundles);
     const opsByRecord = groupOps(await db.outbox.orderBy('seq').toArray());
     const read = keysToRead(changes, opsByRecord, first);
@@ -137,6 +138,15 @@ export async function applyPullPage(
     }
     await setMeta(db, 'cursor', page.cursor);
   });
+}
+
+/**
+ * Whether a pulled change removes its record from the phone (a tombstone or an eviction): such a
+ * record must leave its bundle, where `records` could not shadow it once its row is gone.
+ * @param {any} change
+ */
+export function removes(change) {
+  return change.op === 'evict' || change.op === 'delete' || !!change.record?.deleted;
 }
 
 /**
@@ -272,8 +282,11 @@ export class StalePageError extends Error {
  * records with no op, not bundled before and not in `records` (whose row a bundle could never
  * overrule: those are written over, as without bundles), are then stored as bundle rows, and
  * their keys added to it. A record twice on a page counts once, as its last (newestOfEach). Before anything of the page is written or read, the records of the page that may be in
- * a bundle (on a first sync those in `bundled`, otherwise every child record of the page) are
- * moved out of their bundles into `records`, so that the page's writes and reads meet them there.
+ * a bundle are moved out of their bundles into `records`, so that the page's writes and reads meet
+ * them there: on a first sync those in `bundled`; on a later pull only those the page removes
+ * (`removes`). Any other child record of a later pull is written to `records` as if it were not
+ * bundled, its bundle left as it is: the row in `records` shadows the bundled copy (bundles.js),
+ * which can only be older (§5: a later page brings changes committed after the first sync's).
  * @param {import('./db.js').DoorstepDb} db
  * @param {{changes: any[], cursor: string}} page
  * @param {{first?: boolean, signedIn?: boolean, from?: string|null,
@@ -298,7 +311,9 @@ export async function storePullPage(
   const suspects = new Set();
   for (const c of changes) {
     const k = keyOf(c.collection, c.id);
-    if (bundled ? bundled.has(k) : !first && BUNDLED_COLLECTIONS.includes(c.collection))
+    if (
+      bundled ? bundled.has(k) : !first && BUNDLED_COLLECTIONS.includes(c.collection) && removes(c)
+    )
       suspects.add(k);
   }
   // Every child record of the page may be in a bundle once it is stored: the next page, handed
@@ -444,10 +459,10 @@ export async function storePullPage(
  * holding any of `keys` lose those records, which are added to `records` (one already there keeps
  * its row); then `done`. `touched` is called if any bundle changes.
  *
- * A later pull may bring tens of thousands of child records, most of them bundled, many to a
- * bundle: the `keys` index is asked for bundle numbers only (no bundle is read per key), each
- * bundle found is then read once; and with no bundle at all (a phone whose first sync stored
- * none) nothing is looked up.
+ * A page may remove thousands of bundled records, many to a bundle: the `keys` index is asked
+ * for bundle numbers only (no bundle is read per key), each bundle found is then read and
+ * rewritten once; and with no bundle at all (a phone whose first sync stored none) nothing is
+ * looked up.
  * @param {IDBObjectStore} records
  * @param {IDBObjectStore} bundles
  * @param {Set<string>} keys `collection/id`

@@ -503,16 +503,24 @@ describe('a later pull meeting bundled records', { timeout: 30_000 }, () => {
     return reads;
   }
 
-  it('reads each bundle it meets once, whatever the number of its records on the page', async () => {
+  it('reads and rewrites no bundle for changed records, each bundle once for removed ones', async () => {
     const { db } = await firstSync(300); // 2 bundles
     const changes = [];
     for (let n = 1; n <= 300; n += 3) changes.push(visit(n, 2, { purpose: 'changed' }));
     const reads = await bundleReads(() => laterPage(db, changes));
-    expect(reads.indexValues).toBe(0);
-    expect(reads.byNumber).toBe(Math.ceil(300 / BUNDLE_SIZE));
+    expect(reads).toEqual({ indexValues: 0, indexKeys: 0, byNumber: 0 });
     expect((await getRecord(db, 'visits', V(283)))?.fields.purpose).toBe('changed');
     expect((await getRecord(db, 'visits', V(284)))?.fields.purpose).toBe('outreach');
     expect(await countRecords(db, 'visits')).toBe(300);
+    const removed = [];
+    for (let n = 2; n <= 300; n += 3)
+      removed.push(
+        n % 2 ? visit(n, 2, {}, 'delete') : { op: 'evict', collection: 'visits', id: V(n) },
+      );
+    const again = await bundleReads(() => laterPage(db, removed, 'c:2', 'c:3'));
+    expect(again.indexValues).toBe(0);
+    expect(again.byNumber).toBe(Math.ceil(300 / BUNDLE_SIZE));
+    expect(await countRecords(db, 'visits')).toBe(200);
   });
 
   it('with no bundle on the phone, looks nothing up', async () => {
@@ -527,3 +535,166 @@ describe('a later pull meeting bundled records', { timeout: 30_000 }, () => {
     expect((await getRecord(db, 'visits', V(99)))?.server?.rev).toBe(2);
   });
 });
+
+describe(
+  'a later pull writes over bundled copies, which it leaves as they are',
+  { timeout: 30_000 },
+  () => {
+    /** Every bundle row as stored, to compare before and after. */
+    const bundleRows = (db) => db.bundles.toArray();
+
+    /** Whether the visit `n` is listed under each household, and how (`purpose`, rev), everywhere. */
+    async function seen(db, n) {
+      const k = V(n);
+      const pick = (rows) =>
+        rows.filter((r) => r.id === k).map((r) => [r.fields.purpose, r.server?.rev]);
+      return {
+        one: await getRecord(db, 'visits', k).then((r) =>
+          r ? [r.fields.purpose, r.server?.rev] : null,
+        ),
+        many: (await getRecords(db, [['visits', k]])).map((r) => (r ? r.fields.purpose : null)),
+        h1: pick(await householdRecords(db, 'visits', H1)),
+        h2: pick(await householdRecords(db, 'visits', H2)),
+        children1: pick((await householdChildren(db, H1)).visits),
+        children2: pick((await householdChildren(db, H2)).visits),
+        all: pick(await collectionRecords(db, 'visits')),
+        count: await countRecords(db, 'visits'),
+      };
+    }
+
+    it('a changed record: its bundle row untouched, every read shows the new state', async () => {
+      const { db } = await firstSync(300);
+      const before = await bundleRows(db);
+      await laterPage(db, [visit(7, 2, { purpose: 'changed', follow_up_needed: true })]);
+      await applyPullPage(db, {
+        changes: [visit(7, 3, { purpose: 'again', follow_up_needed: true })],
+        cursor: 'c:3',
+      });
+      expect(await bundleRows(db)).toEqual(before);
+      expect(await seen(db, 7)).toEqual({
+        one: ['again', 3],
+        many: ['again'],
+        h1: [['again', 3]],
+        h2: [],
+        children1: [['again', 3]],
+        children2: [],
+        all: [['again', 3]],
+        count: 300,
+      });
+      // The follow-up filter reads every visit: the changed one counts, once.
+      expect((await findHouseholds(db, { followUp: true })).rows.map((r) => r.id)).toEqual([H1]);
+    });
+
+    it('a record moved to another household is listed there only, in the worker or on the page', async () => {
+      const { db } = await firstSync(300);
+      const before = await bundleRows(db);
+      await laterPage(db, [visit(5, 2, { household_id: H2, purpose: 'moved' })]);
+      await applyPullPage(db, {
+        changes: [visit(8, 2, { household_id: H1, purpose: 'moved' })],
+        cursor: 'c:3',
+      });
+      expect(await bundleRows(db)).toEqual(before);
+      const moved = (to) => ({
+        one: ['moved', 2],
+        many: ['moved'],
+        h1: to === H1 ? [['moved', 2]] : [],
+        h2: to === H2 ? [['moved', 2]] : [],
+        children1: to === H1 ? [['moved', 2]] : [],
+        children2: to === H2 ? [['moved', 2]] : [],
+        all: [['moved', 2]],
+        count: 300,
+      });
+      expect(await seen(db, 5)).toEqual(moved(H2));
+      expect(await seen(db, 8)).toEqual(moved(H1));
+      expect(await householdRecords(db, 'visits', H1)).toHaveLength(150);
+      expect(await householdRecords(db, 'visits', H2)).toHaveLength(150);
+    });
+
+    it('a deleted or evicted record never comes back from its bundle, changed before or not', async () => {
+      const { db } = await firstSync(300);
+      // 31 and 32 changed (shadowed) first, 33 and 34 straight from their bundle.
+      await laterPage(db, [
+        visit(31, 2, { purpose: 'changed' }),
+        visit(32, 2, { household_id: H1 }),
+      ]);
+      await laterPage(
+        db,
+        [
+          visit(31, 3, {}, 'delete'),
+          { op: 'evict', collection: 'visits', id: V(32) },
+          visit(33, 2, {}, 'delete'),
+        ],
+        'c:2',
+        'c:3',
+      );
+      await applyPullPage(db, {
+        changes: [{ op: 'evict', collection: 'visits', id: V(34) }],
+        cursor: 'c:4',
+      });
+      const gone = {
+        one: null,
+        many: [null],
+        h1: [],
+        h2: [],
+        children1: [],
+        children2: [],
+        all: [],
+        count: 296,
+      };
+      for (const n of [31, 32, 33, 34]) expect(await seen(db, n)).toEqual(gone);
+      expect(
+        await db.bundles
+          .where('keys')
+          .anyOf([31, 32, 33, 34].map((n) => `visits/${V(n)}`))
+          .count(),
+      ).toBe(0);
+      // A user's writer meeting a removed record finds nothing to bring back.
+      await db.transaction('rw', db.records, db.outbox, db.bundles, () =>
+        evictRecord(db, 'visits', V(33)),
+      );
+      expect(await getRecord(db, 'visits', V(33))).toBeUndefined();
+    });
+
+    it('nothing from an outbox op is hidden by a bundled copy, before or after a later page', async () => {
+      const { db } = await firstSync(300);
+      await laterPage(db, [
+        visit(41, 2, { purpose: 'changed' }),
+        visit(42, 2, { purpose: 'changed' }),
+      ]);
+      await saveChange(db, 'visits', V(41), { notes: 'typed', household_id: H2 });
+      await deleteRecord(db, 'visits', V(42));
+      await saveChange(db, 'visits', V(43), { notes: 'typed too' });
+      // The server's newer revisions arrive under the pending changes.
+      await laterPage(
+        db,
+        [visit(41, 3, { purpose: 'newer' }), visit(43, 2, { purpose: 'newer' })],
+        'c:2',
+        'c:3',
+      );
+      const s41 = await seen(db, 41);
+      expect(s41.h1).toEqual([]);
+      expect(s41.h2).toEqual([['newer', 3]]);
+      expect(s41.all).toEqual([['newer', 3]]);
+      expect((await getRecord(db, 'visits', V(41)))?.fields.notes).toBe('typed');
+      expect((await getRecord(db, 'visits', V(42)))?.localDelete).toBe(true);
+      expect(
+        (await householdRecords(db, 'visits', H2))
+          .filter((r) => r.id === V(42))
+          .map((r) => r.localDelete),
+      ).toEqual([true]);
+      const r43 = (await householdRecords(db, 'visits', H1)).filter((r) => r.id === V(43));
+      expect(r43.map((r) => [r.fields.notes, r.fields.purpose, r.server?.rev])).toEqual([
+        ['typed too', 'newer', 2],
+      ]);
+      expect(await countRecords(db, 'visits')).toBe(300);
+      expect(await db.outbox.count()).toBe(3);
+      // Each change was made on the revision the user saw, bundled or shadowed.
+      const ops = await db.outbox.toArray();
+      expect(ops.map((o) => [o.id, o.base_rev])).toEqual([
+        [V(41), 2],
+        [V(42), 2],
+        [V(43), 1],
+      ]);
+    });
+  },
+);
