@@ -32,14 +32,14 @@
  * Households, nominations and reference records are never bundled, so the reads of those (and
  * of `search`, `rv`) stay on `records`; a read that may meet a child record goes through here.
  */
+import { CHILD_COLLECTIONS } from './collections.js';
 import { inCollection } from './db.js';
 
 /** Child records per bundle row. */
 export const BUNDLE_SIZE = 250;
 
-/** Collections whose records may be bundled: a household's children (records.js
- * `CHILD_COLLECTIONS`, not imported: records.js imports this module). */
-export const BUNDLED_COLLECTIONS = ['visits', 'registrations', 'support', 'assessments'];
+/** Collections whose records may be bundled: a household's children. */
+export const BUNDLED_COLLECTIONS = CHILD_COLLECTIONS;
 
 /**
  * @param {string} collection

@@ -5,10 +5,10 @@
  * its record out of a bundle (bundles.js `unbundle`).
  */
 import { mayBeBundled, unbundle } from './bundles.js';
+import { CHILD_COLLECTIONS, REFERENCE_COLLECTIONS } from './collections.js';
 import { fold } from './text.js';
 
-export const CHILD_COLLECTIONS = ['visits', 'registrations', 'support', 'assessments'];
-export const REFERENCE_COLLECTIONS = ['quarters', 'groups', 'campaigns'];
+export { CHILD_COLLECTIONS, REFERENCE_COLLECTIONS };
 
 /** Review statuses that send a record back to field staff (§2). */
 export const FLAGGED_STATUSES = ['has_issues', 'rejected'];

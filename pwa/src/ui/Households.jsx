@@ -1,6 +1,7 @@
 /** The household list (first screen) and a household's page. */
 import { useState } from 'preact/hooks';
 import { db, sync } from '../app.js';
+import { CHILD_COLLECTIONS } from '../collections.js';
 import { inCollection } from '../db.js';
 import { number, t } from '../i18n.js';
 import {
@@ -289,7 +290,7 @@ export function HouseholdPage({ id, user }) {
         </button>
       </div>
       {children &&
-        ['visits', 'registrations', 'support', 'assessments'].map((c) => (
+        CHILD_COLLECTIONS.map((c) => (
           <section key={c} aria-label={t(c)}>
             <h2>{t(c)}</h2>
             {children[c].length === 0 ? (

@@ -4,6 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { db } from '../../app.js';
+import { CHILD_COLLECTIONS } from '../../collections.js';
 import { t } from '../../i18n.js';
 import { householdChildren } from '../../queries.js';
 import { formatDateTime } from '../../text.js';
@@ -29,8 +30,6 @@ import {
   recordTitle,
   reviewBody,
 } from './present.js';
-
-const CHILDREN = ['visits', 'registrations', 'support', 'assessments'];
 
 /** @param {{user: any, path: string, collection: string, id: string}} props */
 export function RecordPage({ user, path, collection, id }) {
@@ -200,7 +199,7 @@ function Related({ householdId, lookups }) {
       <h2>{t('staff_related')}</h2>
       {!children && <p class="muted">{t('staff_loading')}</p>}
       {children &&
-        CHILDREN.map((c) => (
+        CHILD_COLLECTIONS.map((c) => (
           <div key={c}>
             <h3>
               {t(c)} ({children[c].length})

@@ -2,6 +2,7 @@
  * How the supervisor and admin views show records and build their requests: pure functions, so
  * they are tested without a browser (test/staff-present.test.js).
  */
+import { CHILD_COLLECTIONS } from '../../collections.js';
 import { FORMS } from '../../forms.js';
 import { language, t } from '../../i18n.js';
 import { formatDate, formatDateTime, formatMoney } from '../../text.js';
@@ -55,9 +56,7 @@ export function fieldSpecs(collection) {
   const ref = /** @type {Record<string, any[]>} */ (REFERENCE_SPECS)[collection];
   if (ref) return ref;
   const form = FORMS[collection] ?? [];
-  return ['visits', 'registrations', 'support', 'assessments'].includes(collection)
-    ? [HOUSEHOLD_REF, ...form]
-    : form;
+  return CHILD_COLLECTIONS.includes(collection) ? [HOUSEHOLD_REF, ...form] : form;
 }
 
 /**
