@@ -57,9 +57,14 @@ class SequenceLock:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) until commit.
-        session.execute(update(FeedState).where(FeedState.id == 1).values(seq=FeedState.seq))
-        self.last = session.execute(select(FeedState.seq).where(FeedState.id == 1)).scalar_one()
+        # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) until commit, and
+        # gives the counter back (RETURNING) in the same statement. On the table, not the ORM
+        # class: an ORM update would first look for FeedState objects to bring up to date on
+        # every push, and no writer keeps one.
+        feed = FeedState.__table__
+        self.last = session.execute(
+            update(feed).where(feed.c.id == 1).values(seq=feed.c.seq).returning(feed.c.seq)
+        ).scalar_one()
         self.first = self.last + 1
 
     def next(self) -> int:
@@ -70,7 +75,8 @@ class SequenceLock:
     def close(self) -> None:
         """Record the numbers taken; the caller's commit publishes them."""
         if self.last >= self.first:
-            self.session.execute(update(FeedState).where(FeedState.id == 1).values(seq=self.last))
+            feed = FeedState.__table__
+            self.session.execute(update(feed).where(feed.c.id == 1).values(seq=self.last))
 
 
 def stored_secret(session: Session) -> str:
