@@ -3,6 +3,7 @@ for what orjson refuses (integers beyond 64 bits), so odd input is never a 500."
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from typing import Any
@@ -10,12 +11,16 @@ from typing import Any
 import orjson
 from flask import Response
 from flask.json.provider import DefaultJSONProvider
-from isal import igzip
 from werkzeug.http import parse_accept_header
 
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # Below this a JSON answer goes as it is: compressing it would save less than a packet.
 GZIP_FROM = 1400
+
+try:
+    from isal.igzip import compress as gzip_compress
+except ImportError:  # an environment set up before isal was a dependency: zlib, slower
+    gzip_compress = gzip.compress
 
 
 def dumps(value: Any) -> str:
@@ -138,6 +143,6 @@ class GzipJSON:
             response.vary.add("Accept-Encoding")
             body = response.get_data()
             if len(body) >= GZIP_FROM and "Content-Encoding" not in response.headers:
-                response.set_data(igzip.compress(body, compresslevel=1))
+                response.set_data(gzip_compress(body, compresslevel=1))
                 response.headers["Content-Encoding"] = "gzip"
         return response(environ, start_response)
