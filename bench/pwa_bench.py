@@ -95,9 +95,22 @@ COUNT_LOCAL = """() => new Promise((resolve, reject) => {
     const db = req.result;
     const bundled = db.objectStoreNames.contains('bundles');
     const tx = db.transaction(bundled ? ['records', 'bundles'] : ['records']);
-    const counts = [tx.objectStore('records').count()];
-    if (bundled) counts.push(tx.objectStore('bundles').index('keys').count());
-    tx.oncomplete = () => { resolve(counts.reduce((n, c) => n + c.result, 0)); db.close(); };
+    // Records once each: a bundled copy whose key `records` holds (pwa/src/bundles.js) is not one.
+    const keys = tx.objectStore('records').getAllKeys();
+    let count = 0;
+    keys.onsuccess = () => {
+      const held = new Set(keys.result.map(([c, i]) => `${c}/${i}`));
+      count = held.size;
+      if (!bundled) return;
+      const cursor = tx.objectStore('bundles').index('keys').openKeyCursor();
+      cursor.onsuccess = () => {
+        const at = cursor.result;
+        if (!at) return;
+        if (!held.has(at.key)) count += 1;
+        at.continue();
+      };
+    };
+    tx.oncomplete = () => { resolve(count); db.close(); };
     tx.onerror = () => reject(tx.error);
   };
   req.onerror = () => reject(req.error);
