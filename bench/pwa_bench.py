@@ -20,6 +20,11 @@ bench/sync_bench.py does, instead of seeding them all through the engine). The a
 `pwa/dist`, or the one named by DOORSTEP_PWA_DIST; `--dists A B` takes turns with two builds on
 the same data.
 
+With `--timeline`, each first sync also prints, per pull page, when the app asked for it (and
+how long after the page before came in), the server's time to its first byte, when its last byte
+came and its size on the wire: whether the next page is fetched while one is stored, and where
+the time of a first sync goes.
+
 CPU throttling: CDP's `Emulation.setCPUThrottlingRate` slows the page's main thread only (Chromium
 answers "Operation is only supported for pages, not workers" when it is sent to a worker), so the
 app's pull worker would run at full speed. Each dedicated worker thread of the browser this bench
@@ -232,16 +237,49 @@ def synced_page(browser, server: Server):
     return ctx, page
 
 
-def first_sync(browser, server: Server, rate: int, throttle: WorkerThrottle | None = None) -> float:
+def first_sync(
+    browser,
+    server: Server,
+    rate: int,
+    throttle: WorkerThrottle | None = None,
+    timeline: bool = False,
+) -> float:
     ctx, page = new_page(browser, rate)
     page.goto(f"{server.url}/?lang=en")
     page.get_by_label("Username", exact=True).fill("admin")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
+    pulls: list[tuple[float, float, float, int]] = []
+
+    def note(request) -> None:
+        # Each page pulled: when it was asked for, its first and last byte came (seconds since
+        # the epoch, the browser's clock) and its size on the wire.
+        if "/sync/pull" in request.url:
+            t = request.timing
+            at = t["startTime"] / 1000
+            size = request.sizes()["responseBodySize"]
+            pulls.append((at, at + t["responseStart"] / 1000, at + t["responseEnd"] / 1000, size))
+
+    if timeline:
+        ctx.on("requestfinished", note)
     with throttle or WorkerThrottle(1):
         started = time.monotonic()
+        clicked = time.time()
         page.get_by_role("button", name="Sign in").click()
         wait_until_synced_once(page, 1800)
         seconds = time.monotonic() - started
+    if timeline:
+        # When each page was asked for (and how long after the page before came in: reading it,
+        # and whatever the pull worker waited for before asking), the server's time to its first
+        # byte, and when its last byte came.
+        print(f"    started at {clicked:.2f} (epoch), done at {clicked + seconds:.2f}")
+        before = clicked
+        for n, (asked, first_byte, done, size) in enumerate(sorted(pulls), 1):
+            print(
+                f"    page {n}: asked at {asked - clicked:5.2f} s ({asked - before:+.2f} s after"
+                f" the page before), server {first_byte - asked:.2f} s, "
+                f"in at {done - clicked:5.2f} s, {size / 1e6:.1f} MB"
+            )
+            before = done
     local = page.evaluate(COUNT_LOCAL)
     longest = page.evaluate("window.__bench.longest")
     workers = ""
@@ -360,6 +398,11 @@ def main() -> None:
     )
     parser.add_argument("--only-first-sync", action="store_true", help="only the first sync")
     parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="with the first sync: when each pull page was asked for and came in",
+    )
+    parser.add_argument(
         "--only-catch-up",
         action="store_true",
         help="only a later pull of --changes child records changed on the server",
@@ -417,7 +460,7 @@ def main() -> None:
                             times[str(dist)].append(
                                 catch_up(browser, big, rate, args.changes, throttle)
                                 if args.only_catch_up
-                                else first_sync(browser, big, rate, throttle)
+                                else first_sync(browser, big, rate, throttle, args.timeline)
                             )
                     throttle.close()
                     what = "catch-up" if args.only_catch_up else "first sync"
