@@ -28,6 +28,7 @@ from datetime import datetime
 from operator import attrgetter, itemgetter
 from typing import Any
 
+import orjson
 from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -87,6 +88,8 @@ class UnitOfWork:
         # The fields of each revision written here, by (collection, record id, rev).
         self.fields_at: dict[tuple[str, str, int], dict[str, Any]] = {}
         self.ops: list[dict[str, Any]] = []
+        # The meta of each kept result written here (its JSON text), by the op that holds it.
+        self.kept_metas: dict[bytes, str] = {}
         self.conflicts: list[dict[str, Any]] = []
         self.moves: list[dict[str, Any]] = []
         self.children_loaded: set[str] = set()
@@ -137,6 +140,7 @@ class UnitOfWork:
         }
         if not slim:
             return
+        metas = self.kept_metas_of({r["meta_of"] for r in slim.values() if "meta_of" in r})
         keys = sorted({(r["collection"], r["id"], r["rev"]) for r in slim.values()})
         revision = (Revision.collection, Revision.record_id, Revision.rev)
         fields = {}
@@ -150,7 +154,26 @@ class UnitOfWork:
         for op_id, record in slim.items():
             user_id, digest, result = self.logged[op_id]
             found = fields[(record["collection"], record["id"], record["rev"])]
-            self.logged[op_id] = (user_id, digest, {**result, "record": with_fields(record, found)})
+            meta = record["meta"] if "meta_of" not in record else metas[record["meta_of"]]
+            whole = with_fields(record, found, meta)
+            self.logged[op_id] = (user_id, digest, {**result, "record": whole})
+
+    def kept_metas_of(self, op_ids: set[str]) -> dict[str, Any]:
+        """The record meta that these ops' kept results hold (see `kept_result`), by op id: from
+        the ops loaded already, the others read from the log."""
+        metas = {}
+        for op_id in op_ids:
+            if op_id in self.logged:
+                metas[op_id] = self.logged[op_id][2]["record"]["meta"]
+        wanted = sorted(op_ids - metas.keys())
+        for start in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(Op.op_id, Op.result).where(
+                    among(self.session, Op.op_id, wanted[start : start + 500])
+                )
+            )
+            metas.update((op_id, result["record"]["meta"]) for op_id, result in rows)
+        return metas
 
     def load_names(self) -> None:
         """The display names of everyone the loaded records (and the actor) mention."""
@@ -422,23 +445,43 @@ class UnitOfWork:
                 "payload": payload,
                 "payload_hash": digest,
                 "status": result["status"],
-                "result": self.kept_result(result),
+                "result": self.kept_result(result, op_id),
             }
         )
         if op_id:
             self.logged[op_id] = (self.actor.user_id, digest, result)
 
-    def kept_result(self, result: dict[str, Any]) -> dict[str, Any]:
+    def kept_result(self, result: dict[str, Any], op_id: str | None = None) -> dict[str, Any]:
         """A result as the op log keeps it: without the record's fields when they are those of
         the revision it names (written here), which a replay reads back (`load_ops`); a copy of
-        the record in every op would be written again for nothing."""
+        the record in every op would be written again for nothing.
+
+        Such a result's record meta (its people's names as they were then, which a replay must
+        give again) is kept whole by the first op of this unit of work that answers with it;
+        every later one keeps `meta_of`, that op's id. The ops of one push share a few metas
+        (one per neighbourhood, for a batch of creates): about 400 bytes an op, written once."""
         record = result.get("record")
         if record is None:
             return result
         written = self.fields_at.get((record["collection"], record["id"], record["rev"]))
         if written is None or written is not record["fields"]:
             return result
-        return {**result, "record": {k: v for k, v in record.items() if k != "fields"}}
+        kept = {
+            "id": record["id"],
+            "collection": record["collection"],
+            "rev": record["rev"],
+            "deleted": record["deleted"],
+        }
+        meta = record["meta"]
+        text = orjson.dumps(meta)
+        holder = self.kept_metas.get(text)
+        if holder is None:
+            kept["meta"] = meta
+            if op_id is not None:
+                self.kept_metas[text] = op_id
+        else:
+            kept["meta_of"] = holder
+        return {**result, "record": kept}
 
     def touch(self, state: RecordState) -> None:
         """The record changed: it takes the next sequence number and will be written."""
@@ -603,15 +646,15 @@ class UnitOfWork:
         self.lock.close()
 
 
-def with_fields(record: Mapping[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-    """A record of a kept result with its fields back, in `to_wire`'s order."""
+def with_fields(record: Mapping[str, Any], fields: dict[str, Any], meta: Any) -> dict[str, Any]:
+    """A record of a kept result with its fields and meta back, in `to_wire`'s order."""
     return {
         "id": record["id"],
         "collection": record["collection"],
         "rev": record["rev"],
         "deleted": record["deleted"],
         "fields": fields,
-        "meta": record["meta"],
+        "meta": meta,
     }
 
 
