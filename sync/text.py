@@ -35,7 +35,12 @@ def fold(text: str | None) -> str:
     case) looks no further than the spaces around its word."""
     if not text:
         return ""
-    return " ".join(folded for word in text.split() if (folded := _fold_word(word)))
+    return " ".join(
+        folded
+        for word in text.split()
+        # An ASCII word (a number, a plain street name) only changes case.
+        if (folded := word.lower() if word.isascii() else _fold_word(word))
+    )
 
 
 @functools.lru_cache(maxsize=1 << 16)
