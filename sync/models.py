@@ -28,6 +28,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -58,6 +59,14 @@ class Record(Base):
         Index("ix_records_collection_updated", "collection", "updated_at"),
         Index("ix_records_collection_dated", "collection", "dated_on"),
         Index("ix_records_collection_campaign", "collection", "campaign_id"),
+        # Only the records that belong to a household: a household (most of what a push
+        # creates) has none, and every read here asks for one household's records.
+        Index(
+            "ix_records_household_id",
+            "household_id",
+            sqlite_where=text("household_id IS NOT NULL"),
+            postgresql_where=text("household_id IS NOT NULL"),
+        ),
     )
 
     collection: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -67,7 +76,7 @@ class Record(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     # The neighbourhood the record belongs to (derived for child records); null = everyone's.
     quarter_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
-    household_id: Mapped[str | None] = mapped_column(String(UUID_LEN), index=True)
+    household_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime] = mapped_column(TS)
     created_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
@@ -133,7 +142,17 @@ class Op(Base):
     decision (who, when, and the reason of a decline or the result of an apply)."""
 
     __tablename__ = "ops"
-    __table_args__ = (Index("ix_ops_escalation", "escalation", "escalated_at"),)
+    # Only the escalated ops (few), which are the only ones read by their escalation: every op a
+    # push logs would otherwise add an entry.
+    __table_args__ = (
+        Index(
+            "ix_ops_escalation",
+            "escalation",
+            "escalated_at",
+            sqlite_where=text("escalation IS NOT NULL"),
+            postgresql_where=text("escalation IS NOT NULL"),
+        ),
+    )
 
     pk: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
