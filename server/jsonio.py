@@ -19,7 +19,7 @@ GZIP_FROM = 1400
 
 try:
     from isal.igzip import compress as gzip_compress
-except ImportError:  # an environment set up before isal was a dependency: zlib, slower
+except ImportError:  # a machine isal has no wheel for (pyproject.toml), or an older set-up: zlib
     gzip_compress = gzip.compress
 
 
