@@ -12,6 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import text
 
@@ -257,6 +258,12 @@ def op(
         built["fields"] = fields
     built.update(extra)
     return built
+
+
+def stored_results(session) -> dict[str, dict[str, Any]]:
+    """Each op's result as the op log keeps it, by op id (the row itself, not a replay)."""
+    rows = session.execute(text("SELECT op_id, result FROM ops")).all()
+    return {op_id: orjson.loads(r) if isinstance(r, str) else r for op_id, r in rows}
 
 
 def household_fields(quarter_id: str, **overrides: Any) -> dict[str, Any]:

@@ -7,18 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
-from conftest import TEST_CONFIG, household_fields, new_id, op
+from conftest import TEST_CONFIG, household_fields, new_id, op, stored_results
 from sqlalchemy import text
 
 BEFORE = "a8e2c6f0b931"
-
-
-def stored_results(session) -> dict[str, dict[str, Any]]:
-    rows = session.execute(text("SELECT op_id, result FROM ops")).all()
-    return {op_id: orjson.loads(r) if isinstance(r, str) else r for op_id, r in rows}
 
 
 def test_results_kept_whole_before_are_slimmed_and_replay_the_same(

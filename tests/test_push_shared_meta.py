@@ -7,18 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
-from conftest import TEST_CONFIG, household_fields, new_id, op
+from conftest import TEST_CONFIG, household_fields, new_id, op, stored_results
 from sqlalchemy import text
 
 BEFORE = "0b6d2e8f4c31"
-
-
-def stored_results(session) -> dict[str, dict[str, Any]]:
-    rows = session.execute(text("SELECT op_id, result FROM ops")).all()
-    return {op_id: orjson.loads(r) if isinstance(r, str) else r for op_id, r in rows}
 
 
 def test_later_ops_of_a_push_replay_alone_with_the_meta_they_first_had(
