@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from .jsonio import FastJSONProvider, dumps, loads
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 MAX_BODY = 10 * 1024 * 1024  # §4: at most 10 MiB per body
+# SQLite's UPDATE … RETURNING (the feed lock takes its counter so) came in 3.35; the search
+# index's trigram tokenizer in 3.34.
+SQLITE_AT_LEAST = (3, 35)
 # Allocations between two young-generation collections (Python's default: 700).
 GC_THRESHOLD = 50_000
 
@@ -99,6 +103,12 @@ def engine_options(url: str) -> dict[str, Any]:
     """SQLite waits for the write lock instead of failing; PostgreSQL checks pooled connections."""
     options: dict[str, Any] = {"json_serializer": dumps, "json_deserializer": loads}
     if url.startswith("sqlite"):
+        if sqlite3.sqlite_version_info < SQLITE_AT_LEAST:
+            raise RuntimeError(
+                f"Doorstep needs SQLite {'.'.join(map(str, SQLITE_AT_LEAST))} or newer; this "
+                f"Python's is {sqlite3.sqlite_version}. Use a newer Python (3.11 on Debian 12 "
+                "has 3.40), or PostgreSQL (DOORSTEP_DATABASE_URL)."
+            )
         return {**options, "connect_args": {"timeout": 30}}
     # No server-side prepared statements: PostgreSQL could keep a generic plan made while a table
     # was small (a sequential scan) long after it has grown; each statement is planned fresh.
