@@ -88,7 +88,7 @@ class UnitOfWork:
         # The fields of each revision written here, by (collection, record id, rev).
         self.fields_at: dict[tuple[str, str, int], dict[str, Any]] = {}
         self.ops: list[dict[str, Any]] = []
-        # The meta of each kept result written here (its JSON text), by the op that holds it.
+        # The op that holds each record meta kept whole here, by that meta's JSON text.
         self.kept_metas: dict[bytes, str] = {}
         self.conflicts: list[dict[str, Any]] = []
         self.moves: list[dict[str, Any]] = []
