@@ -74,9 +74,12 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
         .first(),
     [collection, recordId],
   );
-  const quarters = useLive(() => quartersInScope(db, user), [user], []) ?? [];
+  // Undefined until read: a new record's defaults wait for them (an empty list is an answer).
+  const quartersRead = useLive(() => quartersInScope(db, user), [user]);
+  const quarters = quartersRead ?? [];
   const groups = useLive(() => referenceRecords(db, 'groups'), [], []) ?? [];
-  const campaigns = useLive(() => referenceRecords(db, 'campaigns'), [], []) ?? [];
+  const campaignsRead = useLive(() => referenceRecords(db, 'campaigns'), []);
+  const campaigns = campaignsRead ?? [];
   const units = useLive(() => referenceRecords(db, 'units'), [], []) ?? [];
   const household = useLive(
     () =>
@@ -99,7 +102,8 @@ export function RecordForm({ collection, id = null, householdId = null, user }) 
     if (form) return;
     if (draft === undefined) return;
     if (id && existing === undefined) return;
-    if (!id && (quarters === undefined || campaigns === undefined)) return;
+    if (!id && (quartersRead === undefined || campaignsRead === undefined)) return;
+    if (!id && householdId && household === undefined) return;
     // A deed added from the Deeds screen starts on the campaign that screen shows.
     const onScreen = new URLSearchParams(location.search).get('campaign');
     const activeCampaign =
