@@ -17,10 +17,11 @@
  * - drafts: what is typed in a form and not saved yet, one row per form (`key`); never pushed.
  * - photos: photos of visits, support and assessments, reduced, with their record
  *   (`[collection+record]`) and upload state (see photos.js).
- * - bundles: child records a first sync stored up to 250 to a row (`rows`, each shaped as in
- *   `records`), found by the multiEntry indexes `keys` (`collection/id`) and `hhs`
- *   (`collection/household`); `records` is the overlay that always wins. Read and written only
- *   through bundles.js (and the pull worker's sync.js storePullPage).
+ * - bundles: child records a first sync stored up to 250 to a row (`text`, their server states as
+ *   JSON; `rows`, each shaped as in `records`, in bundles stored before), found by the multiEntry
+ *   indexes `keys` (`collection/id`) and `hhs` (`collection/household`); `records` is the overlay
+ *   that always wins. Read and written only through bundles.js (and the pull worker's sync.js
+ *   storePullPage).
  */
 import Dexie from 'dexie';
 import { reviewFlag } from './records.js';
@@ -41,7 +42,9 @@ import { reviewFlag } from './records.js';
  *   state: 'escalated'|'applied'|'declined', reason?: string|null, at: string|null}} StrandedChange
  * @typedef {{key: string, collection: string, recordId: string, householdId: string|null,
  *   path: string, title: string, form: Record<string, any>, base: Record<string, any>, at: string}} Draft
- * @typedef {{n?: number, rows: LocalRecord[], keys: string[], hhs: string[]}} Bundle
+ * @typedef {{n?: number, text?: string, rows?: LocalRecord[], keys: string[], hhs: string[]}} Bundle
+ *   `text`: the records' server states as JSON (bundles.js); `rows`: the rows themselves, as
+ *   bundles were stored before
  * @typedef {Dexie & {records: Dexie.Table<LocalRecord, [string, string]>,
  *   bundles: Dexie.Table<Bundle, number>,
  *   outbox: Dexie.Table<OutboxOp, number>, meta: Dexie.Table<{key: string, value: any}, string>,

@@ -9,13 +9,14 @@ import { applyPushResults, returnToPending, storeStranded, takeBatch, toWire } f
 import { evictPhotos, uploadPhotos } from './photos.js';
 import {
   BUNDLED_COLLECTIONS,
+  bundleRows,
   bundleable,
   keyOf,
   makeBundles,
   mayBeBundled,
   unbundle,
 } from './bundles.js';
-import { buildRecord, serverRecordOutcome } from './records.js';
+import { buildRecord, serverRecordOutcome, storedMeta } from './records.js';
 import { forgetServerData, isRevocation } from './session.js';
 
 /**
@@ -156,11 +157,21 @@ export function removes(change) {
  * @param {any[]} changes
  */
 export function newestOfEach(changes) {
+  return keyedChanges(changes).changes;
+}
+
+/**
+ * newestOfEach, with the key (`collection/id`) of each change kept, in the same order.
+ * @param {any[]} changes
+ */
+function keyedChanges(changes) {
+  const keys = changes.map((c) => keyOf(c.collection, c.id));
+  if (new Set(keys).size === keys.length) return { changes, keys };
   /** @type {Map<string, number>} */
   const last = new Map();
-  changes.forEach((c, i) => last.set(keyOf(c.collection, c.id), i));
-  if (last.size === changes.length) return changes;
-  return changes.filter((c, i) => last.get(keyOf(c.collection, c.id)) === i);
+  keys.forEach((k, i) => last.set(k, i));
+  const kept = keys.map((k, i) => last.get(k) === i);
+  return { changes: changes.filter((_, i) => kept[i]), keys: keys.filter((_, i) => kept[i]) };
 }
 
 /**
@@ -196,34 +207,50 @@ function keysToRead(changes, opsByRecord, first) {
 }
 
 /**
- * What storing changes[start..end) of a page means: rows to put, keys to delete, outbox ops to
- * clear. A pure decision over the rows read (`existing`, by `collection/id`) and the outbox.
+ * What storing changes[start..end) of a page means: rows to put (and their keys, `collection/id`),
+ * keys to delete, outbox ops to clear. A pure decision over the rows read (`existing`, by
+ * `collection/id`) and the outbox. `keys`: the key of each change, if known.
  * @param {any[]} changes
  * @param {number} start
  * @param {number} end
  * @param {{existing: Map<string, import('./db.js').LocalRecord|undefined>,
- *   opsByRecord: Map<string, import('./db.js').OutboxOp[]>, first: boolean}} state
+ *   opsByRecord: Map<string, import('./db.js').OutboxOp[]>, first: boolean, keys?: string[]}} state
  */
-function pageWrites(changes, start, end, { existing, opsByRecord, first }) {
+function pageWrites(changes, start, end, { existing, opsByRecord, first, keys }) {
   /** @type {import('./db.js').LocalRecord[]} */
   const puts = [];
+  /** @type {string[]} */
+  const putKeys = [];
   /** @type {[string, string][]} */
   const deletes = [];
   /** @type {number[]} */
   const clearOps = [];
   for (let i = start; i < end; i++) {
     const change = changes[i];
-    const k = `${change.collection}/${change.id}`;
-    const current = existing.get(k);
-    const ops = opsByRecord.get(k) || [];
+    const k = keys ? keys[i] : keyOf(change.collection, change.id);
+    const ops = opsByRecord.get(k);
     // A row written blind on a first sync may be there without having been read.
-    const unread = first && ops.length === 0;
+    const unread = first && !ops;
+    const record = change.record;
+    if (unread && record && change.op !== 'evict' && change.op !== 'delete' && !record.deleted) {
+      // serverRecordOutcome of a record with no row read and no op: its server state.
+      const server = {
+        fields: record.fields || {},
+        rev: record.rev,
+        meta: storedMeta(record.meta),
+        deleted: false,
+      };
+      puts.push(buildRecord(change.collection, change.id, server, null, false));
+      putKeys.push(k);
+      continue;
+    }
+    const current = existing.get(k);
     const key = /** @type {[string, string]} */ ([change.collection, change.id]);
     if (change.op === 'evict') {
       // Outbox ops are never dropped silently: with some left, the row stays, server part gone.
       if (!current && !unread) continue;
-      if (ops.length === 0) deletes.push(key);
-      else
+      if (!ops) deletes.push(key);
+      else {
         puts.push(
           buildRecord(
             change.collection,
@@ -233,18 +260,23 @@ function pageWrites(changes, start, end, { existing, opsByRecord, first }) {
             current?.localDelete ?? false,
           ),
         );
+        putKeys.push(k);
+      }
       continue;
     }
-    if (!change.record) continue;
-    const wire = { ...change.record, collection: change.collection, id: change.id };
+    if (!record) continue;
+    const wire = { ...record, collection: change.collection, id: change.id };
     if (change.op === 'delete') wire.deleted = true;
-    const outcome = serverRecordOutcome(current, ops, wire);
+    const outcome = serverRecordOutcome(current, ops || [], wire);
     clearOps.push(...outcome.clearOps);
     if (outcome.row === null || (outcome.row === undefined && unread && wire.deleted))
       deletes.push(key);
-    else if (outcome.row) puts.push(outcome.row);
+    else if (outcome.row) {
+      puts.push(outcome.row);
+      putKeys.push(k);
+    }
   }
-  return { puts, deletes, clearOps };
+  return { puts, putKeys, deletes, clearOps };
 }
 
 /**
@@ -298,29 +330,26 @@ export async function storePullPage(
   page,
   { first = false, signedIn = false, from = null, known = null, bundled = null } = {},
 ) {
-  const changes = newestOfEach(page.changes || []);
+  const { changes, keys } = keyedChanges(page.changes || []);
   if (!db.isOpen()) await db.open();
   const idb = db.backendDB();
   // Written without reading: a first sync, and no op known for any record of the page.
   let blind = first && !!known;
   if (blind && known?.length) {
     const mine = groupOps(known);
-    blind = !changes.some((c) => mine.has(`${c.collection}/${c.id}`));
+    blind = !keys.some((k) => mine.has(k));
   }
   /** @type {Set<string>} keys of the page that may be in a bundle */
   const suspects = new Set();
-  for (const c of changes) {
-    const k = keyOf(c.collection, c.id);
-    if (
-      bundled ? bundled.has(k) : !first && BUNDLED_COLLECTIONS.includes(c.collection) && removes(c)
-    )
-      suspects.add(k);
+  for (let i = 0; i < changes.length; i++) {
+    const c = changes[i];
+    const k = keys[i];
+    const child = BUNDLED_COLLECTIONS.includes(c.collection);
+    if (bundled ? bundled.has(k) : !first && child && removes(c)) suspects.add(k);
+    // Every child record of the page may be in a bundle once it is stored: the next page, handed
+    // over before this one is written, must look for them there (a page holds a record once).
+    if (bundled && child) bundled.add(k);
   }
-  // Every child record of the page may be in a bundle once it is stored: the next page, handed
-  // over before this one is written, must look for them there.
-  if (bundled)
-    for (const c of changes)
-      if (BUNDLED_COLLECTIONS.includes(c.collection)) bundled.add(keyOf(c.collection, c.id));
   let clearedOps = false;
   let touchedBundles = false;
   /** @type {import('./db.js').OutboxOp[]} */
@@ -350,10 +379,11 @@ export async function storePullPage(
      * @param {Map<string, import('./db.js').LocalRecord|undefined>} existing
      */
     const write = (opsByRecord, existing) => {
-      const { puts, deletes, clearOps } = pageWrites(changes, 0, changes.length, {
+      const { puts, putKeys, deletes, clearOps } = pageWrites(changes, 0, changes.length, {
         existing,
         opsByRecord,
         first,
+        keys,
       });
       const outboxStore = tx.objectStore('outbox');
       for (const seq of clearOps) outboxStore.delete(seq);
@@ -361,8 +391,9 @@ export async function storePullPage(
       for (const key of deletes) records.delete(key);
       /** @type {import('./db.js').LocalRecord[]} */
       const toBundle = [];
-      for (const row of puts) {
-        const k = keyOf(row.collection, row.id);
+      for (let i = 0; i < puts.length; i++) {
+        const row = puts[i];
+        const k = putKeys[i];
         if (bundled && bundleable(row) && !opsByRecord.has(k) && !suspects.has(k) && !held.has(k))
           toBundle.push(row);
         else records.put(row);
@@ -497,7 +528,7 @@ function moveOutOfBundles(records, bundles, keys, done, fail, touched) {
         try {
           const b = /** @type {import('./db.js').Bundle} */ (got.result);
           const keep = [];
-          for (const r of b.rows) {
+          for (const r of bundleRows(b)) {
             if (!keys.has(keyOf(r.collection, r.id))) {
               keep.push(r);
               continue;

@@ -2,11 +2,13 @@ import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import {
   BUNDLE_SIZE,
+  bundleRows,
   collectionRecords,
   countRecords,
   getRecord,
   getRecords,
   householdRecords,
+  makeBundles,
   mayBeBundled,
 } from '../src/bundles.js';
 import { getMeta, openDb, setMeta } from '../src/db.js';
@@ -393,6 +395,48 @@ describe('the upgrade to bundles', { timeout: 30_000 }, () => {
 function review(status) {
   return { review: { status, comment: null, by: { id: 'sup', name: 'Giám' }, at: '2026-11-30' } };
 }
+
+describe('how a bundle holds its records', { timeout: 30_000 }, () => {
+  it('as one JSON text of their server states, made into the same rows again', async () => {
+    const { db } = await firstSync(300);
+    const [stored] = await db.bundles.toArray();
+    expect(typeof stored.text).toBe('string');
+    expect(stored.rows).toBeUndefined();
+    // The rows as the page's thread would store them (records.js), one by one.
+    const plain = freshDb();
+    const meta = {
+      created_by: { id: 'u1', name: 'Lê Văn' },
+      updated_by: { id: 'u1', name: 'Lê Văn' },
+      review: { status: 'pending', comment: null },
+      open_conflicts: 0,
+    };
+    const changes = [visit(1), visit(2, 3, { notes: 'Chú ý' })];
+    changes[1].record.meta = meta;
+    await applyPullPage(plain, { changes, cursor: 'c:1' }, { first: true });
+    const rows = await plain.records.toArray();
+    expect(bundleRows(makeBundles(rows)[0])).toEqual(rows);
+  });
+
+  it('bundles stored as rows before are read, and rewritten as text when a record leaves', async () => {
+    const { db } = await firstSync(300);
+    // Every bundle as the build before stored it: the rows themselves.
+    for (const b of await db.bundles.toArray())
+      await db.bundles.put({ n: b.n, rows: bundleRows(b), keys: b.keys, hhs: b.hhs });
+    expect((await db.bundles.toArray()).every((b) => b.rows && !b.text)).toBe(true);
+    expect((await getRecord(db, 'visits', V(7)))?.fields.purpose).toBe('outreach');
+    expect(await householdRecords(db, 'visits', H1)).toHaveLength(150);
+    expect(await countRecords(db, 'visits')).toBe(300);
+    await saveChange(db, 'visits', V(5), { purpose: 'follow-up' });
+    expect((await getRecord(db, 'visits', V(5)))?.fields.purpose).toBe('follow-up');
+    const left = await db.bundles
+      .where('keys')
+      .equals(`visits/${V(6)}`)
+      .first();
+    expect(left?.rows).toBeUndefined();
+    expect(bundleRows(/** @type {any} */ (left)).map((r) => r.id)).not.toContain(V(5));
+    expect(await countRecords(db, 'visits')).toBe(300);
+  });
+});
 
 describe('what a first sync bundles', { timeout: 30_000 }, () => {
   it("a household's children and nothing else", () => {
