@@ -40,6 +40,19 @@ def test_first_sync_comes_in_pages_with_every_record_once(field, quarters, build
     assert all(c["record"]["rev"] == c["rev"] == 1 for c in seen)
 
 
+def test_a_page_is_ascii_with_names_escaped_and_reads_as_sent(field, quarters, build):
+    [hid] = create_households(field, quarters["KP1"], build, 1)
+    field.push_one(build.op("households", hid, {"address": "Đường Lê Lợi 😀"}, base_rev=1))
+    response = field.get("/sync/pull")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.data.isascii()
+    assert b"\\u1ed9" in response.data, "Hộ: each non-ASCII character as a JSON escape"
+    [record] = [c["record"] for c in response.get_json()["changes"] if c["id"] == hid]
+    assert record["fields"]["head_name"] == "Hộ 0"
+    assert record["fields"]["address"] == "Đường Lê Lợi 😀"
+
+
 def test_incremental_pull_returns_only_what_changed_since(field, quarters, build):
     create_households(field, quarters["KP1"], build, 2)
     _, cursor = field.pull_all()
