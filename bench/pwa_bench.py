@@ -18,7 +18,10 @@ that sync done is measured (its pull stores them all over the ones the first syn
 household comes with about 3 child records; `--clone-to` copies them with plain SQL, as
 bench/sync_bench.py does, instead of seeding them all through the engine). The app served is
 `pwa/dist`, or the one named by DOORSTEP_PWA_DIST; `--dists A B` takes turns with two builds on
-the same data.
+the same data; `--trees A B` likewise with two copies of the repository, each served by its own
+server (run with `PYTHONPATH` at it) with its own `pwa/dist` (built beforehand). Each first sync
+also says how much CPU the browser's dedicated workers used meanwhile (the pull worker's, nearly
+all of it: what the 4x figure is bound by).
 
 With `--timeline`, each first sync also prints, per pull page, when the app asked for it (and
 how long after the page before came in), the server's time to its first byte, when its last byte
@@ -184,10 +187,15 @@ class Server(ServerProcess):
             out[c] = r.json()["total"]
         return out
 
-    def serve(self, dist: Path) -> None:
-        """Serve this build of the app from now on (the same database)."""
+    def serve(self, dist: Path, tree: Path | None = None) -> None:
+        """Serve this build of the app from now on (the same database), by the server of `tree`
+        (a copy of the repository) if given, else by this one."""
         self.kill()
         self.env["DOORSTEP_PWA_DIST"] = str(dist)
+        if tree:
+            self.env["PYTHONPATH"] = str(tree)
+        else:
+            self.env.pop("PYTHONPATH", None)
         self.start()
 
     def stop(self) -> None:
@@ -237,6 +245,22 @@ def synced_page(browser, server: Server):
     return ctx, page
 
 
+def worker_cpu(pids: set[int]) -> dict[int, float]:
+    """CPU seconds so far of each dedicated worker thread of these processes, by thread id."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                if not (task / "comm").read_text().startswith("DedicatedWorker"):
+                    continue
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                out[int(task.name)] = (int(fields[11]) + int(fields[12])) / ticks
+            except (OSError, ValueError):
+                continue
+    return out
+
+
 def first_sync(
     browser,
     server: Server,
@@ -261,12 +285,16 @@ def first_sync(
 
     if timeline:
         ctx.on("requestfinished", note)
-    with throttle or WorkerThrottle(1):
+    with throttle or WorkerThrottle(1) as cap:
         started = time.monotonic()
         clicked = time.time()
+        before_cpu = worker_cpu(cap._descendants())
         page.get_by_role("button", name="Sign in").click()
         wait_until_synced_once(page, 1800)
         seconds = time.monotonic() - started
+        after_cpu = worker_cpu(cap._descendants())
+    # The workers' CPU during the sync (the pull worker's, nearly all): what 4x slows.
+    cpu = sum(t - before_cpu.get(tid, 0.0) for tid, t in after_cpu.items())
     if timeline:
         # When each page was asked for (and how long after the page before came in: reading it,
         # and whatever the pull worker waited for before asking), the server's time to its first
@@ -292,7 +320,8 @@ def first_sync(
         )
     print(
         f"  first sync, CPU x{rate}: {seconds:.1f} s for {local} records "
-        f"({local / seconds:.0f} records/s); longest main-thread task {longest:.0f} ms{workers}"
+        f"({local / seconds:.0f} records/s); workers' CPU {cpu:.1f} s; longest main-thread task "
+        f"{longest:.0f} ms{workers}"
     )
     ctx.close()
     return seconds
@@ -416,6 +445,12 @@ def main() -> None:
         help="copy the seeded field records with plain SQL to about this many",
     )
     parser.add_argument(
+        "--trees",
+        type=Path,
+        nargs="+",
+        help="like --dists, with copies of the repository: each one's server and its pwa/dist",
+    )
+    parser.add_argument(
         "--dists",
         type=Path,
         nargs="+",
@@ -423,6 +458,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     # Absolute: the server that serves them runs in a folder of its own.
+    trees = {}
+    if args.trees:
+        trees = {(t.resolve() / "pwa" / "dist"): t.resolve() for t in args.trees}
+        args.dists = list(trees)
     dists = [d.resolve() for d in args.dists or [Path(os.environ.get("DOORSTEP_PWA_DIST", DIST))]]
     if missing := [str(d) for d in dists if not (d / "index.html").exists()]:
         sys.exit(f"not a build of the app (no index.html): {', '.join(missing)}")
@@ -455,7 +494,7 @@ def main() -> None:
                         # Builds take turns, so that the machine's load weighs on each alike.
                         for dist in dists:
                             if args.dists:
-                                big.serve(dist)
+                                big.serve(dist, trees.get(dist))
                                 print(f"  ({dist})")
                             times[str(dist)].append(
                                 catch_up(browser, big, rate, args.changes, throttle)
