@@ -310,6 +310,7 @@ def first_sync(
             before = done
     local = page.evaluate(COUNT_LOCAL)
     longest = page.evaluate("window.__bench.longest")
+    usage = page.evaluate("navigator.storage.estimate().then((e) => e.usage)")
     workers = ""
     if throttle and rate > 1:
         workers = (
@@ -320,8 +321,8 @@ def first_sync(
         )
     print(
         f"  first sync, CPU x{rate}: {seconds:.1f} s for {local} records "
-        f"({local / seconds:.0f} records/s); workers' CPU {cpu:.1f} s; longest main-thread task "
-        f"{longest:.0f} ms{workers}"
+        f"({local / seconds:.0f} records/s); workers' CPU {cpu:.1f} s; storage "
+        f"{usage / 1e6:.1f} MB; longest main-thread task {longest:.0f} ms{workers}"
     )
     ctx.close()
     return seconds
