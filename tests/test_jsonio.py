@@ -106,3 +106,33 @@ def test_a_body_as_the_app_sends_it_is_read_by_orjson_alone(monkeypatch) -> None
     monkeypatch.setattr(jsonio, "checked_loads", lambda data: pytest.fail("parsed twice"))
     body = b'{"device_id":"d1","ops":[{"op_id":"5f0c","fields":{"head_name":"L\xc3\xaa","n":1.5}}]}'
     assert strict_loads(body)["ops"][0]["fields"] == {"head_name": "Lê", "n": 1.5}
+
+
+# Any text a field can hold, with the non-ASCII runs long and short: Vietnamese letters, astral
+# characters (two UTF-16 units), the line separators JavaScript once refused, combining marks.
+TEXTS = st.text(
+    alphabet=st.characters(blacklist_categories=["Cs"])
+    | st.sampled_from(["ễ", "Đ", "😀", "\u2028", "\u0301", "\\", '"'])
+)
+
+
+@given(
+    value=st.recursive(
+        st.none() | st.integers(-(2**53), 2**53) | TEXTS,
+        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(TEXTS, kids, max_size=4),
+        max_leaves=12,
+    )
+)
+def test_a_page_in_ascii_reads_back_as_the_value(value: Any) -> None:
+    body = jsonio.ascii_dumps(value)
+    assert body.isascii()
+    assert json.loads(body) == value
+
+
+def test_long_runs_of_non_ascii_letters_are_escaped_without_being_kept(monkeypatch) -> None:
+    # A field in a script with no ASCII letters is one long run: escaped, and not kept in memory.
+    monkeypatch.setattr(jsonio, "_ESCAPES", {})
+    field = "Тихийпереулок" * 300
+    body = jsonio.ascii_dumps({"note": field, "name": "Nguyễn"})
+    assert json.loads(body) == {"note": field, "name": "Nguyễn"}
+    assert set(jsonio._ESCAPES) == {"ễ"}
