@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, g
@@ -37,7 +37,7 @@ def push(body: dict[str, Any]):
         actor = replace(actor, device_id=body["device_id"])
     now = utcnow()
     results = push_ops(db.session, catalogue, actor, body["ops"], now)
-    g.token.last_sync_at = now
+    touch_last_sync(now)
     db.session.commit()
     return {"results": results}
 
@@ -58,13 +58,18 @@ def pull(query: dict[str, Any]):
     sent = sum(1 for change in page["changes"] if change["op"] != "evict")
     if sent:
         audit("pull", "sync/pull", {"records": sent})
-    now = utcnow()
-    last = aware(g.token.last_sync_at)
-    if last is None or now - last > SYNC_TOUCH_EVERY:
-        g.token.last_sync_at = now
+    touch_last_sync(utcnow())
     db.session.commit()
     # In ASCII (jsonio.ascii_dumps): the phone reads tens of megabytes of pages on a first sync.
     return current_app.response_class(ascii_dumps(page), mimetype="application/json")
+
+
+def touch_last_sync(now: datetime) -> None:
+    """Note the device's sync on its token, at most once a minute: the devices list shows it to
+    the minute, and writing the token's row on every push or pull is a write of its own."""
+    last = aware(g.token.last_sync_at)
+    if last is None or now - last > SYNC_TOUCH_EVERY:
+        g.token.last_sync_at = now
 
 
 def cursor_secret() -> bytes:

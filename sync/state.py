@@ -114,7 +114,7 @@ class RecordState:
     def refresh_derived(self, rule: CollectionRule) -> None:
         """Recompute the columns copied from the fields: search text, campaign, date."""
         parts = [self.fields.get(name) for name in rule.search_fields]
-        self.search_text = fold(" ".join(str(p) for p in parts if p))
+        self.search_text = fold(" ".join([str(p) for p in parts if p]))
         campaign = self.fields.get("campaign_id")
         self.campaign_id = campaign if isinstance(campaign, str) else None
         day = self.fields.get(rule.date_field) if rule.date_field else None
@@ -229,6 +229,8 @@ class PageWriter:
         self.names = names
         self.moments: dict[Any, str | None] = {None: None}
         self.people: dict[str | None, dict[str, str] | None] = {None: None}
+        # The metas of records in memory, by what they are made of (see `state`).
+        self.metas: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def moment(self, value: datetime | None) -> str | None:
         text = self.moments.get(value, False)
@@ -243,37 +245,61 @@ class PageWriter:
         return found  # type: ignore[return-value]
 
     def state(self, state: RecordState) -> dict[str, Any]:
-        """`to_wire` of a record in memory."""
-        return self.wire(state, state.fields)
+        """`to_wire` of a record in memory. The records of one push share nearly all of their
+        meta (one moment, one author, a few neighbourhoods): records with the same meta get
+        the same object, built once."""
+        key = (
+            state.quarter_id,
+            state.unit_id,
+            state.created_at,
+            state.created_by,
+            state.updated_at,
+            state.updated_by,
+            state.review_status,
+            state.review_comment,
+            state.review_by,
+            state.review_at,
+            state.open_conflicts or 0,
+        )
+        meta = self.metas.get(key)
+        if meta is None:
+            meta = self.metas[key] = self.meta(state)
+        return {
+            "id": state.id,
+            "collection": state.collection,
+            "rev": state.rev,
+            "deleted": bool(state.deleted),
+            "fields": state.fields,
+            "meta": meta,
+        }
 
     def record(self, row: Any) -> dict[str, Any]:
         """`to_wire` of a row of `WIRE_COLUMNS` (its fields as stored JSON text)."""
-        return self.wire(row, orjson.Fragment(row.fields_json))
-
-    def wire(self, record: Any, fields: Any) -> dict[str, Any]:
-        """`to_wire` of a record state or a row (both name their columns alike), with its
-        fields as given."""
         return {
-            "id": record.id,
-            "collection": record.collection,
-            "rev": record.rev,
-            "deleted": bool(record.deleted),
-            "fields": fields,
-            "meta": {
-                "quarter_id": record.quarter_id,
-                "unit_id": record.unit_id,
-                "created_at": self.moment(record.created_at),
-                "created_by": self.person(record.created_by),
-                "updated_at": self.moment(record.updated_at),
-                "updated_by": self.person(record.updated_by),
-                "review": {
-                    "status": record.review_status,
-                    "comment": record.review_comment,
-                    "by": self.person(record.review_by),
-                    "at": self.moment(record.review_at),
-                },
-                "open_conflicts": record.open_conflicts or 0,
+            "id": row.id,
+            "collection": row.collection,
+            "rev": row.rev,
+            "deleted": bool(row.deleted),
+            "fields": orjson.Fragment(row.fields_json),
+            "meta": self.meta(row),
+        }
+
+    def meta(self, record: Any) -> dict[str, Any]:
+        """The `meta` of `to_wire` for a record state or a row (both name their columns alike)."""
+        return {
+            "quarter_id": record.quarter_id,
+            "unit_id": record.unit_id,
+            "created_at": self.moment(record.created_at),
+            "created_by": self.person(record.created_by),
+            "updated_at": self.moment(record.updated_at),
+            "updated_by": self.person(record.updated_by),
+            "review": {
+                "status": record.review_status,
+                "comment": record.review_comment,
+                "by": self.person(record.review_by),
+                "at": self.moment(record.review_at),
             },
+            "open_conflicts": record.open_conflicts or 0,
         }
 
 

@@ -90,13 +90,17 @@ class UnitOfWork:
         self.ops: list[dict[str, Any]] = []
         # The op that holds each record meta kept whole here, by that meta's JSON text.
         self.kept_metas: dict[bytes, str] = {}
+        # The same, by the meta object itself (its id): (the meta, the op holding it).
+        self.meta_holders: dict[int, tuple[Any, str]] = {}
         self.conflicts: list[dict[str, Any]] = []
         self.moves: list[dict[str, Any]] = []
         self.children_loaded: set[str] = set()
         # The rows converted for the flush (`prepare`), and their values' conversions.
         self.new_states: list[RecordState] = []
         self.prepared: list[PreparedRows] | None = None
-        self.memo: dict[tuple[Any, int], Any] = {}
+        self.memo: dict[Any, Any] = {}
+        # The changes of every create's revision (never changed in place).
+        self.no_changes: dict[str, Any] = {}
 
     # -- loading -------------------------------------------------------------------------
 
@@ -310,8 +314,8 @@ class UnitOfWork:
         )
         self.records[state.key] = state
         # A create's changes are its fields, which the revision holds: not written twice (see
-        # `Revision`).
-        self.add_revision(state, "create", {}, op_id)
+        # `Revision`). One empty object for all of them, converted once for the flush.
+        self.add_revision(state, "create", self.no_changes, op_id)
         return state
 
     def change(
@@ -473,14 +477,21 @@ class UnitOfWork:
             "deleted": record["deleted"],
         }
         meta = record["meta"]
-        text = orjson.dumps(meta)
-        holder = self.kept_metas.get(text)
-        if holder is None:
-            kept["meta"] = meta
-            if op_id is not None:
-                self.kept_metas[text] = op_id
+        # Results share meta objects (`PageWriter.state`): one met before is known by itself.
+        held = self.meta_holders.get(id(meta))
+        if held is not None and held[0] is meta:
+            holder = held[1]
         else:
-            kept["meta_of"] = holder
+            text = orjson.dumps(meta)
+            holder = self.kept_metas.get(text)
+            if holder is None:
+                kept["meta"] = meta
+                if op_id is not None:
+                    self.kept_metas[text] = op_id
+                    self.meta_holders[id(meta)] = (meta, op_id)
+                return {**result, "record": kept}
+            self.meta_holders[id(meta)] = (meta, holder)
+        kept["meta_of"] = holder
         return {**result, "record": kept}
 
     def touch(self, state: RecordState) -> None:
@@ -732,7 +743,7 @@ def prepare_rows(
     dialect: Dialect,
     table: Table,
     rows: list[dict[str, Any]] | list[tuple[Any, ...]],
-    memo: dict[tuple[Any, int], Any],
+    memo: dict[Any, Any],
     late: str | None = None,
     names: list[str] | None = None,
 ) -> PreparedRows:
@@ -761,20 +772,20 @@ def prepare_rows(
             pass
         else:
             return PreparedRows(table, names, lines, None, late)
-    columns = list(zip(*[get(row) for row in rows], strict=True))
+    columns: list[Any] = list(zip(*[get(row) for row in rows], strict=True))
     for i, name in enumerate(names):
         kind = table.c[name].type
         process = kind._cached_bind_processor(dialect)
         if process is None:
             continue
-        key_kind, converted = type(kind), []
-        for value in columns[i]:
-            key = (key_kind, id(value))
-            found = memo.get(key, memo)
-            if found is memo:
-                found = memo[key] = process(value)
-            converted.append(found)
-        columns[i] = converted
+        # The conversions of this column type, by the object converted; the loops over a column
+        # are the builtins' own (a thousand rows share a few moments and convert each once).
+        seen = memo.setdefault((type(kind), 0), {})
+        ids = list(map(id, columns[i]))
+        for value, key in zip(columns[i], ids, strict=True):
+            if key not in seen:
+                seen[key] = process(value)
+        columns[i] = list(map(seen.__getitem__, ids))
     values = list(zip(*columns, strict=True))
     return PreparedRows(table, names, None, values, late)
 
@@ -785,7 +796,7 @@ def copy_lines(
     names: list[str],
     rows: list[Any],
     get: Callable[[Any], Any],
-    memo: dict[tuple[Any, int], Any],
+    memo: dict[Any, Any],
 ) -> list[str]:
     """Each row's line of COPY text (tab-separated, no line break); `Unformatted` when a value
     is of a type `copy_text` does not write. Made a column at a time: most columns need no
@@ -879,7 +890,7 @@ def insert_rows(
     connection: Connection,
     table: Table,
     rows: list[dict[str, Any]],
-    memo: dict[tuple[Any, int], Any] | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> None:
     """INSERT these rows (each with the same keys) straight through the driver (see
     `prepare_rows` and `write_rows`)."""

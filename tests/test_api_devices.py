@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from conftest import ADMIN_PASSWORD, PASSWORD, login
 
@@ -145,3 +147,18 @@ def test_devices_have_readable_names(admin, field, client, device_name, label):
 def test_a_device_without_a_name_is_called_by_its_id(admin, field, sql):
     sql("UPDATE tokens SET device_name = NULL WHERE user_id = :user", user=field.id)
     assert devices(admin, field)["phone-canbo1"]["device_label"] == "phone-canbo1"
+
+
+@pytest.mark.parametrize(
+    "ago, noted", [(timedelta(seconds=30), False), (timedelta(minutes=2), True)]
+)
+def test_a_push_notes_the_devices_sync_at_most_once_a_minute(admin, field, sql, ago, noted):
+    earlier = (datetime.now(UTC) - ago).replace(microsecond=0)
+    sql(
+        "UPDATE tokens SET last_sync_at = :at WHERE user_id = :user",
+        at=earlier.isoformat(sep=" "),
+        user=field.id,
+    )
+    field.push()
+    shown = datetime.fromisoformat(devices(admin, field)["phone-canbo1"]["last_sync_at"])
+    assert (shown > earlier) is noted
