@@ -773,11 +773,26 @@ def prepare_rows(
         else:
             return PreparedRows(table, names, lines, None, late)
     columns: list[Any] = list(zip(*[get(row) for row in rows], strict=True))
-    for i, name in enumerate(names):
-        kind = table.c[name].type
-        process = kind._cached_bind_processor(dialect)
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    # A column null in every row (a household's household_id, review and campaign columns) is
+    # left out when it would be stored as NULL and the table gives it no default: the same
+    # NULL, without binding it row by row (sqlite3 looks for an adapter for each None it binds).
+    empty = {
+        i
+        for i, name in enumerate(names)
+        if columns[i][0] is None
+        and table.c[name].server_default is None
+        and (processors[i] is None or processors[i](None) is None)
+        and columns[i].count(None) == len(columns[i])
+    }
+    if empty and len(empty) < len(names):
+        names = [name for i, name in enumerate(names) if i not in empty]
+        columns = [column for i, column in enumerate(columns) if i not in empty]
+        processors = [process for i, process in enumerate(processors) if i not in empty]
+    for i, (name, process) in enumerate(zip(names, processors, strict=True)):
         if process is None:
             continue
+        kind = table.c[name].type
         # The conversions of this column type, by the object converted; the loops over a column
         # are the builtins' own (a thousand rows share a few moments and convert each once).
         seen = memo.setdefault((type(kind), 0), {})
