@@ -75,7 +75,10 @@ def ascii_dumps(value: Any) -> bytes:
     try:
         body = orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, default=str, separators=(",", ":")).encode()
+        # Integers beyond 64 bits, which the standard library writes (in ASCII by default).
+        # Nothing else is turned into text: a stored record's fields (`orjson.Fragment`) cannot
+        # be read back here, and a TypeError is better than an answer that is not the record.
+        return json.dumps(value, separators=(",", ":")).encode()
     if body.isascii():
         return body
     return body.decode().encode("ascii", "doorstep-json-ascii")

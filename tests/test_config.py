@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+
 from server import create_app
 
 
@@ -26,10 +30,6 @@ def test_the_database_defaults_to_a_sqlite_file_in_the_instance_folder(monkeypat
 
 
 def test_a_sqlite_too_old_for_the_engine_is_refused_with_what_to_do(monkeypatch, tmp_path):
-    import sqlite3
-
-    import pytest
-
     monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
     monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
     with pytest.raises(RuntimeError) as refused:

@@ -136,3 +136,12 @@ def test_long_runs_of_non_ascii_letters_are_escaped_without_being_kept(monkeypat
     body = jsonio.ascii_dumps({"note": field, "name": "Nguyễn"})
     assert json.loads(body) == {"note": field, "name": "Nguyễn"}
     assert set(jsonio._ESCAPES) == {"ễ"}
+
+
+def test_a_page_orjson_refuses_is_written_by_the_standard_library_or_not_at_all() -> None:
+    # An integer beyond 64 bits: the standard library writes it, in ASCII.
+    body = jsonio.ascii_dumps({"n": 2**70, "name": "Lê"})
+    assert body.isascii() and json.loads(body) == {"n": 2**70, "name": "Lê"}
+    # Stored fields passed through as they are cannot be written by it: refused, never their repr.
+    with pytest.raises(TypeError):
+        jsonio.ascii_dumps({"n": 2**70, "fields": orjson.Fragment(b'{"a":1}')})
