@@ -18,8 +18,8 @@ is while it holds the feed lock, which every other push then waits for (4 MB, th
 few pushes of households). Here the thread merges the list with `gin_clean_pending_list`, outside
 any request, once the feed has gone `MERGE_EVERY` records past the last merge; the index's limit
 is raised (a migration) so that an insert merges the list itself only when the threads fall
-behind. A merge never blocks an insert (an insert that finds a merge under way only appends to
-the list), and a search reads the list as well as the index, so nothing is missed meanwhile.
+behind. An insert never waits for a merge (one that finds a merge under way only appends to the
+list), and a search reads the list as well as the index, so nothing is missed meanwhile.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +55,7 @@ PENDING_LIMIT_KB = 16384
 MERGE_EVERY = 4000
 MERGED_AT = "search_merged"
 MERGE_LOCK = 0x64_6F_6F_72  # "door"
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def configure(dbapi_connection: Any) -> None:
@@ -104,19 +104,24 @@ class PendingListCleaner:
     """Merges the search index's pending list into the index (`MERGE_EVERY`), outside any
     request's transaction, on a connection of the engine's pool used through the driver (so
     that nothing listening to the engine's statements sees it). A database without the index
-    (not yet migrated) has nothing to merge. Should the database refuse (a role that does not
-    own the index), that is logged once, and inserts merge the list themselves past the index's
-    limit; the next commit tries again."""
+    (not yet migrated) has nothing to merge; one out of reach is tried again at the next commit.
+
+    A role that may not merge (PostgreSQL lets only the index's owner) is told once in the log,
+    and the process stops trying: inserts then merge the list themselves once it passes the
+    index's limit, inside their pushes."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.refused = False
 
     def __call__(self) -> bool:
+        if self.refused:
+            return True
+        errors = self.engine.dialect.loaded_dbapi.Error
         try:
             connection = self.engine.raw_connection()
-        except DBAPIError:
-            return False  # the database is away: again in a while
+        except errors:
+            return True  # the database is out of reach: the next commit tries again
         try:
             cursor = connection.cursor()
             if self.due(cursor):
@@ -129,12 +134,21 @@ class PendingListCleaner:
                     cursor.execute("SELECT setval(%s, %s)", (MERGED_AT, seq))
             cursor.close()
             connection.commit()
-            self.refused = False
-        except self.engine.dialect.loaded_dbapi.Error as exc:
-            connection.invalidate()  # whatever state it is in, the pool makes a new one
-            if not self.refused:
+        except errors as exc:
+            if getattr(exc, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+                self.refused = True
+                log.warning(
+                    "The search index's pending list is left to the pushes (merged at %d kB): "
+                    "this role may not merge it (%s). Serve as the role that ran init-db.",
+                    PENDING_LIMIT_KB,
+                    exc,
+                )
+            else:
                 log.warning("The search index's pending list was not merged: %s", exc)
-            self.refused = True
+            try:
+                connection.rollback()
+            except errors:
+                connection.invalidate()  # a broken connection: the pool makes a new one
         finally:
             connection.close()  # back to the pool
         return True
@@ -159,7 +173,8 @@ class Upkeep:
     it could not be done (the database busy): tried again a second later.
 
     The thread holds nothing open between runs; once the engine is disposed it starts no other
-    run until the next commit (a disposed engine lets go of its database)."""
+    run until the next commit (a SQLite file is then let go; a PostgreSQL connection a run had
+    out goes back to the disposed pool, and closes with it)."""
 
     def __init__(self, work: Callable[[], bool], name: str, settle: float) -> None:
         self.work, self.name, self.settle = work, name, settle
@@ -203,8 +218,12 @@ class Upkeep:
             with self.working:
                 with self.state:
                     due, self.pending = self.pending, False
-                busy = due and not self.work()
-                if busy:  # another process is at it, or the database is away: again in a while
+                try:
+                    busy = due and not self.work()
+                except Exception:  # the thread stays, for the next commit
+                    log.exception("%s failed", self.name)
+                    busy = False
+                if busy:  # another process is at it: again in a while
                     with self.state:
                         self.pending = True
             if busy:

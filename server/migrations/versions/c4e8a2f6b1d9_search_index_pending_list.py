@@ -33,10 +33,10 @@ def upgrade():
             f"SET (fastupdate = on, gin_pending_list_limit = {PENDING_LIMIT_KB})"
         )
         # The feed's seq at the last merge (none yet: the first push past a few thousand merges).
-        op.execute("CREATE SEQUENCE search_merged MINVALUE 0 START WITH 0")
+        op.execute("CREATE SEQUENCE IF NOT EXISTS search_merged MINVALUE 0 START WITH 0")
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP SEQUENCE search_merged")
+        op.execute("DROP SEQUENCE IF EXISTS search_merged")
         op.execute("ALTER INDEX ix_records_search_trgm RESET (fastupdate, gin_pending_list_limit)")
