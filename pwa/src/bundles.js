@@ -24,7 +24,9 @@
  * - a first sync never bundles a record `records` holds, and a record twice on its page only
  *   once, as the last (sync.js storePullPage, newestOfEach); a record on two pages of one first
  *   sync leaves the first one's bundle;
- * - signing out, a revocation and a full resync clear bundles with the records.
+ * - signing out, a revocation and a full resync clear bundles with the records;
+ * - every read below looks at `records` and `bundles` in one read-only transaction (`reading`),
+ *   so that a record leaving its bundle meanwhile is found on one side or the other.
  *
  * Shadowed copies stay in their bundles (space only: a copy is a few hundred bytes) until the
  * record is written by an outbox writer, removed, or the phone syncs from scratch.
@@ -207,6 +209,19 @@ function withBundled(rows, bundles, keep) {
 }
 
 /**
+ * Run a read of `records` and `bundles` in one read-only transaction, so that a writer moving a
+ * record from a bundle to `records` (`unbundle`) is never seen half done (the record in neither);
+ * inside a caller's transaction on both tables, in that one.
+ * @template T
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {() => Promise<T>} read
+ * @returns {Promise<T>}
+ */
+function reading(db, read) {
+  return db.transaction('r', db.records, db.bundles, read);
+}
+
+/**
  * One record, from `records` or its bundle.
  * @param {import('./db.js').DoorstepDb} db
  * @param {string} collection
@@ -215,11 +230,12 @@ function withBundled(rows, bundles, keep) {
  */
 export function getRecord(db, collection, id) {
   const k = keyOf(collection, id);
-  return db.records
-    .get([collection, id])
-    .then((row) =>
-      row || !mayBeBundled(collection) ? row : bundledRows(db, [k]).then((found) => found.get(k)),
-    );
+  if (!mayBeBundled(collection)) return db.records.get([collection, id]);
+  return reading(db, () =>
+    db.records
+      .get([collection, id])
+      .then((row) => row || bundledRows(db, [k]).then((found) => found.get(k))),
+  );
 }
 
 /**
@@ -229,15 +245,17 @@ export function getRecord(db, collection, id) {
  * @returns {Promise<(import('./db.js').LocalRecord|undefined)[]>}
  */
 export function getRecords(db, keys) {
-  return db.records.bulkGet(keys).then((rows) => {
-    const missing = keys
-      .filter(([c], i) => !rows[i] && mayBeBundled(c))
-      .map(([c, id]) => keyOf(c, id));
-    if (missing.length === 0) return rows;
-    return bundledRows(db, missing).then((found) =>
-      rows.map((r, i) => r ?? found.get(keyOf(keys[i][0], keys[i][1]))),
-    );
-  });
+  return reading(db, () =>
+    db.records.bulkGet(keys).then((rows) => {
+      const missing = keys
+        .filter(([c], i) => !rows[i] && mayBeBundled(c))
+        .map(([c, id]) => keyOf(c, id));
+      if (missing.length === 0) return rows;
+      return bundledRows(db, missing).then((found) =>
+        rows.map((r, i) => r ?? found.get(keyOf(keys[i][0], keys[i][1]))),
+      );
+    }),
+  );
 }
 
 /**
@@ -248,31 +266,33 @@ export function getRecords(db, keys) {
  * @returns {Promise<import('./db.js').LocalRecord[]>}
  */
 export function householdRecords(db, collection, household) {
-  return db.records
-    .where('[collection+hh]')
-    .equals([collection, household])
-    .toArray()
-    .then((rows) =>
-      !mayBeBundled(collection)
-        ? rows
-        : db.bundles
-            .where('hhs')
-            .equals(keyOf(collection, household))
-            .toArray()
-            .then((bundles) => {
-              const inBundles = withBundled(
-                [],
-                bundles,
-                (r) => r.collection === collection && r.hh === household,
-              );
-              if (inBundles.length === 0) return rows;
-              // A bundled copy whose key `records` holds is shadowed, wherever that row now
-              // belongs (a record moved to another household is found there, by its own `hh`).
-              return db.records
-                .bulkGet(inBundles.map((r) => [r.collection, r.id]))
-                .then((there) => rows.concat(inBundles.filter((_, i) => !there[i])));
-            }),
-    );
+  return reading(db, () =>
+    db.records
+      .where('[collection+hh]')
+      .equals([collection, household])
+      .toArray()
+      .then((rows) =>
+        !mayBeBundled(collection)
+          ? rows
+          : db.bundles
+              .where('hhs')
+              .equals(keyOf(collection, household))
+              .toArray()
+              .then((bundles) => {
+                const inBundles = withBundled(
+                  [],
+                  bundles,
+                  (r) => r.collection === collection && r.hh === household,
+                );
+                if (inBundles.length === 0) return rows;
+                // A bundled copy whose key `records` holds is shadowed, wherever that row now
+                // belongs (a record moved to another household is found there, by its own `hh`).
+                return db.records
+                  .bulkGet(inBundles.map((r) => [r.collection, r.id]))
+                  .then((there) => rows.concat(inBundles.filter((_, i) => !there[i])));
+              }),
+      ),
+  );
 }
 
 /**
@@ -282,24 +302,26 @@ export function householdRecords(db, collection, household) {
  * @returns {Promise<import('./db.js').LocalRecord[]>}
  */
 export function collectionRecords(db, collection) {
-  return inCollection(db, collection)
-    .toArray()
-    .then((rows) =>
-      !mayBeBundled(collection)
-        ? rows
-        : db.bundles
-            .where('keys')
-            .between(`${collection}/`, `${collection}/\uffff`)
-            .distinct()
-            .toArray()
-            .then((bundles) =>
-              bundles.length === 0
-                ? rows
-                : withBundled(rows, bundles, (r) => r.collection === collection).sort((a, b) =>
-                    a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-                  ),
-            ),
-    );
+  return reading(db, () =>
+    inCollection(db, collection)
+      .toArray()
+      .then((rows) =>
+        !mayBeBundled(collection)
+          ? rows
+          : db.bundles
+              .where('keys')
+              .between(`${collection}/`, `${collection}/\uffff`)
+              .distinct()
+              .toArray()
+              .then((bundles) =>
+                bundles.length === 0
+                  ? rows
+                  : withBundled(rows, bundles, (r) => r.collection === collection).sort((a, b) =>
+                      a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+                    ),
+              ),
+      ),
+  );
 }
 
 /**

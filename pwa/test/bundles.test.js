@@ -119,6 +119,26 @@ describe('child records kept in bundles by a first sync', { timeout: 30_000 }, (
     expect(await countRecords(db, 'visits')).toBe(300);
   });
 
+  it('a read while records leave their bundles finds each of them, before or after', async () => {
+    const { db } = await firstSync();
+    const edited = [1, 3, 5, 7, 9, 11, 13, 15];
+    // Each edit moves its visit out of its bundle into `records` while the reads run.
+    const reads = edited.flatMap((n) => [
+      saveChange(db, 'visits', V(n), { purpose: 'follow-up' }),
+      getRecord(db, 'visits', V(n)),
+      getRecords(db, [['visits', V(n)]]).then(([r]) => r),
+      householdRecords(db, 'visits', H1).then((rows) => rows.find((r) => r.id === V(n))),
+      collectionRecords(db, 'visits').then((rows) => rows.find((r) => r.id === V(n))),
+      countRecords(db, 'visits'),
+    ]);
+    const answers = await Promise.all(reads);
+    for (let i = 0; i < answers.length; i += 6) {
+      const [, one, many, byHousehold, all, count] = answers.slice(i, i + 6);
+      for (const found of [one, many, byHousehold, all]) expect(found?.id).toBe(V(edited[i / 6]));
+      expect(count).toBe(300);
+    }
+  });
+
   it('a delete on the phone hides the record and is sent against its revision', async () => {
     const { db } = await firstSync();
     await deleteRecord(db, 'visits', V(6));
