@@ -25,8 +25,9 @@
  *   once, as the last (sync.js storePullPage, newestOfEach); a record on two pages of one first
  *   sync leaves the first one's bundle;
  * - signing out, a revocation and a full resync clear bundles with the records;
- * - every read below looks at `records` and `bundles` in one read-only transaction (`reading`),
- *   so that a record leaving its bundle meanwhile is found on one side or the other.
+ * - a read below of a collection that may be bundled looks at `records` and `bundles` in one
+ *   read-only transaction (`reading`), so that a record leaving its bundle meanwhile is found on
+ *   one side or the other.
  *
  * Shadowed copies stay in their bundles (space only: a copy is a few hundred bytes) until the
  * record is written by an outbox writer, removed, or the phone syncs from scratch.
@@ -266,32 +267,28 @@ export function getRecords(db, keys) {
  * @returns {Promise<import('./db.js').LocalRecord[]>}
  */
 export function householdRecords(db, collection, household) {
+  const own = () => db.records.where('[collection+hh]').equals([collection, household]).toArray();
+  if (!mayBeBundled(collection)) return own();
   return reading(db, () =>
-    db.records
-      .where('[collection+hh]')
-      .equals([collection, household])
-      .toArray()
-      .then((rows) =>
-        !mayBeBundled(collection)
-          ? rows
-          : db.bundles
-              .where('hhs')
-              .equals(keyOf(collection, household))
-              .toArray()
-              .then((bundles) => {
-                const inBundles = withBundled(
-                  [],
-                  bundles,
-                  (r) => r.collection === collection && r.hh === household,
-                );
-                if (inBundles.length === 0) return rows;
-                // A bundled copy whose key `records` holds is shadowed, wherever that row now
-                // belongs (a record moved to another household is found there, by its own `hh`).
-                return db.records
-                  .bulkGet(inBundles.map((r) => [r.collection, r.id]))
-                  .then((there) => rows.concat(inBundles.filter((_, i) => !there[i])));
-              }),
-      ),
+    own().then((rows) =>
+      db.bundles
+        .where('hhs')
+        .equals(keyOf(collection, household))
+        .toArray()
+        .then((bundles) => {
+          const inBundles = withBundled(
+            [],
+            bundles,
+            (r) => r.collection === collection && r.hh === household,
+          );
+          if (inBundles.length === 0) return rows;
+          // A bundled copy whose key `records` holds is shadowed, wherever that row now
+          // belongs (a record moved to another household is found there, by its own `hh`).
+          return db.records
+            .bulkGet(inBundles.map((r) => [r.collection, r.id]))
+            .then((there) => rows.concat(inBundles.filter((_, i) => !there[i])));
+        }),
+    ),
   );
 }
 
@@ -302,24 +299,23 @@ export function householdRecords(db, collection, household) {
  * @returns {Promise<import('./db.js').LocalRecord[]>}
  */
 export function collectionRecords(db, collection) {
+  if (!mayBeBundled(collection)) return inCollection(db, collection).toArray();
   return reading(db, () =>
     inCollection(db, collection)
       .toArray()
       .then((rows) =>
-        !mayBeBundled(collection)
-          ? rows
-          : db.bundles
-              .where('keys')
-              .between(`${collection}/`, `${collection}/\uffff`)
-              .distinct()
-              .toArray()
-              .then((bundles) =>
-                bundles.length === 0
-                  ? rows
-                  : withBundled(rows, bundles, (r) => r.collection === collection).sort((a, b) =>
-                      a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-                    ),
-              ),
+        db.bundles
+          .where('keys')
+          .between(`${collection}/`, `${collection}/\uffff`)
+          .distinct()
+          .toArray()
+          .then((bundles) =>
+            bundles.length === 0
+              ? rows
+              : withBundled(rows, bundles, (r) => r.collection === collection).sort((a, b) =>
+                  a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+                ),
+          ),
       ),
   );
 }
