@@ -3,7 +3,6 @@ for what orjson refuses (integers beyond 64 bits), so odd input is never a 500."
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import json
 import re
@@ -34,54 +33,6 @@ def dumps(value: Any) -> str:
 
 def loads(text: str | bytes) -> Any:
     return orjson.loads(text)
-
-
-# The `\uXXXX` escapes of runs of non-ASCII characters met so far (names and addresses repeat
-# their words page after page); emptied when it grows large. Only short runs are kept (a word's
-# letters), so it holds at most `_ESCAPES_MAX` entries of at most `_ESCAPE_RUN_MAX` characters:
-# a field written in a non-Latin script, one run of thousands of characters, is escaped each time.
-_ESCAPES: dict[str, str] = {}
-_ESCAPES_MAX = 100_000
-_ESCAPE_RUN_MAX = 16
-
-
-def _json_escape(err: UnicodeError) -> tuple[str, int]:
-    """The "doorstep-json-ascii" error handler of `str.encode`: a run of non-ASCII characters
-    as JSON escapes, one `\\uXXXX` per UTF-16 unit (outside strings JSON is ASCII)."""
-    if not isinstance(err, UnicodeEncodeError):
-        raise err
-    run = err.object[err.start : err.end]
-    escaped = _ESCAPES.get(run)
-    if escaped is None:
-        units = run.encode("utf-16-be")
-        escaped = "".join(f"\\u{units[i] << 8 | units[i + 1]:04x}" for i in range(0, len(units), 2))
-        if len(run) <= _ESCAPE_RUN_MAX:
-            if len(_ESCAPES) >= _ESCAPES_MAX:
-                _ESCAPES.clear()
-            _ESCAPES[run] = escaped
-    return escaped, err.end
-
-
-codecs.register_error("doorstep-json-ascii", _json_escape)
-
-
-def ascii_dumps(value: Any) -> bytes:
-    """JSON with every non-ASCII character escaped (`"L\\u00ea"` for `"Lê"`): the same value,
-    in pure ASCII. A browser reads an ASCII body into a string about three times as fast as
-    UTF-8 with a few non-ASCII characters in it (it then needs two bytes per character for the
-    whole text): a pull page of 1 MB, about 1 ms against 3 ms in Chromium, on the phone's
-    worker; escaping costs the server about 5 ms a MB of household-like records, up to
-    25 ms a MB of long Vietnamese notes (one escape per run of accented letters)."""
-    try:
-        body = orjson.dumps(value)
-    except TypeError:
-        # Integers beyond 64 bits, which the standard library writes (in ASCII by default).
-        # Nothing else is turned into text: a stored record's fields (`orjson.Fragment`) cannot
-        # be read back here, and a TypeError is better than an answer that is not the record.
-        return json.dumps(value, separators=(",", ":")).encode()
-    if body.isascii():
-        return body
-    return body.decode().encode("ascii", "doorstep-json-ascii")
 
 
 class JSONError(ValueError):

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, g
 
+from sync.ascii_json import ascii_dumps
 from sync.feed import pull as pull_changes
 from sync.feed import stored_secret
 from sync.push import push as push_ops
@@ -16,7 +17,6 @@ from .audit import audit
 from .auth import aware, require, utcnow
 from .errors import ApiError
 from .extensions import db
-from .jsonio import ascii_dumps
 from .requests import endpoint
 from .schemas import PullArgs, PullResponse, PushResponse, PushSchema, catalogue
 
@@ -60,7 +60,7 @@ def pull(query: dict[str, Any]):
         audit("pull", "sync/pull", {"records": sent})
     touch_last_sync(utcnow())
     db.session.commit()
-    # In ASCII (jsonio.ascii_dumps): the phone reads tens of megabytes of pages on a first sync.
+    # In ASCII (sync.ascii_json): the phone reads tens of megabytes of pages on a first sync.
     return current_app.response_class(ascii_dumps(page), mimetype="application/json")
 
 

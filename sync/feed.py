@@ -32,6 +32,7 @@ import heapq
 import hmac
 import json
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -40,7 +41,7 @@ from sqlalchemy.orm import Session
 from .errors import BadCursor, CursorExpired
 from .ids import CANONICAL_UUID
 from .models import FeedState, Move, Record, RecordCount
-from .state import WIRE_COLUMNS, PageWriter, user_names, wire_names_for
+from .state import SEQ_AT, WIRE_COLUMNS, PageWriter, people_of, user_names
 
 CURSOR_VERSION = 2
 # `remaining` is counted exactly up to this many changes; beyond, it is estimated: from the live
@@ -375,30 +376,21 @@ def _changes_page(
             .limit(limit + 1)
         ).all()
 
-    events: list[tuple[int, str, Any]] = [(row.seq, "record", row) for row in rows]
-    events += [(d.seq, "move", d) for d in departures]
-    events.sort(key=lambda event: event[0])
+    events: list[tuple[int, str, Any]] = [(row[SEQ_AT], "record", row) for row in rows]
+    if departures:  # the records are in seq order already
+        events += [(d.seq, "move", d) for d in departures]
+        events.sort(key=itemgetter(0))
     more = len(events) > limit or len(rows) > limit or len(departures) > limit
     events = events[:limit]
     last = events[-1][0] if (more and events) else head
 
-    names = user_names(
-        session, wire_names_for(row._mapping for _, kind, row in events if kind == "record")
-    )
+    names = user_names(session, people_of([row for _, kind, row in events if kind == "record"]))
     wire = PageWriter(names)
     changes: list[dict[str, Any]] = []
     evicted: set[tuple[str, str]] = set()
     for _, kind, item in events:
         if kind == "record":
-            changes.append(
-                {
-                    "op": "delete" if item.deleted else "upsert",
-                    "collection": item.collection,
-                    "id": item.id,
-                    "rev": item.rev,
-                    "record": wire.record(item),
-                }
-            )
+            changes.append(wire.change(item))
             continue
         key = (item.collection, item.record_id)
         if (

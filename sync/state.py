@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -22,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from .ascii_json import ascii_dumps, ascii_text
 from .catalogue import CollectionRule
 from .derived import CountKey, count_key
 from .models import Record
@@ -231,6 +233,8 @@ class PageWriter:
         self.people: dict[str | None, dict[str, str] | None] = {None: None}
         # The metas of records in memory, by what they are made of (see `state`).
         self.metas: dict[tuple[Any, ...], dict[str, Any]] = {}
+        # The metas of stored rows, as JSON text, by the row's meta columns (see `change`).
+        self.meta_texts: dict[tuple[Any, ...], orjson.Fragment] = {}
 
     def moment(self, value: datetime | None) -> str | None:
         text = self.moments.get(value, False)
@@ -273,15 +277,32 @@ class PageWriter:
             "meta": meta,
         }
 
-    def record(self, row: Any) -> dict[str, Any]:
-        """`to_wire` of a row of `WIRE_COLUMNS` (its fields as stored JSON text)."""
+    def change(self, row: Any) -> dict[str, Any]:
+        """The change of a pull page (§5) for a row of `WIRE_COLUMNS`, its record as `to_wire`
+        shows it: the fields as their stored JSON text, in ASCII as the page will be.
+
+        A page's records share nearly all of their metas (those pushed together have one
+        moment and one author): each is written out once, as JSON text in ASCII, and passed
+        through for the others."""
+        collection, record_id, rev, deleted, _seq, fields_json = row[:META_AT]
+        key = row[META_AT:]
+        meta = self.meta_texts.get(key)
+        if meta is None:
+            meta = self.meta_texts[key] = orjson.Fragment(ascii_dumps(self.meta(row)))
+        deleted = bool(deleted)
         return {
-            "id": row.id,
-            "collection": row.collection,
-            "rev": row.rev,
-            "deleted": bool(row.deleted),
-            "fields": orjson.Fragment(row.fields_json),
-            "meta": self.meta(row),
+            "op": "delete" if deleted else "upsert",
+            "collection": collection,
+            "id": record_id,
+            "rev": rev,
+            "record": {
+                "id": record_id,
+                "collection": collection,
+                "rev": rev,
+                "deleted": deleted,
+                "fields": orjson.Fragment(ascii_text(fields_json)),
+                "meta": meta,
+            },
         }
 
     def meta(self, record: Any) -> dict[str, Any]:
@@ -303,15 +324,42 @@ class PageWriter:
         }
 
 
-# What `PageWriter.record` reads: the columns of the wire format, the fields as their JSON text.
-WIRE_COLUMNS = (
-    *(
-        Record.__table__.c[name]
-        for name in COLUMNS
-        if name not in ("fields", "household_id", "search_text", "campaign_id", "dated_on")
-    ),
-    cast(Record.__table__.c.fields, Text).label("fields_json"),
+# The columns of the wire format's `meta`, last in `WIRE_COLUMNS`: a row's slice from `META_AT`
+# tells one meta from another (`PageWriter.change`).
+META_COLUMNS = (
+    "quarter_id",
+    "unit_id",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "review_status",
+    "review_comment",
+    "review_by",
+    "review_at",
+    "open_conflicts",
 )
+
+
+# What `PageWriter.change` reads: the columns of the wire format, the fields as their JSON text
+# (in this order: `change` unpacks a row's head by position).
+WIRE_COLUMNS = (
+    *(Record.__table__.c[name] for name in ("collection", "id", "rev", "deleted", "seq")),
+    cast(Record.__table__.c.fields, Text).label("fields_json"),
+    *(Record.__table__.c[name] for name in META_COLUMNS),
+)
+META_AT = len(WIRE_COLUMNS) - len(META_COLUMNS)
+WIRE_NAMES = [column.name for column in WIRE_COLUMNS]
+SEQ_AT = WIRE_NAMES.index("seq")
+
+
+def people_of(rows: list[Any]) -> set[str]:
+    """Every user id the metas of rows of `WIRE_COLUMNS` mention (`wire_names_for` of rows)."""
+    ids: set[str] = set()
+    for name in ("created_by", "updated_by", "review_by"):
+        ids.update(map(itemgetter(WIRE_NAMES.index(name)), rows))
+    ids.discard(None)  # type: ignore[arg-type]
+    return ids
 
 
 def wire_names_for(states: Iterable[RecordState | Mapping[str, Any]]) -> set[str]:

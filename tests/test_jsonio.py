@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from server import jsonio
 from server.jsonio import JSONError, checked_loads, strict_loads
+from sync import ascii_json
 
 # A JSON document whose objects are lists of pairs, so that a key can be given twice.
 SCALARS = (
@@ -124,24 +125,31 @@ TEXTS = st.text(
     )
 )
 def test_a_page_in_ascii_reads_back_as_the_value(value: Any) -> None:
-    body = jsonio.ascii_dumps(value)
+    body = ascii_json.ascii_dumps(value)
     assert body.isascii()
     assert json.loads(body) == value
+    # Byte for byte what the standard library writes in ASCII (same escapes, `\\u` in lower
+    # case, astral characters as surrogate pairs), but that DEL, which is ASCII, may stay as it
+    # is; and a stored JSON text is escaped alike.
+    expected = json.dumps(value, separators=(",", ":")).replace("\\u007f", "\x7f")
+    assert body.decode().replace("\\u007f", "\x7f") == expected
+    text = ascii_json.ascii_text(orjson.dumps(value).decode())
+    assert text.isascii() and text.replace("\\u007f", "\x7f") == expected
 
 
-def test_long_runs_of_non_ascii_letters_are_escaped_without_being_kept(monkeypatch) -> None:
-    # A field in a script with no ASCII letters is one long run: escaped, and not kept in memory.
-    monkeypatch.setattr(jsonio, "_ESCAPES", {})
-    field = "Тихийпереулок" * 300
-    body = jsonio.ascii_dumps({"note": field, "name": "Nguyễn"})
-    assert json.loads(body) == {"note": field, "name": "Nguyễn"}
-    assert set(jsonio._ESCAPES) == {"ễ"}
+def test_a_long_field_in_another_script_is_escaped_whole() -> None:
+    field = 'Тихий переулок \\ "дом" 😀 ' * 300
+    text = orjson.dumps({"note": field, "name": "Nguyễn"}).decode()
+    escaped = ascii_json.ascii_text(text)
+    assert escaped.isascii() and json.loads(escaped) == {"note": field, "name": "Nguyễn"}
+    assert '"name":"Nguy\\u1ec5n"' in escaped
+    assert ascii_json.ascii_text('{"a":"plain"}') == '{"a":"plain"}'
 
 
 def test_a_page_orjson_refuses_is_written_by_the_standard_library_or_not_at_all() -> None:
     # An integer beyond 64 bits: the standard library writes it, in ASCII.
-    body = jsonio.ascii_dumps({"n": 2**70, "name": "Lê"})
+    body = ascii_json.ascii_dumps({"n": 2**70, "name": "Lê"})
     assert body.isascii() and json.loads(body) == {"n": 2**70, "name": "Lê"}
     # Stored fields passed through as they are cannot be written by it: refused, never their repr.
     with pytest.raises(TypeError):
-        jsonio.ascii_dumps({"n": 2**70, "fields": orjson.Fragment(b'{"a":1}')})
+        ascii_json.ascii_dumps({"n": 2**70, "fields": orjson.Fragment(b'{"a":1}')})
