@@ -66,3 +66,21 @@ def test_a_pulled_record_is_the_record_as_stored(field, quarters, build):
     assert pulled == field.record("households", result["id"]) == result["record"]
     assert pulled["fields"]["head_name"] == "Trần Thị Ánh"
     assert pulled["fields"]["location"] == {"lat": 10.5, "lon": 107.0, "accuracy_m": None}
+
+
+def test_a_record_stored_with_line_ends_and_tabs_is_pulled_as_json(field, quarters, build, sql):
+    # Stored JSON written by another hand (psql, a restore): PostgreSQL keeps a `json` value's
+    # text as it came, whitespace and all; the page must still be JSON the phone can read.
+    fields = build.household(quarters["KP1"], head_name="Lê Thị Hồng", notes="Dòng\tmột")
+    result = field.push_one(build.op("households", build.id(), fields))
+    spaced = orjson.dumps(result["record"]["fields"], option=orjson.OPT_INDENT_2).decode()
+    sql(
+        "UPDATE records SET fields = :text WHERE id = :id",
+        text=spaced.replace("\n", "\r\n\t"),
+        id=result["id"],
+    )
+    page = field.get("/sync/pull", query_string={"limit": 100})
+    assert page.status_code == 200 and page.get_data().isascii()
+    pulled = next(c["record"] for c in page.get_json()["changes"] if c["id"] == result["id"])
+    assert pulled["fields"] == result["record"]["fields"]
+    assert pulled["fields"]["head_name"] == "Lê Thị Hồng"

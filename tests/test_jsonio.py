@@ -117,13 +117,14 @@ TEXTS = st.text(
 )
 
 
-@given(
-    value=st.recursive(
-        st.none() | st.integers(-(2**53), 2**53) | TEXTS,
-        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(TEXTS, kids, max_size=4),
-        max_leaves=12,
-    )
+VALUES = st.recursive(
+    st.none() | st.integers(-(2**53), 2**53) | TEXTS,
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(TEXTS, kids, max_size=4),
+    max_leaves=12,
 )
+
+
+@given(value=VALUES)
 def test_a_page_in_ascii_reads_back_as_the_value(value: Any) -> None:
     body = ascii_json.ascii_dumps(value)
     assert body.isascii()
@@ -135,6 +136,16 @@ def test_a_page_in_ascii_reads_back_as_the_value(value: Any) -> None:
     assert body.decode().replace("\\u007f", "\x7f") == expected
     text = ascii_json.ascii_text(orjson.dumps(value).decode())
     assert text.isascii() and text.replace("\\u007f", "\x7f") == expected
+
+
+@given(value=VALUES)
+def test_a_stored_text_with_tabs_and_line_ends_between_its_tokens_stays_json(value: Any) -> None:
+    # JSON written by another hand (PostgreSQL keeps a `json` value's text as it came).
+    spaced = json.dumps(value, ensure_ascii=False, indent="\t").replace("\n", "\r\n")
+    text = ascii_json.ascii_text(spaced)
+    assert text.isascii() and json.loads(text) == value
+    body = ascii_json.ascii_dumps({"fields": orjson.Fragment(spaced), "name": "Lê"})
+    assert body.isascii() and json.loads(body) == {"fields": value, "name": "Lê"}
 
 
 def test_a_long_field_in_another_script_is_escaped_whole() -> None:
