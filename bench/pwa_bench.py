@@ -261,6 +261,50 @@ def worker_cpu(pids: set[int]) -> dict[int, float]:
     return out
 
 
+# The pull worker's own account of the last pull, in ms by step (pwa/src/sync.js
+# servePullRequest): api.js `fetch` (to the headers), `read` (the body, with the network's wait),
+# `parse`; storePullPage's `keys`, `rows`, `bundles`, `puts`, `notify` (the worker's own work)
+# and `commit` (waiting for the browser to write, overlapping the rest); `total`, the whole pull.
+PULL_STEPS = (
+    "fetch",
+    "read",
+    "parse",
+    "keys",
+    "rows",
+    "puts",
+    "bundles",
+    "bundlePuts",
+    "notify",
+    "commit",
+)
+
+
+def pull_timings(page) -> dict[str, int] | None:
+    """The pull worker's timings of its last pull, if the app's build keeps them."""
+    for worker in page.workers:
+        try:
+            found = worker.evaluate("() => self.pullTimings ?? null")
+        except Exception:  # a worker gone meanwhile, or not the app's
+            continue
+        if found:
+            return found
+    return None
+
+
+def show_timings(timings: dict[str, int] | None, cpu: float) -> str:
+    """One line of the pull worker's timings, with how much of its CPU they account for."""
+    if not timings:
+        return "    pull worker's timings: none (a build without them)"
+    steps = [s for s in PULL_STEPS if s in timings] + sorted(set(timings) - {*PULL_STEPS, "total"})
+    own = sum(timings.get(s, 0) for s in PULL_STEPS[2:-1])
+    return (
+        "    pull worker, ms: "
+        + ", ".join(f"{s} {timings[s]}" for s in steps)
+        + f"; total {timings.get('total', 0)}; parse to notify {own}, of its thread's CPU"
+        f" {cpu * 1000:.0f}"
+    )
+
+
 def first_sync(
     browser,
     server: Server,
@@ -308,6 +352,7 @@ def first_sync(
                 f"in at {done - clicked:5.2f} s, {size / 1e6:.1f} MB"
             )
             before = done
+    timings = pull_timings(page)
     local = page.evaluate(COUNT_LOCAL)
     longest = page.evaluate("window.__bench.longest")
     usage = page.evaluate("navigator.storage.estimate().then((e) => e.usage)")
@@ -324,6 +369,7 @@ def first_sync(
         f"({local / seconds:.0f} records/s); workers' CPU {cpu:.1f} s; storage "
         f"{usage / 1e6:.1f} MB; longest main-thread task {longest:.0f} ms{workers}"
     )
+    print(show_timings(timings, cpu))
     ctx.close()
     return seconds
 

@@ -29,14 +29,22 @@ export class ApiError extends Error {
  */
 
 /**
+ * `timings`: if given, the milliseconds spent in each step of every request are added to it:
+ * `fetch` (until the response's headers), `read` (its body as text, with any wait for the network)
+ * and `parse` (JSON.parse); the pull worker reports them (sync.js servePullRequest).
  * @param {{base?: string, getToken?: () => Promise<string|null|undefined>, fetchImpl?: typeof fetch,
- *   timeoutMs?: number}} [options]
+ *   timeoutMs?: number, timings?: Record<string, number>}} [options]
  */
 export function createApi(options = {}) {
   const base = options.base ?? '/api/v1';
   const getToken = options.getToken ?? (async () => null);
   const fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 60000;
+  const { timings } = options;
+  /** @param {string} step @param {number} since */
+  const took = (step, since) => {
+    if (timings) timings[step] = (timings[step] ?? 0) + performance.now() - since;
+  };
 
   /**
    * @param {string} method
@@ -63,6 +71,7 @@ export function createApi(options = {}) {
       ? setTimeout(() => controller.abort(), opts.timeoutMs ?? timeoutMs)
       : null;
     let response;
+    let since = performance.now();
     try {
       response = await fetchImpl(base + path, {
         method,
@@ -77,16 +86,22 @@ export function createApi(options = {}) {
       throw new ApiError(0, aborted ? 'timeout' : 'network', String(err));
     } finally {
       if (timer) clearTimeout(timer);
+      took('fetch', since);
     }
     // A download (exports, the report) reads the body itself, as a stream.
     if (opts.raw && response.ok) return response;
     let data = null;
+    since = performance.now();
     const text = await response.text().catch(() => '');
+    took('read', since);
     if (text) {
+      since = performance.now();
       try {
         data = JSON.parse(text);
       } catch {
         if (response.ok) throw new ApiError(response.status, 'bad_response', 'Not JSON');
+      } finally {
+        took('parse', since);
       }
     }
     if (!response.ok) {

@@ -78,6 +78,17 @@ export async function pushOutbox(db, api, opts) {
 /** Changes stored per step when storing a pulled page on the page's own thread. */
 const WRITE_SLICE = 1000;
 
+/**
+ * Add the milliseconds since `since` to `timings[step]` (when timings are kept: the pull worker's,
+ * see servePullRequest).
+ * @param {Record<string, number>|null|undefined} timings
+ * @param {string} step
+ * @param {number} since performance.now() when the step began
+ */
+function took(timings, step, since) {
+  if (timings) timings[step] = (timings[step] ?? 0) + performance.now() - since;
+}
+
 /** Thrown when a pulled page arrives after signing out: it is not stored. */
 export class SignedOutError extends Error {
   constructor() {
@@ -321,15 +332,29 @@ export class StalePageError extends Error {
  * which can only be older (§5: a later page brings changes committed after the first sync's).
  * @param {import('./db.js').DoorstepDb} db
  * @param {{changes: any[], cursor: string}} page
+ *
+ * `timings`: milliseconds of the worker's own work added to it by step (`keys`: the page's keys
+ * before the transaction; `rows`: working out the rows; `bundles`: making the bundles; `puts`:
+ * handing the writes to IndexedDB; `notify`: telling live queries) and the wait from the last
+ * write handed over to the transaction's end (`commit`, the browser's work, overlapping others).
  * @param {{first?: boolean, signedIn?: boolean, from?: string|null,
- *   known?: import('./db.js').OutboxOp[]|null, bundled?: Set<string>|null}} [opts]
+ *   known?: import('./db.js').OutboxOp[]|null, bundled?: Set<string>|null,
+ *   timings?: Record<string, number>|null}} [opts]
  * @returns {Promise<import('./db.js').OutboxOp[]>}
  */
 export async function storePullPage(
   db,
   page,
-  { first = false, signedIn = false, from = null, known = null, bundled = null } = {},
+  {
+    first = false,
+    signedIn = false,
+    from = null,
+    known = null,
+    bundled = null,
+    timings = null,
+  } = {},
 ) {
+  let since = performance.now();
   const { changes, keys } = keyedChanges(page.changes || []);
   if (!db.isOpen()) await db.open();
   const idb = db.backendDB();
@@ -350,8 +375,10 @@ export async function storePullPage(
     // over before this one is written, must look for them there (a page holds a record once).
     if (bundled && child) bundled.add(k);
   }
+  took(timings, 'keys', since);
   let clearedOps = false;
   let touchedBundles = false;
+  let wrote = 0;
   /** @type {import('./db.js').OutboxOp[]} */
   const ops = await new Promise((resolve, reject) => {
     const tx = idb.transaction(['records', 'outbox', 'meta', 'bundles'], 'readwrite');
@@ -372,19 +399,25 @@ export async function storePullPage(
     const session = meta.get('session');
     const cursor = meta.get('cursor');
     const outbox = tx.objectStore('outbox').getAll();
-    tx.oncomplete = () => resolve(outbox.result);
+    tx.oncomplete = () => {
+      if (wrote) took(timings, 'commit', wrote);
+      resolve(outbox.result);
+    };
     tx.onabort = () => reject(failed ?? tx.error ?? new Error('transaction aborted'));
     /**
      * @param {Map<string, import('./db.js').OutboxOp[]>} opsByRecord
      * @param {Map<string, import('./db.js').LocalRecord|undefined>} existing
      */
     const write = (opsByRecord, existing) => {
+      let at = performance.now();
       const { puts, putKeys, deletes, clearOps } = pageWrites(changes, 0, changes.length, {
         existing,
         opsByRecord,
         first,
         keys,
       });
+      took(timings, 'rows', at);
+      at = performance.now();
       const outboxStore = tx.objectStore('outbox');
       for (const seq of clearOps) outboxStore.delete(seq);
       clearedOps ||= clearOps.length > 0;
@@ -398,9 +431,16 @@ export async function storePullPage(
           toBundle.push(row);
         else records.put(row);
       }
-      for (const b of makeBundles(toBundle)) bundles.add(b);
+      took(timings, 'puts', at);
+      at = performance.now();
+      const packed = makeBundles(toBundle);
+      took(timings, 'bundles', at);
+      at = performance.now();
+      for (const b of packed) bundles.add(b);
       if (toBundle.length) touchedBundles = true;
       meta.put({ key: 'cursor', value: page.cursor });
+      took(timings, 'bundlePuts', at);
+      wrote = performance.now();
     };
     let outboxRead = false;
     let ready = false;
@@ -476,12 +516,14 @@ export async function storePullPage(
   // What Dexie would say of this transaction: the records (all of them, as for any bulk put),
   // the cursor, and the outbox only if ops were cleared; so that only the live queries that read
   // those run again (each is a transaction that the next page's waits behind).
+  since = performance.now();
   const tables = ['records'];
   if (clearedOps) tables.push('outbox');
   if (touchedBundles) tables.push('bundles');
   const parts = everythingIn(db, tables);
   parts[`idb://${db.name}/meta/`] = new RangeSet('cursor');
   Dexie.on('storagemutated').fire(parts);
+  took(timings, 'notify', since);
   return ops;
 }
 
@@ -601,8 +643,8 @@ export async function resetForFullResync(db) {
  * @param {import('./db.js').DoorstepDb} db
  * @param {import('./api.js').Api} api
  * @param {{pageSize: number, onProgress?: (applied: number, total: number|null) => void,
- *   slice?: number, signedIn?: boolean, direct?: boolean}} opts `slice` and `signedIn`: see
- *   applyPullPage; `direct`: see above
+ *   slice?: number, signedIn?: boolean, direct?: boolean, timings?: Record<string, number>}} opts
+ *   `slice` and `signedIn`: see applyPullPage; `direct`: see above; `timings`: see storePullPage
  * @returns {Promise<number>} changes applied
  */
 export async function pullChanges(db, api, opts) {
@@ -677,7 +719,13 @@ export async function pullChanges(db, api, opts) {
     prefetched?.catch(() => {}); // handled when awaited above
     const how = { first: fromScratch, slice: opts.slice, signedIn: opts.signedIn };
     const stored = direct
-      ? storePullPage(db, page, { ...how, from: cursor ?? null, known, bundled })
+      ? storePullPage(db, page, {
+          ...how,
+          from: cursor ?? null,
+          known,
+          bundled,
+          timings: opts.timings,
+        })
       : applyPullPage(db, page, how);
     // A page counts once stored. Pages are stored in order, and none after one that failed.
     const count = (page.changes || []).length;
@@ -733,13 +781,18 @@ function errorFromMessage(data) {
 /**
  * What the pull worker does with a request `{id, pageSize}` from the page: pullChanges, a page
  * stored in one step and only while signed in, telling `post` its progress, then `done` or
- * `error`.
+ * `error`. `timings`, if given, is emptied and then filled as pullChanges goes (storePullPage;
+ * the api's own steps too when it was made with the same object), and `done` carries a copy,
+ * rounded to milliseconds, with `total`: from the request to the last page stored.
  * @param {import('./db.js').DoorstepDb} db
  * @param {import('./api.js').Api} api
  * @param {{id: number, pageSize: number}} request
  * @param {(message: any) => void} post
+ * @param {Record<string, number>} [timings]
  */
-export async function servePullRequest(db, api, { id, pageSize }, post) {
+export async function servePullRequest(db, api, { id, pageSize }, post, timings) {
+  const started = performance.now();
+  if (timings) for (const step of Object.keys(timings)) delete timings[step];
   try {
     const applied = await pullChanges(db, api, {
       pageSize,
@@ -747,8 +800,13 @@ export async function servePullRequest(db, api, { id, pageSize }, post) {
       direct: true,
       signedIn: true,
       onProgress: (pulled, total) => post({ id, type: 'progress', pulled, total }),
+      timings,
     });
-    post({ id, type: 'done', applied });
+    took(timings, 'total', started);
+    /** @type {Record<string, number>} */
+    const ms = {};
+    for (const [step, value] of Object.entries(timings ?? {})) ms[step] = Math.round(value);
+    post({ id, type: 'done', applied, timings: ms });
   } catch (err) {
     post({ id, type: 'error', error: errorToMessage(err) });
   }
