@@ -21,7 +21,9 @@ bench/sync_bench.py does, instead of seeding them all through the engine). The a
 the same data; `--trees A B` likewise with two copies of the repository, each served by its own
 server (run with `PYTHONPATH` at it) with its own `pwa/dist` (built beforehand). Each first sync
 also says how much CPU the browser's dedicated workers used meanwhile (the pull worker's, nearly
-all of it: what the 4x figure is bound by).
+all of it: what the 4x figure is bound by), and where the pull worker's time went by its own
+account (`pull worker, ms:`, see PULL_STEPS; wall clock, so a step the thread was descheduled in
+counts the wait too).
 
 With `--timeline`, each first sync also prints, per pull page, when the app asked for it (and
 how long after the page before came in), the server's time to its first byte, when its last byte
@@ -300,8 +302,8 @@ def show_timings(timings: dict[str, int] | None, cpu: float) -> str:
     return (
         "    pull worker, ms: "
         + ", ".join(f"{s} {timings[s]}" for s in steps)
-        + f"; total {timings.get('total', 0)}; parse to notify {own}, of its thread's CPU"
-        f" {cpu * 1000:.0f}"
+        + f"; total {timings.get('total', 0)}; its own steps (parse to notify) {own} of wall"
+        f" clock, against {cpu * 1000:.0f} of its thread's CPU (/proc)"
     )
 
 
