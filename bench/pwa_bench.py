@@ -265,8 +265,9 @@ def worker_cpu(pids: set[int]) -> dict[int, float]:
 
 # The pull worker's own account of the last pull, in ms by step (pwa/src/sync.js
 # servePullRequest): api.js `fetch` (to the headers), `read` (the body, with the network's wait),
-# `parse`; storePullPage's `keys`, `rows`, `bundles`, `puts`, `notify` (the worker's own work)
-# and `commit` (waiting for the browser to write, overlapping the rest); `total`, the whole pull.
+# `parse`; storePullPage's `keys`, `rows`, `puts` (the rows handed to IndexedDB), `bundles`,
+# `bundlePuts`, `notify` (the worker's own work) and `commit` (waiting for the browser to write,
+# overlapping the rest); `total`, the whole pull.
 PULL_STEPS = (
     "fetch",
     "read",

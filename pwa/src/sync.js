@@ -334,8 +334,9 @@ export class StalePageError extends Error {
  * @param {{changes: any[], cursor: string}} page
  *
  * `timings`: milliseconds of the worker's own work added to it by step (`keys`: the page's keys
- * before the transaction; `rows`: working out the rows; `bundles`: making the bundles; `puts`:
- * handing the writes to IndexedDB; `notify`: telling live queries) and the wait from the last
+ * before the transaction; `rows`: working out the rows; `puts`: handing the rows and deletes to
+ * IndexedDB; `bundles`: making the bundles; `bundlePuts`: handing them and the cursor over;
+ * `notify`: telling live queries; all wall clock) and the wait from the last
  * write handed over to the transaction's end (`commit`, the browser's work, overlapping others).
  * @param {{first?: boolean, signedIn?: boolean, from?: string|null,
  *   known?: import('./db.js').OutboxOp[]|null, bundled?: Set<string>|null,
