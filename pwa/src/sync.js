@@ -330,14 +330,14 @@ export class StalePageError extends Error {
  * (`removes`). Any other child record of a later pull is written to `records` as if it were not
  * bundled, its bundle left as it is: the row in `records` shadows the bundled copy (bundles.js),
  * which can only be older (§5: a later page brings changes committed after the first sync's).
- * @param {import('./db.js').DoorstepDb} db
- * @param {{changes: any[], cursor: string}} page
  *
  * `timings`: milliseconds of the worker's own work added to it by step (`keys`: the page's keys
  * before the transaction; `rows`: working out the rows; `puts`: handing the rows and deletes to
  * IndexedDB; `bundles`: making the bundles; `bundlePuts`: handing them and the cursor over;
- * `notify`: telling live queries; all wall clock) and the wait from the last
- * write handed over to the transaction's end (`commit`, the browser's work, overlapping others).
+ * `notify`: telling live queries; all wall clock) and the wait from the last write handed over
+ * to the transaction's end (`commit`, the browser's work, overlapping others).
+ * @param {import('./db.js').DoorstepDb} db
+ * @param {{changes: any[], cursor: string}} page
  * @param {{first?: boolean, signedIn?: boolean, from?: string|null,
  *   known?: import('./db.js').OutboxOp[]|null, bundled?: Set<string>|null,
  *   timings?: Record<string, number>|null}} [opts]

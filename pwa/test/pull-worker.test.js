@@ -118,6 +118,33 @@ describe('storing a pulled page in the pull worker', () => {
     expect(await getMeta(db, 'cursor')).toBe('c:1');
   });
 
+  it('says where the time of a pull went, step by step, each pull afresh', async () => {
+    const db = freshDb();
+    const server = createFakeServer();
+    await setMeta(db, 'session', { token: server.token, user: { id: 'u1' } });
+    server.put('households', id(1), household());
+    server.put('households', id(2), household());
+    const timings = { stale: 123 };
+    const steps = ['keys', 'rows', 'puts', 'bundles', 'bundlePuts', 'notify', 'commit', 'total'];
+    for (let pull = 0; pull < 2; pull++) {
+      const answer = await new Promise((resolve) =>
+        servePullRequest(
+          db,
+          server.api(),
+          { id: 3, pageSize: 1 },
+          (m) => {
+            if (m.type !== 'progress') resolve(m);
+          },
+          timings,
+        ),
+      );
+      expect(answer.type).toBe('done');
+      expect(Object.keys(answer.timings)).toEqual(expect.arrayContaining(steps));
+      expect(answer.timings.stale).toBeUndefined();
+      for (const ms of Object.values(answer.timings)) expect(Number.isInteger(ms)).toBe(true);
+    }
+  });
+
   it('a page that arrives after signing out is not stored', async () => {
     const db = freshDb();
     const server = createFakeServer();
