@@ -57,8 +57,23 @@ class Record(Base):
     __table_args__ = (
         Index("ix_records_quarter_seq", "quarter_id", "seq"),
         Index("ix_records_collection_updated", "collection", "updated_at"),
-        Index("ix_records_collection_dated", "collection", "dated_on"),
-        Index("ix_records_collection_campaign", "collection", "campaign_id"),
+        # The report's: only the records that have a date or a campaign. Households, most of
+        # what a push creates, have neither, and a key shared by every one of them costs an
+        # insert as much as a distinct one (PostgreSQL: about 2.5 ms per 1,000 households each).
+        Index(
+            "ix_records_collection_dated",
+            "collection",
+            "dated_on",
+            sqlite_where=text("dated_on IS NOT NULL"),
+            postgresql_where=text("dated_on IS NOT NULL"),
+        ),
+        Index(
+            "ix_records_collection_campaign",
+            "collection",
+            "campaign_id",
+            sqlite_where=text("campaign_id IS NOT NULL"),
+            postgresql_where=text("campaign_id IS NOT NULL"),
+        ),
         # Only the records that belong to a household: a household (most of what a push
         # creates) has none, and every read here asks for one household's records.
         Index(
