@@ -297,14 +297,14 @@ def pull_timings(page) -> dict[str, int] | None:
 def show_timings(timings: dict[str, int] | None, cpu: float) -> str:
     """One line of the pull worker's timings, with how much of its CPU they account for."""
     if not timings:
-        return "    pull worker's timings: none (a build without them)"
+        return "    pull worker's timings: none (a build without them, or no pull worker ran)"
     steps = [s for s in PULL_STEPS if s in timings] + sorted(set(timings) - {*PULL_STEPS, "total"})
     own = sum(timings.get(s, 0) for s in PULL_STEPS[2:-1])
     return (
         "    pull worker, ms: "
         + ", ".join(f"{s} {timings[s]}" for s in steps)
         + f"; total {timings.get('total', 0)}; its own steps (parse to notify) {own} of wall"
-        f" clock, against {cpu * 1000:.0f} of its thread's CPU (/proc)"
+        f" clock, against {cpu * 1000:.0f} of the worker threads' CPU (/proc)"
     )
 
 

@@ -45,13 +45,16 @@ def test_the_report_indexes_leave_out_records_without_a_date_or_campaign(fresh_u
     directory = app.extensions["migrate"].directory
     partial = {name: f"{column.upper()} IS NOT NULL" for name, column in INDEXES.items()}
     with app.app_context():
-        upgrade(directory=directory)
-        assert conditions() == partial
-        if db.engine.dialect.name == "sqlite":
-            plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {DATE_RANGE}")).all()
-            assert any("ix_records_collection_dated" in row[-1] for row in plan), plan
-        downgrade(directory=directory, revision=BEFORE)
-        assert conditions() == dict.fromkeys(INDEXES)
-        upgrade(directory=directory)
-        assert conditions() == partial
-        db.engine.dispose()
+        try:
+            upgrade(directory=directory)
+            assert conditions() == partial
+            if db.engine.dialect.name == "sqlite":
+                plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {DATE_RANGE}")).all()
+                assert any("ix_records_collection_dated" in row[-1] for row in plan), plan
+            downgrade(directory=directory, revision=BEFORE)
+            assert conditions() == dict.fromkeys(INDEXES)
+            upgrade(directory=directory)
+            assert conditions() == partial
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -355,9 +355,9 @@ export async function storePullPage(
     timings = null,
   } = {},
 ) {
+  if (!db.isOpen()) await db.open(); // a wait, not the worker's own work: not in `keys`
   let since = performance.now();
   const { changes, keys } = keyedChanges(page.changes || []);
-  if (!db.isOpen()) await db.open();
   const idb = db.backendDB();
   // Written without reading: a first sync, and no op known for any record of the page.
   let blind = first && !!known;
