@@ -4,6 +4,8 @@
  * the server's error code.
  */
 
+import { took } from './timings.js';
+
 /** The app's data schema version, sent as X-Doorstep-Schema (§5a). */
 export const SCHEMA_VERSION = 1;
 
@@ -29,30 +31,26 @@ export class ApiError extends Error {
  */
 
 /**
- * `timings`: if given, the milliseconds spent in each step of every request are added to it:
- * `fetch` (until the response's headers), `read` (its body as text, with any wait for the network)
- * and `parse` (JSON.parse); the pull worker reports them (sync.js servePullRequest).
  * @param {{base?: string, getToken?: () => Promise<string|null|undefined>, fetchImpl?: typeof fetch,
- *   timeoutMs?: number, timings?: Record<string, number>}} [options]
+ *   timeoutMs?: number}} [options]
  */
 export function createApi(options = {}) {
   const base = options.base ?? '/api/v1';
   const getToken = options.getToken ?? (async () => null);
   const fetchImpl = options.fetchImpl ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 60000;
-  const { timings } = options;
-  /** @param {string} step @param {number} since */
-  const took = (step, since) => {
-    if (timings) timings[step] = (timings[step] ?? 0) + performance.now() - since;
-  };
 
   /**
    * @param {string} method
    * @param {string} path
    * @param {any} [body] JSON, or a Blob (a File) sent as it is: an upload
-   * @param {{auth?: boolean, raw?: boolean, timeoutMs?: number, headers?: Record<string, string>}} [opts]
+   * @param {{auth?: boolean, raw?: boolean, timeoutMs?: number, headers?: Record<string, string>,
+   *   timings?: Record<string, number>}} [opts] `timings`: the milliseconds of this request's steps
+   *   are added to it (`fetch`: until the response's headers; `read`: its body as text, with any
+   *   wait for the network; `parse`: JSON.parse)
    */
   async function request(method, path, body, opts = {}) {
+    const { timings } = opts;
     /** @type {Record<string, string>} */
     const headers = {
       Accept: 'application/json',
@@ -86,14 +84,14 @@ export function createApi(options = {}) {
       throw new ApiError(0, aborted ? 'timeout' : 'network', String(err));
     } finally {
       if (timer) clearTimeout(timer);
-      took('fetch', since);
+      took(timings, 'fetch', since);
     }
     // A download (exports, the report) reads the body itself, as a stream.
     if (opts.raw && response.ok) return response;
     let data = null;
     since = performance.now();
     const text = await response.text().catch(() => '');
-    took('read', since);
+    took(timings, 'read', since);
     if (text) {
       since = performance.now();
       try {
@@ -101,7 +99,7 @@ export function createApi(options = {}) {
       } catch {
         if (response.ok) throw new ApiError(response.status, 'bad_response', 'Not JSON');
       } finally {
-        took('parse', since);
+        took(timings, 'parse', since);
       }
     }
     if (!response.ok) {
@@ -156,12 +154,13 @@ export function createApi(options = {}) {
     /**
      * @param {string|null|undefined} cursor
      * @param {number} limit
+     * @param {Record<string, number>} [timings] see `request`
      * @returns {Promise<{changes: any[], cursor: string, more: boolean, remaining?: number}>}
      */
-    pull: (cursor, limit) => {
+    pull: (cursor, limit, timings) => {
       const qs = new URLSearchParams({ limit: String(limit) });
       if (cursor) qs.set('cursor', cursor);
-      return request('GET', `/sync/pull?${qs}`);
+      return request('GET', `/sync/pull?${qs}`, undefined, { timings });
     },
     /**
      * Send one chunk of a photo at `first`, or (`first` null) ask how much the server has.

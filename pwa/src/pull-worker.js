@@ -9,20 +9,12 @@ import { loadSession } from './session.js';
 import { servePullRequest } from './sync.js';
 
 const db = getDb();
-/** @type {Record<string, number>} milliseconds by step of the pull in progress (servePullRequest) */
-const timings = {};
-const api = createApi({ getToken: async () => (await loadSession(db))?.token, timings });
+const api = createApi({ getToken: async () => (await loadSession(db))?.token });
 
 self.onmessage = (/** @type {MessageEvent} */ event) =>
-  servePullRequest(
-    db,
-    api,
-    event.data,
-    (message) => {
-      // Where the last pull's time went, kept on the worker's global scope for a bench or a
-      // debugger to read (bench/pwa_bench.py).
-      if (message.type === 'done') /** @type {any} */ (self).pullTimings = message.timings;
-      self.postMessage(message);
-    },
-    timings,
-  );
+  servePullRequest(db, api, event.data, (message) => {
+    // Where the last pull's time went, kept on the worker's global scope for a bench or a
+    // debugger to read (bench/pwa_bench.py).
+    if (message.type === 'done') /** @type {any} */ (self).pullTimings = message.timings;
+    self.postMessage(message);
+  });

@@ -18,6 +18,7 @@ import {
 } from './bundles.js';
 import { buildRecord, serverRecordOutcome, storedMeta } from './records.js';
 import { forgetServerData, isRevocation } from './session.js';
+import { took } from './timings.js';
 
 /**
  * How an error affects syncing.
@@ -77,17 +78,6 @@ export async function pushOutbox(db, api, opts) {
 
 /** Changes stored per step when storing a pulled page on the page's own thread. */
 const WRITE_SLICE = 1000;
-
-/**
- * Add the milliseconds since `since` to `timings[step]` (when timings are kept: the pull worker's,
- * see servePullRequest).
- * @param {Record<string, number>|null|undefined} timings
- * @param {string} step
- * @param {number} since performance.now() when the step began
- */
-function took(timings, step, since) {
-  if (timings) timings[step] = (timings[step] ?? 0) + performance.now() - since;
-}
 
 /** Thrown when a pulled page arrives after signing out: it is not stored. */
 export class SignedOutError extends Error {
@@ -646,6 +636,7 @@ export async function resetForFullResync(db) {
  * @param {{pageSize: number, onProgress?: (applied: number, total: number|null) => void,
  *   slice?: number, signedIn?: boolean, direct?: boolean, timings?: Record<string, number>}} opts
  *   `slice` and `signedIn`: see applyPullPage; `direct`: see above; `timings`: see storePullPage
+ *   and the api's `pull`
  * @returns {Promise<number>} changes applied
  */
 export async function pullChanges(db, api, opts) {
@@ -694,7 +685,7 @@ export async function pullChanges(db, api, opts) {
   for (;;) {
     let page;
     try {
-      page = await (prefetched ?? api.pull(cursor, opts.pageSize));
+      page = await (prefetched ?? api.pull(cursor, opts.pageSize, opts.timings));
     } catch (err) {
       prefetched = null;
       const failure = await settle(0);
@@ -716,7 +707,7 @@ export async function pullChanges(db, api, opts) {
     }
     // Ask for the next page while this one is stored (outside the transaction); the cursor still
     // only moves once a page is stored, in order.
-    prefetched = page.more ? api.pull(page.cursor, opts.pageSize) : null;
+    prefetched = page.more ? api.pull(page.cursor, opts.pageSize, opts.timings) : null;
     prefetched?.catch(() => {}); // handled when awaited above
     const how = { first: fromScratch, slice: opts.slice, signedIn: opts.signedIn };
     const stored = direct
@@ -782,18 +773,18 @@ function errorFromMessage(data) {
 /**
  * What the pull worker does with a request `{id, pageSize}` from the page: pullChanges, a page
  * stored in one step and only while signed in, telling `post` its progress, then `done` or
- * `error`. `timings`, if given, is emptied and then filled as pullChanges goes (storePullPage;
- * the api's own steps too when it was made with the same object), and `done` carries a copy,
- * rounded to milliseconds, with `total`: from the request to the last page stored.
+ * `error`. `done` carries where the pull's time went, in milliseconds by step (the api's and
+ * storePullPage's, see there), with `total`: from the request to the last page stored. Each pull
+ * has its own: a request still under way from a pull that failed adds to that pull's, not the next.
  * @param {import('./db.js').DoorstepDb} db
  * @param {import('./api.js').Api} api
  * @param {{id: number, pageSize: number}} request
  * @param {(message: any) => void} post
- * @param {Record<string, number>} [timings]
  */
-export async function servePullRequest(db, api, { id, pageSize }, post, timings) {
+export async function servePullRequest(db, api, { id, pageSize }, post) {
   const started = performance.now();
-  if (timings) for (const step of Object.keys(timings)) delete timings[step];
+  /** @type {Record<string, number>} */
+  const timings = {};
   try {
     const applied = await pullChanges(db, api, {
       pageSize,
@@ -806,7 +797,7 @@ export async function servePullRequest(db, api, { id, pageSize }, post, timings)
     took(timings, 'total', started);
     /** @type {Record<string, number>} */
     const ms = {};
-    for (const [step, value] of Object.entries(timings ?? {})) ms[step] = Math.round(value);
+    for (const [step, value] of Object.entries(timings)) ms[step] = Math.round(value);
     post({ id, type: 'done', applied, timings: ms });
   } catch (err) {
     post({ id, type: 'error', error: errorToMessage(err) });

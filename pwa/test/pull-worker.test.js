@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createApi } from '../src/api.js';
 import { getMeta, setMeta } from '../src/db.js';
 import { countWaiting, saveChange } from '../src/outbox.js';
 import { liveQuery } from 'dexie';
@@ -124,25 +125,41 @@ describe('storing a pulled page in the pull worker', () => {
     await setMeta(db, 'session', { token: server.token, user: { id: 'u1' } });
     server.put('households', id(1), household());
     server.put('households', id(2), household());
-    const timings = { stale: 123 };
     const steps = ['keys', 'rows', 'puts', 'bundles', 'bundlePuts', 'notify', 'commit', 'total'];
     for (let pull = 0; pull < 2; pull++) {
       const answer = await new Promise((resolve) =>
-        servePullRequest(
-          db,
-          server.api(),
-          { id: 3, pageSize: 1 },
-          (m) => {
-            if (m.type !== 'progress') resolve(m);
-          },
-          timings,
-        ),
+        servePullRequest(db, server.api(), { id: 3, pageSize: 1 }, (m) => {
+          if (m.type !== 'progress') resolve(m);
+        }),
       );
       expect(answer.type).toBe('done');
       expect(Object.keys(answer.timings)).toEqual(expect.arrayContaining(steps));
-      expect(answer.timings.stale).toBeUndefined();
+      // Nothing but this pull's own steps (the fake server's api times none of its own).
+      expect(Object.keys(answer.timings).sort()).toEqual([...steps].sort());
       for (const ms of Object.values(answer.timings)) expect(Number.isInteger(ms)).toBe(true);
     }
+  });
+
+  it("the api times a pull's request in the timings it is given, and only there", async () => {
+    const page = { changes: [], cursor: 'c:1', more: false };
+    const api = createApi({ fetchImpl: async () => new Response(JSON.stringify(page)) });
+    /** @type {Record<string, number>} */
+    const mine = {};
+    expect(await api.pull(null, 5, mine)).toEqual(page);
+    expect(Object.keys(mine).sort()).toEqual(['fetch', 'parse', 'read']);
+    for (const ms of Object.values(mine)) expect(ms).toBeGreaterThanOrEqual(0);
+    const before = { ...mine };
+    await api.pull(null, 5); // another's request, without timings: nothing added to these
+    expect(mine).toEqual(before);
+    const offline = createApi({
+      fetchImpl: async () => {
+        throw new TypeError('Failed to fetch');
+      },
+    });
+    /** @type {Record<string, number>} */
+    const failed = {};
+    await expect(offline.pull(null, 5, failed)).rejects.toMatchObject({ code: 'network' });
+    expect(Object.keys(failed)).toEqual(['fetch']);
   });
 
   it('a page that arrives after signing out is not stored', async () => {
